@@ -1,0 +1,272 @@
+/**
+ * nfdhcpd binding files: one file per tap, named after the tap, with
+ * `KEY=VALUE` lines as nfdhcpd and snf-network write them. Parsing is
+ * strict about values (a bad address names its line) and lenient about
+ * form, as nfdhcpd was: blank lines and `#` comments are skipped, values
+ * may be quoted, an empty value means "unset", unknown keys are kept.
+ */
+import { ipv4ToNumber, normalizeMac, numberToIpv4, prefixMask } from '../wire/addr.js';
+import { isValidDomainName } from '../util/domain.js';
+import { parseIpv6 } from '../util/ipv6.js';
+import { Address6 } from 'ip-address';
+import { formatRouteList, parseRouteList } from './routes.js';
+import { isValidInterfaceName, type Binding, type Ipv4Subnet, type Ipv6Subnet } from './binding.js';
+
+export class BindingParseError extends Error {
+  constructor(
+    readonly line: number | undefined,
+    readonly key: string | undefined,
+    readonly detail: string,
+  ) {
+    super(`${line !== undefined ? `line ${line}: ` : ''}${key ? `${key}: ` : ''}${detail}`);
+  }
+}
+
+export type BindingParseResult = { ok: true; binding: Binding } | { ok: false; error: BindingParseError };
+
+/** Largest binding file we read; real ones are a few hundred bytes. */
+export const MAX_BINDING_FILE_SIZE = 64 * 1024;
+
+const KNOWN_KEYS = new Set([
+  'INDEV', 'IP', 'MAC', 'HOSTNAME', 'TAGS', 'GATEWAY', 'SUBNET', 'GATEWAY6', 'SUBNET6', 'EUI64',
+  'PRIVATE', 'MTU', 'MACSPOOF', 'WINDOWS', 'UPLINK', 'UPLINK6', 'ROUTES', 'DNS', 'DNS6', 'DOMAIN',
+]);
+
+function unquote(v: string): string {
+  const t = v.trim();
+  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t.at(-1) === t[0]) return t.slice(1, -1);
+  return t;
+}
+
+/** nfdhcpd treated any non-empty value as set; "0", "no", "false" and "off" are read as unset here. */
+function flag(v: string): boolean {
+  return v !== '' && !['0', 'no', 'false', 'off'].includes(v.toLowerCase());
+}
+
+function parseIpv4Subnet(v: string): Ipv4Subnet | string {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(v);
+  const addr = m ? ipv4ToNumber(m[1]!) : undefined;
+  const len = m ? Number(m[2]) : NaN;
+  if (addr === undefined || !(len >= 0 && len <= 32)) return `"${v}" is not an IPv4 prefix (a.b.c.d/len)`;
+  return { network: numberToIpv4((addr & prefixMask(len)) >>> 0), prefixLength: len };
+}
+
+function parseIpv6Subnet(v: string): Ipv6Subnet | string {
+  let a: Address6;
+  try {
+    a = new Address6(v);
+  } catch {
+    return `"${v}" is not an IPv6 prefix`;
+  }
+  if (a.zone || !v.includes('/')) return `"${v}" is not an IPv6 prefix (addr/len)`;
+  return { network: a.startAddress().correctForm(), prefixLength: a.subnetMask };
+}
+
+function inIpv4Subnet(ip: string, s: Ipv4Subnet): boolean {
+  const n = ipv4ToNumber(ip)!;
+  return (n & prefixMask(s.prefixLength)) >>> 0 === ipv4ToNumber(s.network);
+}
+
+export function inIpv6Subnet(ip: string, s: Ipv6Subnet): boolean {
+  try {
+    return new Address6(ip).isInSubnet(new Address6(`${s.network}/${s.prefixLength}`));
+  } catch {
+    return false;
+  }
+}
+
+function ipv4(v: string): string | undefined {
+  return ipv4ToNumber(v) === undefined ? undefined : v;
+}
+
+function globalIpv6(v: string): string | { error: string } {
+  const p = parseIpv6(v);
+  if ('error' in p) return p;
+  if (p.zone !== undefined) return { error: `"${v}": zone id not allowed here` };
+  return p.address;
+}
+
+/**
+ * Parses one binding file. `tap` is the file name; it must be a valid
+ * interface name (no path separators, dot files, or names past IFNAMSIZ).
+ */
+export function parseBindingFile(tap: string, text: string): BindingParseResult {
+  const err = (line: number | undefined, key: string | undefined, detail: string): BindingParseResult => ({
+    ok: false,
+    error: new BindingParseError(line, key, detail),
+  });
+  if (!isValidInterfaceName(tap)) return err(undefined, undefined, `file name "${tap}" is not a valid interface name`);
+  if (text.length > MAX_BINDING_FILE_SIZE) return err(undefined, undefined, `file larger than ${MAX_BINDING_FILE_SIZE} bytes`);
+  if (text.includes('\0')) return err(undefined, undefined, 'file contains NUL bytes');
+
+  const values = new Map<string, { value: string; line: number }>();
+  const extra: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '' || raw.startsWith('#')) continue;
+    const eq = raw.indexOf('=');
+    if (eq <= 0) return err(i + 1, undefined, `expected KEY=VALUE, got ${JSON.stringify(raw.slice(0, 60))}`);
+    const key = raw.slice(0, eq).trim().replace(/^export\s+/, '');
+    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) return err(i + 1, undefined, `bad key ${JSON.stringify(key.slice(0, 40))}`);
+    const value = unquote(raw.slice(eq + 1));
+    // Later lines win, as in a shell sourcing the file.
+    if (KNOWN_KEYS.has(key)) values.set(key, { value, line: i + 1 });
+    else extra[key] = value;
+  }
+
+  const get = (k: string): string => values.get(k)?.value ?? '';
+  const lineOf = (k: string): number | undefined => values.get(k)?.line;
+
+  const mac = normalizeMac(get('MAC'));
+  if (!get('MAC')) return err(undefined, 'MAC', 'missing (the VM MAC is required)');
+  if (!mac) return err(lineOf('MAC'), 'MAC', `"${get('MAC')}" is not a MAC address`);
+
+  const indev = get('INDEV') || tap;
+  if (!isValidInterfaceName(indev)) return err(lineOf('INDEV'), 'INDEV', `"${indev}" is not a valid interface name`);
+
+  let ip: string | undefined;
+  if (get('IP')) {
+    ip = ipv4(get('IP'));
+    if (!ip) return err(lineOf('IP'), 'IP', `"${get('IP')}" is not an IPv4 address`);
+  }
+  let subnet: Ipv4Subnet | undefined;
+  if (get('SUBNET')) {
+    const s = parseIpv4Subnet(get('SUBNET'));
+    if (typeof s === 'string') return err(lineOf('SUBNET'), 'SUBNET', s);
+    subnet = s;
+  }
+  let gateway: string | undefined;
+  if (get('GATEWAY')) {
+    gateway = ipv4(get('GATEWAY'));
+    if (!gateway) return err(lineOf('GATEWAY'), 'GATEWAY', `"${get('GATEWAY')}" is not an IPv4 address`);
+  }
+  if (ip && !subnet) return err(lineOf('IP'), 'SUBNET', 'missing: an IP needs its SUBNET (for the netmask)');
+  if (ip && subnet && !inIpv4Subnet(ip, subnet)) {
+    return err(lineOf('IP'), 'IP', `${ip} is outside SUBNET ${subnet.network}/${subnet.prefixLength}`);
+  }
+  if (gateway && subnet && !inIpv4Subnet(gateway, subnet)) {
+    return err(lineOf('GATEWAY'), 'GATEWAY', `${gateway} is outside SUBNET ${subnet.network}/${subnet.prefixLength}`);
+  }
+  if (gateway && ip && gateway === ip) return err(lineOf('GATEWAY'), 'GATEWAY', 'equals the VM IP');
+
+  let subnet6: Ipv6Subnet | undefined;
+  if (get('SUBNET6')) {
+    const s = parseIpv6Subnet(get('SUBNET6'));
+    if (typeof s === 'string') return err(lineOf('SUBNET6'), 'SUBNET6', s);
+    subnet6 = s;
+  }
+  let gateway6: string | undefined;
+  if (get('GATEWAY6')) {
+    const g = globalIpv6(get('GATEWAY6'));
+    if (typeof g !== 'string') return err(lineOf('GATEWAY6'), 'GATEWAY6', g.error);
+    gateway6 = g;
+  }
+  let eui64: string | undefined;
+  if (get('EUI64')) {
+    const e = globalIpv6(get('EUI64'));
+    if (typeof e !== 'string') return err(lineOf('EUI64'), 'EUI64', e.error);
+    if (subnet6 && !inIpv6Subnet(e, subnet6)) return err(lineOf('EUI64'), 'EUI64', `${e} is outside SUBNET6`);
+    eui64 = e;
+  }
+
+  let mtu: number | undefined;
+  if (get('MTU')) {
+    const n = Number(get('MTU'));
+    // 68 is IPv4's minimum link MTU (RFC 791); 1280 is IPv6's but the key serves both.
+    if (!/^\d+$/.test(get('MTU')) || n < 68 || n > 65535) return err(lineOf('MTU'), 'MTU', `"${get('MTU')}" is not an MTU (68..65535)`);
+    mtu = n;
+  }
+
+  for (const k of ['UPLINK', 'UPLINK6']) {
+    if (get(k) && !isValidInterfaceName(get(k))) return err(lineOf(k), k, `"${get(k)}" is not a valid interface name`);
+  }
+
+  const routesText = get('ROUTES');
+  const routes = parseRouteList(routesText);
+  if (!routes.ok) return err(lineOf('ROUTES'), 'ROUTES', routes.error);
+
+  let dns: string[] | undefined;
+  if (get('DNS')) {
+    dns = get('DNS').split(/[,\s]+/).filter((s) => s !== '');
+    const bad = dns.find((a) => ipv4(a) === undefined);
+    if (bad !== undefined) return err(lineOf('DNS'), 'DNS', `"${bad}" is not an IPv4 address`);
+  }
+  let dns6: string[] | undefined;
+  if (get('DNS6')) {
+    dns6 = [];
+    for (const a of get('DNS6').split(/[,\s]+/).filter((s) => s !== '')) {
+      const g = globalIpv6(a);
+      if (typeof g !== 'string') return err(lineOf('DNS6'), 'DNS6', g.error);
+      dns6.push(g);
+    }
+  }
+  const domain = get('DOMAIN') || undefined;
+  if (domain && !isValidDomainName(domain)) return err(lineOf('DOMAIN'), 'DOMAIN', `"${domain}" is not a valid domain name`);
+
+  const hostname = get('HOSTNAME') || undefined;
+  // Option 12 carries at most 255 octets; keep hostnames printable.
+  if (hostname && (hostname.length > 255 || !/^[\x21-\x7e]+$/.test(hostname))) {
+    return err(lineOf('HOSTNAME'), 'HOSTNAME', 'must be 1..255 printable characters without spaces');
+  }
+
+  return {
+    ok: true,
+    binding: {
+      tap,
+      indev,
+      mac,
+      ip,
+      hostname,
+      tags: get('TAGS') || undefined,
+      subnet,
+      gateway,
+      subnet6,
+      gateway6,
+      eui64,
+      private: flag(get('PRIVATE')),
+      mtu,
+      macspoof: flag(get('MACSPOOF')),
+      windows: flag(get('WINDOWS')),
+      uplink: get('UPLINK') || undefined,
+      uplink6: get('UPLINK6') || undefined,
+      routes: routes.routes,
+      dns,
+      dns6,
+      domain,
+      extra,
+    },
+  };
+}
+
+/** Writes a binding in the same format (nfdhcpd key order first, then onlinkd's, then unknown keys). */
+export function serializeBinding(b: Binding): string {
+  const q = (v: string | undefined): string => (v === undefined ? '' : /[\s"'#]/.test(v) ? `"${v.replace(/"/g, '')}"` : v);
+  const lines: Array<[string, string]> = [
+    ['INDEV', b.indev],
+    ['IP', b.ip ?? ''],
+    ['MAC', b.mac],
+    ['HOSTNAME', b.hostname ?? ''],
+    ['TAGS', b.tags ?? ''],
+    ['GATEWAY', b.gateway ?? ''],
+    ['SUBNET', b.subnet ? `${b.subnet.network}/${b.subnet.prefixLength}` : ''],
+    ['GATEWAY6', b.gateway6 ?? ''],
+    ['SUBNET6', b.subnet6 ? `${b.subnet6.network}/${b.subnet6.prefixLength}` : ''],
+    ['EUI64', b.eui64 ?? ''],
+    ['PRIVATE', b.private ? '1' : ''],
+    ['MTU', b.mtu !== undefined ? String(b.mtu) : ''],
+    ['MACSPOOF', b.macspoof ? '1' : ''],
+  ];
+  const optional: Array<[string, string]> = [
+    ['WINDOWS', b.windows ? '1' : ''],
+    ['UPLINK', b.uplink ?? ''],
+    ['UPLINK6', b.uplink6 ?? ''],
+    ['ROUTES', formatRouteList(b.routes)],
+    ['DNS', b.dns?.join(',') ?? ''],
+    ['DNS6', b.dns6?.join(',') ?? ''],
+    ['DOMAIN', b.domain ?? ''],
+  ];
+  for (const kv of optional) if (kv[1] !== '') lines.push(kv);
+  for (const [k, v] of Object.entries(b.extra)) lines.push([k, v]);
+  return lines.map(([k, v]) => `${k}=${q(v)}`).join('\n') + '\n';
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
+
+// What snf-network's kvm-ifup writes (nfdhcpd format), quoting included.
+const SNF_FILE = `IP=203.0.113.10
+MAC=aa:00:00:00:00:10
+HOSTNAME=vm10
+TAGS=""
+GATEWAY=203.0.113.1
+SUBNET=203.0.113.0/24
+GATEWAY6=2001:db8:10::1
+SUBNET6=2001:db8:10::/64
+EUI64=2001:db8:10:0:a800:ff:fe00:10
+PRIVATE=
+MTU=
+MACSPOOF=
+INDEV=tap10
+`;
+
+function parse(text: string, tap = 'tap10') {
+  const r = parseBindingFile(tap, text);
+  if (!r.ok) throw new Error(`unexpected error: ${r.error.message}`);
+  return r.binding;
+}
+
+function error(text: string, tap = 'tap10') {
+  const r = parseBindingFile(tap, text);
+  if (r.ok) throw new Error('expected an error');
+  return r.error;
+}
+
+describe('binding files', () => {
+  it('parses the nfdhcpd/snf-network format', () => {
+    const b = parse(SNF_FILE);
+    expect(b).toMatchObject({
+      tap: 'tap10',
+      indev: 'tap10',
+      mac: 'aa:00:00:00:00:10',
+      ip: '203.0.113.10',
+      hostname: 'vm10',
+      tags: undefined,
+      gateway: '203.0.113.1',
+      subnet: { network: '203.0.113.0', prefixLength: 24 },
+      gateway6: '2001:db8:10::1',
+      subnet6: { network: '2001:db8:10::', prefixLength: 64 },
+      eui64: '2001:db8:10:0:a800:ff:fe00:10',
+      private: false,
+      mtu: undefined,
+      macspoof: false,
+      windows: false,
+      routes: [],
+      extra: {},
+    });
+  });
+
+  it('defaults INDEV to the tap, normalises MAC case, reads flags and extras', () => {
+    const b = parse(
+      'MAC=AA:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.7/24\nPRIVATE=yes\nMACSPOOF=1\nMTU=1450\nFOO=bar\nWINDOWS=1\nROUTES="10.0.0.0/8 via 203.0.113.1"\nDNS=198.51.100.53\nDOMAIN=example.org\n',
+      'tap11',
+    );
+    expect(b.indev).toBe('tap11');
+    expect(b.mac).toBe('aa:00:00:00:00:11');
+    expect(b.subnet).toEqual({ network: '203.0.113.0', prefixLength: 24 });
+    expect(b.private).toBe(true);
+    expect(b.macspoof).toBe(true);
+    expect(b.windows).toBe(true);
+    expect(b.mtu).toBe(1450);
+    expect(b.extra).toEqual({ FOO: 'bar' });
+    expect(b.routes).toEqual([{ destination: '10.0.0.0', prefixLength: 8, router: '203.0.113.1' }]);
+    expect(b.dns).toEqual(['198.51.100.53']);
+    expect(b.domain).toBe('example.org');
+    expect(parse('MAC=aa:00:00:00:00:11\nMACSPOOF=0\nPRIVATE=no\n').macspoof).toBe(false);
+  });
+
+  it('accepts an IPv6-only binding and comments/blank lines', () => {
+    const b = parse('# written by hook\n\nMAC=aa:00:00:00:00:12\nSUBNET6=2001:db8:12::/64\n');
+    expect(b.ip).toBeUndefined();
+    expect(b.subnet6).toEqual({ network: '2001:db8:12::', prefixLength: 64 });
+  });
+
+  it('names the line and key of what is wrong', () => {
+    expect(error('IP=203.0.113.10\nSUBNET=203.0.113.0/24\n')).toMatchObject({ key: 'MAC', line: undefined });
+    expect(error('MAC=aa:00:00:00:00:10\nIP=203.0.113.300\n')).toMatchObject({ key: 'IP', line: 2 });
+    expect(error('MAC=aa:00:00:00:00:10\nIP=198.51.100.1\nSUBNET=203.0.113.0/24\n')).toMatchObject({ key: 'IP', line: 2 });
+    expect(error('MAC=aa:00:00:00:00:10\nIP=203.0.113.9\n')).toMatchObject({ key: 'SUBNET' });
+    expect(error('MAC=aa:00:00:00:00:10\nSUBNET=203.0.113.0/24\nGATEWAY=198.51.100.1\n')).toMatchObject({ key: 'GATEWAY', line: 3 });
+    expect(error('MAC=aa:00:00:00:00:10\nMTU=12\n')).toMatchObject({ key: 'MTU', line: 2 });
+    expect(error('MAC=zz:00:00:00:00:10\n')).toMatchObject({ key: 'MAC', line: 1 });
+    expect(error('MAC=aa:00:00:00:00:10\nGATEWAY6=fe80::1%tap10\n')).toMatchObject({ key: 'GATEWAY6', line: 2 });
+    expect(error('MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8::/64\nEUI64=2001:db9::1\n')).toMatchObject({ key: 'EUI64', line: 3 });
+    expect(error('MAC=aa:00:00:00:00:10\njust some text\n')).toMatchObject({ line: 2 });
+    expect(error('MAC=aa:00:00:00:00:10\nINDEV=../etc\n')).toMatchObject({ key: 'INDEV' });
+    expect(error('MAC=aa:00:00:00:00:10\nROUTES=10.0.0.0/8\n')).toMatchObject({ key: 'ROUTES' });
+  });
+
+  it('refuses hostile file names and contents', () => {
+    for (const name of ['../tap10', 'a/b', '.', '..', 'averyveryverylongname', '']) {
+      expect(error('MAC=aa:00:00:00:00:10\n', name).message).toMatch(/not a valid interface name/);
+    }
+    expect(error('MAC=aa:00:00:00:00:10\n' + 'X='.padEnd(70_000, 'x') + '\n').message).toMatch(/larger than/);
+    expect(error('MAC=aa:00:00:00:00:10\0\n').message).toMatch(/NUL/);
+  });
+
+  it('round-trips through serializeBinding', () => {
+    for (const text of [SNF_FILE, 'MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\nPRIVATE=1\nTAGS="a b"\nFOO=bar\nROUTES="10.0.0.0/8 via 203.0.113.1, 198.51.100.0/24 via 0.0.0.0"\nUPLINK=eth1\n']) {
+      const b = parse(text);
+      const again = parse(serializeBinding(b));
+      expect(again).toEqual(b);
+    }
+  });
+});
