@@ -247,6 +247,9 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
   },
 };
 
+/** Every accepted `section.key`, for documentation checks. */
+export const CONFIG_KEYS: string[] = Object.entries(SCHEMA).flatMap(([sec, keys]) => Object.keys(keys).map((k) => `${sec}.${k}`));
+
 export const DEFAULT_CONFIG_PATH = '/etc/onlinkd/onlinkd.conf';
 
 export function defaultSettings(): Settings {

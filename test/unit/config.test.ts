@@ -117,3 +117,19 @@ describe('config', () => {
     expect(() => loadConfig('/nonexistent/onlinkd.conf')).toThrow(/cannot read/);
   });
 });
+
+describe('config/onlinkd.conf', () => {
+  it('parses and documents every key onlinkd accepts', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONFIG_KEYS } = await import('../../src/config.js');
+    const text = readFileSync(new URL('../../config/onlinkd.conf', import.meta.url), 'utf8');
+    const s = parseConfig(text, 'config/onlinkd.conf');
+    expect(s.general.datapath).toBe('/var/lib/onlinkd');
+    const nfqueue = new Set(['general.pidfile', 'general.logdir', 'dhcp.dhcp_queue', 'ipv6.rs_queue', 'ipv6.ns_queue', 'ipv6.dhcp_queue', 'ipv6.dhcpv6_queue']);
+    for (const k of CONFIG_KEYS) {
+      if (nfqueue.has(k)) continue;
+      const key = k.split('.')[1]!;
+      expect(text, k).toMatch(new RegExp(`^#?\\s*${key} =`, 'm'));
+    }
+  });
+});

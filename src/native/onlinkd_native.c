@@ -1,0 +1,670 @@
+/*
+ * onlinkd_native: a minimal, generic, non-blocking socket layer for Node.
+ *
+ * Why native at all: Node cannot open AF_PACKET or AF_NETLINK sockets, and
+ * its dgram module cannot send AF_UNIX datagrams (sd_notify). Everything that
+ * is a protocol decision -- which socket options, the BPF program, parsing of
+ * frames and netlink messages -- stays in TypeScript (src/io/). This file
+ * only moves bytes and reports errno values.
+ *
+ * Conventions (mirrored in src/io/native.ts):
+ *   - Setup calls (socket, setsockopt*, getsockoptBuffer, attachFilter,
+ *     bind*, close, startRecv) THROW on failure an Error shaped like Node's
+ *     system errors: .code = 'ENETDOWN', .errno = -100, .syscall = 'bind'.
+ *   - Hot-path sends (sendPacket, send, sendToUnix) NEVER throw for an OS
+ *     error: they return the byte count (>= 0) or a negative errno
+ *     (-ENETDOWN, -ENXIO, ...). A link that goes down under a busy daemon
+ *     is routine, not exceptional. Wrong argument types throw TypeError.
+ *   - startRecv callback: cb(err, data, ifindex, pkttype, tpStatus, vlanTci)
+ *     with err a positive errno (data null) or 0. Positional arguments
+ *     instead of a meta object avoid one allocation per frame; the TS
+ *     wrapper builds the typed object it needs.
+ *
+ * State lives in per-env instance data (napi_set_instance_data) so the addon
+ * works in several worker threads at once; uv_poll handles use the env's own
+ * loop (napi_get_uv_event_loop, never uv_default_loop), and an async cleanup
+ * hook (N-API 8) closes them before a worker's loop is torn down.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+/* Frames drained per wake-up: bounds the time spent before other handles
+ * (timers, the control socket) get a turn; epoll is level-triggered, so
+ * whatever is left wakes us again on the next loop iteration. */
+#define MAX_BATCH 256
+/* Large enough for a 64 KiB GSO frame or a netlink dump chunk. */
+#define RXBUF_SIZE (256 * 1024)
+
+typedef struct instance instance;
+
+/* A receiving socket's poll handle. Allocated by startRecv and freed only in
+ * the uv_close callback, so it can outlive close(fd) by one loop turn. */
+typedef struct poller {
+  uv_poll_t handle;
+  instance *inst;
+  int fd;
+  int stopped;     /* stopRecv/close called: handle is closing */
+  int dispatching; /* inside on_poll: defer releasing JS objects */
+  napi_ref callback;
+  napi_async_context async_ctx;
+} poller;
+
+/* Every fd this instance opened, so close() only closes our own fds and env
+ * teardown can close them all. */
+typedef struct sock {
+  struct sock *next;
+  int fd;
+  poller *poll; /* NULL when not receiving */
+} sock;
+
+struct instance {
+  napi_env env;
+  uv_loop_t *loop;
+  sock *socks;
+  int pending_closes; /* uv_close calls whose callback has not run yet */
+  napi_async_cleanup_hook_handle cleanup_hook;
+  int tearing_down;
+  unsigned char *rxbuf;
+};
+
+/* ---- errors and argument helpers ------------------------------------- */
+
+static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+  char msg[160];
+  const char *name = strerrorname_np(err);
+  napi_value code, message, error, num, sc;
+  snprintf(msg, sizeof msg, "%s: %s", syscall, strerror(err));
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &error);
+  napi_create_int32(env, -err, &num); /* negative, like Node's own errors */
+  napi_set_named_property(env, error, "errno", num);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
+  napi_set_named_property(env, error, "syscall", sc);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return NULL;
+}
+
+/* Fetch exactly n arguments or throw; every binding starts with this. */
+#define ARGS(n)                                                        \
+  size_t argc = (n);                                                   \
+  napi_value argv[(n) > 0 ? (n) : 1];                                  \
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);                \
+  if (argc < (size_t)(n)) return throw_type(env, "missing argument")
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  if (napi_get_value_int32(env, v, out) == napi_ok) return 1;
+  throw_type(env, "expected a number");
+  return 0;
+}
+
+static int get_u32(napi_env env, napi_value v, uint32_t *out) {
+  if (napi_get_value_uint32(env, v, out) == napi_ok) return 1;
+  throw_type(env, "expected a number");
+  return 0;
+}
+
+/* Accepts a Buffer or any Uint8Array (Node treats both as buffers). */
+static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  if (napi_get_buffer_info(env, v, data, len) == napi_ok) return 1;
+  throw_type(env, "expected a Buffer or Uint8Array");
+  return 0;
+}
+
+static napi_value num(napi_env env, double d) {
+  napi_value v;
+  napi_create_double(env, d, &v);
+  return v;
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+static instance *get_inst(napi_env env) {
+  void *p = NULL;
+  napi_get_instance_data(env, &p);
+  return p;
+}
+
+static sock *find_sock(instance *inst, int fd, sock ***link) {
+  for (sock **pp = &inst->socks; *pp; pp = &(*pp)->next) {
+    if ((*pp)->fd == fd) {
+      if (link) *link = pp;
+      return *pp;
+    }
+  }
+  return NULL;
+}
+
+/* ---- receive path ---------------------------------------------------- */
+
+static void release_js(poller *p) {
+  napi_env env = p->inst->env;
+  if (p->callback) napi_delete_reference(env, p->callback);
+  if (p->async_ctx) napi_async_destroy(env, p->async_ctx);
+  p->callback = NULL;
+  p->async_ctx = NULL;
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+  poller *p = h->data;
+  instance *inst = p->inst;
+  free(p);
+  /* During env teardown, tell Node we are done once the last handle is gone. */
+  if (--inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
+    napi_remove_async_cleanup_hook(inst->cleanup_hook);
+    inst->cleanup_hook = NULL;
+  }
+}
+
+/* Idempotent. uv_close stops polling synchronously (epoll_ctl DEL), so the
+ * caller may close the fd right after; memory goes in on_poll_closed. */
+static void stop_poller(poller *p) {
+  if (p->stopped) return;
+  p->stopped = 1;
+  p->inst->pending_closes++;
+  uv_close((uv_handle_t *)&p->handle, on_poll_closed);
+  if (!p->dispatching) release_js(p);
+}
+
+/* Calls the JS callback; returns 0 if it threw (the exception is handed to
+ * process 'uncaughtException', as for any event callback). */
+static int deliver(poller *p, napi_value fn, int err, const void *data, size_t len,
+                   int ifindex, int pkttype, uint32_t status, uint32_t tci) {
+  napi_env env = p->inst->env;
+  napi_handle_scope hs;
+  napi_value argv[6], recv, result;
+  int ok = 1;
+  napi_open_handle_scope(env, &hs); /* one per frame: no handle build-up */
+  napi_create_int32(env, err, &argv[0]);
+  if (data) {
+    void *copy;
+    napi_create_buffer_copy(env, len, data, &copy, &argv[1]);
+  } else {
+    napi_get_null(env, &argv[1]);
+  }
+  napi_create_int32(env, ifindex, &argv[2]);
+  napi_create_int32(env, pkttype, &argv[3]);
+  napi_create_uint32(env, status, &argv[4]);
+  napi_create_uint32(env, tci, &argv[5]);
+  napi_get_undefined(env, &recv);
+  if (napi_call_function(env, recv, fn, 6, argv, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+    ok = 0;
+  }
+  napi_close_handle_scope(env, hs);
+  return ok;
+}
+
+/* libuv trap: on EPOLLERR uv_poll stops the handle and reports UV_EBADF even
+ * though the fd is fine (e.g. netlink ENOBUFS, ENETDOWN on a bound packet
+ * socket). Read and clear SO_ERROR, report it, and poll again, or the socket
+ * would silently go deaf. */
+static void on_poll(uv_poll_t *h, int status, int events);
+
+static void handle_poll_error(poller *p, napi_value fn) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+    err = errno; /* EBADF: the fd really was closed behind our back */
+  } else {
+    /* POLLERR also means "error queue not empty"; drain it so it clears. */
+    char tmp[256];
+    for (int i = 0; i < 64; i++) {
+      struct iovec iov = {tmp, sizeof tmp};
+      struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+      if (recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+    }
+  }
+  if (err) deliver(p, fn, err, NULL, 0, 0, 0, 0, 0);
+  if (!p->stopped && err != EBADF && err != ENOTSOCK)
+    uv_poll_start(&p->handle, UV_READABLE, on_poll);
+}
+
+static void drain(poller *p, napi_value fn) {
+  instance *inst = p->inst;
+  for (int i = 0; i < MAX_BATCH && !p->stopped; i++) {
+    struct sockaddr_storage from;
+    union {
+      struct cmsghdr align;
+      char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    } ctl;
+    struct iovec iov = {inst->rxbuf, RXBUF_SIZE};
+    struct msghdr msg = {
+        .msg_name = &from, .msg_namelen = sizeof from,
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf,
+    };
+    ssize_t n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      /* Netlink reports a receive overrun as ENOBUFS here: JS re-dumps. */
+      if (errno != EAGAIN && errno != EWOULDBLOCK) deliver(p, fn, errno, NULL, 0, 0, 0, 0, 0);
+      return;
+    }
+    int ifindex = 0, pkttype = 0;
+    uint32_t status = 0, tci = 0;
+    if (msg.msg_namelen >= sizeof(struct sockaddr_ll) && from.ss_family == AF_PACKET) {
+      const struct sockaddr_ll *ll = (const struct sockaddr_ll *)&from;
+      ifindex = ll->sll_ifindex;
+      pkttype = ll->sll_pkttype;
+    }
+    /* The kernel strips 802.1Q tags before we see the frame; the tag (and
+     * TP_STATUS_CSUMNOTREADY for checksum-offloading guests) is here. */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+          c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        status = aux.tp_status;
+        tci = aux.tp_vlan_tci;
+      }
+    }
+    if (!deliver(p, fn, 0, inst->rxbuf, (size_t)n, ifindex, pkttype, status, tci)) return;
+  }
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  (void)events;
+  poller *p = h->data;
+  napi_env env = p->inst->env;
+  napi_handle_scope hs;
+  napi_callback_scope cs;
+  napi_value fn;
+  if (p->stopped || !p->callback) return;
+  napi_open_handle_scope(env, &hs);
+  napi_get_reference_value(env, p->callback, &fn);
+  /* A callback scope per wake-up: process.nextTick callbacks and promise
+   * jobs queued by the frame handlers run when it closes, exactly as after
+   * any Node I/O callback. */
+  p->dispatching = 1;
+  napi_open_callback_scope(env, fn, p->async_ctx, &cs);
+  if (status < 0) handle_poll_error(p, fn);
+  else drain(p, fn);
+  napi_close_callback_scope(env, cs);
+  p->dispatching = 0;
+  if (p->stopped) release_js(p); /* closed from inside a callback */
+  napi_close_handle_scope(env, hs);
+}
+
+/* ---- bindings ---------------------------------------------------------- */
+
+/* socket(domain, type, protocol) -> fd; always non-blocking and close-on-exec. */
+static napi_value js_socket(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t domain, type, protocol;
+  if (!get_i32(env, argv[0], &domain) || !get_i32(env, argv[1], &type) ||
+      !get_i32(env, argv[2], &protocol))
+    return NULL;
+  int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  sock *s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return throw_errno(env, "socket", ENOMEM);
+  }
+  instance *inst = get_inst(env);
+  s->fd = fd;
+  s->next = inst->socks;
+  inst->socks = s;
+  return num(env, fd);
+}
+
+/* close(fd): only fds opened by socket() here, so a stray number can never
+ * close stdin or one of Node's own descriptors. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  sock **link;
+  sock *s = find_sock(get_inst(env), fd, &link);
+  if (!s) return throw_errno(env, "close", EBADF);
+  *link = s->next;
+  if (s->poll) stop_poller(s->poll); /* before close(): see stop_poller */
+  close(fd);
+  free(s);
+  return undefined(env);
+}
+
+static napi_value js_setsockopt_int(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t fd, level, name, value;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
+      !get_i32(env, argv[2], &name) || !get_i32(env, argv[3], &value))
+    return NULL;
+  if (setsockopt(fd, level, name, &value, sizeof value) < 0)
+    return throw_errno(env, "setsockopt", errno);
+  return undefined(env);
+}
+
+static napi_value js_setsockopt_buffer(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t fd, level, name;
+  void *data;
+  size_t len;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
+      !get_i32(env, argv[2], &name) || !get_bytes(env, argv[3], &data, &len))
+    return NULL;
+  if (setsockopt(fd, level, name, data, (socklen_t)len) < 0)
+    return throw_errno(env, "setsockopt", errno);
+  return undefined(env);
+}
+
+/* getsockoptBuffer(fd, level, name, length) -> Buffer of the returned size. */
+static napi_value js_getsockopt_buffer(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t fd, level, name;
+  uint32_t want;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
+      !get_i32(env, argv[2], &name) || !get_u32(env, argv[3], &want))
+    return NULL;
+  if (want > RXBUF_SIZE) return throw_errno(env, "getsockopt", EINVAL);
+  /* The receive buffer is free here: drain() copies each frame out before
+   * calling JS, which is the only way we can be re-entered. */
+  unsigned char *tmp = get_inst(env)->rxbuf;
+  socklen_t len = want;
+  if (getsockopt(fd, level, name, tmp, &len) < 0) return throw_errno(env, "getsockopt", errno);
+  napi_value out;
+  void *copy;
+  napi_create_buffer_copy(env, len < want ? len : want, tmp, &copy, &out);
+  return out;
+}
+
+/* attachFilter(fd, program): program is an array of struct sock_filter
+ * (8 bytes each, host byte order) built by src/io/bpf.ts. */
+static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  void *data;
+  size_t len;
+  if (!get_i32(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &len)) return NULL;
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+      len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+    return throw_errno(env, "attachFilter", EINVAL);
+  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), data};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+    return throw_errno(env, "setsockopt", errno);
+  return undefined(env);
+}
+
+/* bindPacket(fd, protocol, ifindex): protocol in host order (0x0003 ETH_P_ALL);
+ * ifindex 0 = every interface of the namespace. */
+static napi_value js_bind_packet(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd, protocol, ifindex;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &protocol) ||
+      !get_i32(env, argv[2], &ifindex))
+    return NULL;
+  struct sockaddr_ll ll = {0};
+  ll.sll_family = AF_PACKET;
+  ll.sll_protocol = htons((uint16_t)protocol);
+  ll.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) return throw_errno(env, "bind", errno);
+  return undefined(env);
+}
+
+/* bindNetlink(fd, groups): nl_pid 0 lets the kernel pick our port id. */
+static napi_value js_bind_netlink(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  uint32_t groups;
+  if (!get_i32(env, argv[0], &fd) || !get_u32(env, argv[1], &groups)) return NULL;
+  struct sockaddr_nl nl = {0};
+  nl.nl_family = AF_NETLINK;
+  nl.nl_groups = groups;
+  if (bind(fd, (struct sockaddr *)&nl, sizeof nl) < 0) return throw_errno(env, "bind", errno);
+  return undefined(env);
+}
+
+/* Fills a sockaddr_un; returns 0 or an errno. A leading '@' or NUL names an
+ * abstract socket (unix(7)): no trailing NUL, length counts exactly the name,
+ * which is how systemd passes NOTIFY_SOCKET=@... */
+static int make_sun(napi_env env, napi_value v, struct sockaddr_un *sun, socklen_t *len) {
+  char path[sizeof sun->sun_path + 1];
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return -1;
+  if (n == 0) return EINVAL;
+  if (n > sizeof sun->sun_path) return ENAMETOOLONG;
+  napi_get_value_string_utf8(env, v, path, sizeof path, &n);
+  memset(sun, 0, sizeof *sun);
+  sun->sun_family = AF_UNIX;
+  if (path[0] == '@' || path[0] == '\0') {
+    memcpy(sun->sun_path + 1, path + 1, n - 1);
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+  } else {
+    if (n >= sizeof sun->sun_path) return ENAMETOOLONG; /* room for the NUL */
+    memcpy(sun->sun_path, path, n);
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+  }
+  return 0;
+}
+
+static napi_value js_bind_unix(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  struct sockaddr_un sun;
+  socklen_t len;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  int err = make_sun(env, argv[1], &sun, &len);
+  if (err < 0) return throw_type(env, "expected a string path");
+  if (err) return throw_errno(env, "bind", err);
+  if (bind(fd, (struct sockaddr *)&sun, len) < 0) return throw_errno(env, "bind", errno);
+  return undefined(env);
+}
+
+/* sendToUnix(fd, path, data) -> bytes sent or -errno. */
+static napi_value js_send_to_unix(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd;
+  struct sockaddr_un sun;
+  socklen_t len;
+  void *data;
+  size_t n;
+  if (!get_i32(env, argv[0], &fd) || !get_bytes(env, argv[2], &data, &n)) return NULL;
+  int err = make_sun(env, argv[1], &sun, &len);
+  if (err < 0) return throw_type(env, "expected a string path");
+  if (err) return num(env, -err);
+  ssize_t r = sendto(fd, data, n, MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
+  return num(env, r < 0 ? -errno : r);
+}
+
+/* sendPacket(fd, ifindex, frame) -> bytes sent or -errno (ENETDOWN: link
+ * down, ENXIO: interface gone). The destination in sockaddr_ll is the frame's
+ * own destination MAC; the ethertype is copied so skb->protocol is right. */
+static napi_value js_send_packet(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd, ifindex;
+  void *data;
+  size_t n;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &ifindex) ||
+      !get_bytes(env, argv[2], &data, &n))
+    return NULL;
+  if (n < 14) return num(env, -EINVAL); /* not even an Ethernet header */
+  const unsigned char *frame = data;
+  struct sockaddr_ll ll = {0};
+  ll.sll_family = AF_PACKET;
+  ll.sll_ifindex = ifindex;
+  ll.sll_halen = 6;
+  memcpy(ll.sll_addr, frame, 6);
+  memcpy(&ll.sll_protocol, frame + 12, 2); /* already network order */
+  ssize_t r = sendto(fd, data, n, 0, (struct sockaddr *)&ll, sizeof ll);
+  return num(env, r < 0 ? -errno : r);
+}
+
+/* send(fd, data) -> bytes sent or -errno; netlink requests go to the kernel. */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  void *data;
+  size_t n;
+  if (!get_i32(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &n)) return NULL;
+  ssize_t r = send(fd, data, n, MSG_NOSIGNAL);
+  return num(env, r < 0 ? -errno : r);
+}
+
+/* startRecv(fd, cb): see the callback convention at the top. */
+static napi_value js_start_recv(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  napi_valuetype t;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  napi_typeof(env, argv[1], &t);
+  if (t != napi_function) return throw_type(env, "expected a callback function");
+  instance *inst = get_inst(env);
+  sock *s = find_sock(inst, fd, NULL);
+  if (!s) return throw_errno(env, "startRecv", EBADF);
+  if (s->poll) return throw_errno(env, "startRecv", EBUSY);
+  poller *p = calloc(1, sizeof *p);
+  if (!p) return throw_errno(env, "startRecv", ENOMEM);
+  int r = uv_poll_init(inst->loop, &p->handle, fd);
+  if (r < 0) {
+    free(p);
+    return throw_errno(env, "uv_poll_init", -r);
+  }
+  p->handle.data = p;
+  p->inst = inst;
+  p->fd = fd;
+  napi_value name;
+  napi_create_string_utf8(env, "onlinkd:socket", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[1], 1, &p->callback);
+  napi_async_init(env, NULL, name, &p->async_ctx);
+  s->poll = p;
+  r = uv_poll_start(&p->handle, UV_READABLE, on_poll);
+  if (r < 0) {
+    s->poll = NULL;
+    stop_poller(p);
+    return throw_errno(env, "uv_poll_start", -r);
+  }
+  return undefined(env);
+}
+
+static napi_value js_stop_recv(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  sock *s = find_sock(get_inst(env), fd, NULL);
+  if (!s) return throw_errno(env, "stopRecv", EBADF);
+  if (s->poll) stop_poller(s->poll);
+  s->poll = NULL;
+  return undefined(env);
+}
+
+/* ifNameToIndex(name) -> index, 0 when there is no such interface. */
+static napi_value js_if_name_to_index(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char name[IF_NAMESIZE + 1];
+  size_t n;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &n) != napi_ok)
+    return throw_type(env, "expected a string");
+  if (n == 0 || n >= IF_NAMESIZE) return num(env, 0);
+  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &n);
+  return num(env, if_nametoindex(name));
+}
+
+/* ifIndexToName(index) -> name, undefined when there is none. */
+static napi_value js_if_index_to_name(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t index;
+  char name[IF_NAMESIZE];
+  napi_value out;
+  if (!get_u32(env, argv[0], &index)) return NULL;
+  if (index == 0 || !if_indextoname(index, name)) return undefined(env);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+/* Env teardown (worker exit, process end): close every fd and poll handle.
+ * Node keeps running the loop until we remove the hook in on_poll_closed. */
+static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  instance *inst = arg;
+  inst->tearing_down = 1;
+  while (inst->socks) {
+    sock *s = inst->socks;
+    inst->socks = s->next;
+    if (s->poll) stop_poller(s->poll);
+    close(s->fd);
+    free(s);
+  }
+  if (inst->pending_closes == 0) {
+    napi_remove_async_cleanup_hook(handle);
+    inst->cleanup_hook = NULL;
+  }
+}
+
+/* Runs after the cleanup hook was removed (the hook holds a reference on the
+ * env), so no poll handle is left that could point at inst. */
+static void finalize_instance(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  instance *inst = data;
+  while (inst->socks) { /* only if teardown never ran; keep no fd behind */
+    sock *s = inst->socks;
+    inst->socks = s->next;
+    close(s->fd);
+    free(s);
+  }
+  free(inst->rxbuf);
+  free(inst);
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  instance *inst = calloc(1, sizeof *inst);
+  if (!inst || !(inst->rxbuf = malloc(RXBUF_SIZE))) {
+    free(inst);
+    napi_throw_error(env, "ENOMEM", "onlinkd_native: out of memory");
+    return NULL;
+  }
+  inst->env = env;
+  napi_get_uv_event_loop(env, &inst->loop);
+  napi_set_instance_data(env, inst, finalize_instance, NULL);
+  napi_add_async_cleanup_hook(env, on_env_teardown, inst, &inst->cleanup_hook);
+
+#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+  napi_property_descriptor props[] = {
+      FN("socket", js_socket),
+      FN("close", js_close),
+      FN("setsockoptInt", js_setsockopt_int),
+      FN("setsockoptBuffer", js_setsockopt_buffer),
+      FN("getsockoptBuffer", js_getsockopt_buffer),
+      FN("attachFilter", js_attach_filter),
+      FN("bindPacket", js_bind_packet),
+      FN("bindNetlink", js_bind_netlink),
+      FN("bindUnix", js_bind_unix),
+      FN("sendToUnix", js_send_to_unix),
+      FN("sendPacket", js_send_packet),
+      FN("send", js_send),
+      FN("startRecv", js_start_recv),
+      FN("stopRecv", js_stop_recv),
+      FN("ifNameToIndex", js_if_name_to_index),
+      FN("ifIndexToName", js_if_index_to_name),
+  };
+#undef FN
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

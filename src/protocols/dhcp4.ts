@@ -1,0 +1,295 @@
+/**
+ * DHCPv4 responder (RFC 2131, 2132, 3442, 6842): a pure function from a
+ * decoded request, the tap's binding and the settings to a decision. No
+ * socket, file or clock: the caller encodes and sends.
+ *
+ * onlinkd is authoritative for exactly one address per tap, so there is no
+ * lease table: every DISCOVER gets the binding's address, every REQUEST is
+ * checked against it.
+ */
+import type { Binding } from '../bindings/binding.js';
+import type { Settings } from '../config.js';
+import { BROADCAST_MAC, IPV4_ANY, IPV4_BROADCAST, ipv4ToNumber, numberToIpv4, prefixMask } from '../wire/addr.js';
+import {
+  DHCP4_BROADCAST_FLAG,
+  Dhcp4MessageType,
+  Dhcp4Option,
+  type ClasslessRoute,
+  type Dhcp4Message,
+} from '../wire/dhcp4-types.js';
+import {
+  clientId,
+  maxMessageSize,
+  messageType,
+  parameterRequestList,
+  requestedIp,
+  serverId,
+  vendorClass,
+} from '../wire/dhcp4.js';
+import {
+  encodeClasslessRoutes,
+  encodeDomainSearch,
+  encodeIpv4List,
+  encodeString,
+  encodeU16,
+  encodeU32,
+  encodeU8,
+} from '../wire/dhcp4-options.js';
+
+export type Dhcp4Settings = Settings['dhcp'];
+
+/** Where a reply goes (RFC 2131 §4.1), resolved to link and network addresses. */
+export interface Dhcp4Reply {
+  type: Dhcp4MessageType.Offer | Dhcp4MessageType.Ack | Dhcp4MessageType.Nak;
+  message: Dhcp4Message;
+  srcIp: string;
+  dstIp: string;
+  dstMac: string;
+  /** Largest DHCP payload the client accepts (from option 57 and the link MTU). */
+  maxLength: number;
+}
+
+export type Dhcp4Decision =
+  | { kind: 'reply'; reply: Dhcp4Reply; request: Dhcp4MessageType }
+  /** Nothing to send; `reason` names the drop counter. */
+  | { kind: 'drop'; reason: string; request?: Dhcp4MessageType }
+  /** The client gave up its address (RELEASE) or found it in use (DECLINE): logged and counted. */
+  | { kind: 'release' | 'decline'; request: Dhcp4MessageType; address: string | undefined };
+
+const MIN_MAX_MESSAGE_SIZE = 576; // RFC 2132 §9.10
+const IP_UDP_HEADERS = 28;
+
+export function isWindowsClient(request: Dhcp4Message, binding: Binding): boolean {
+  if (binding.windows) return true;
+  const vc = vendorClass(request);
+  return vc !== undefined && vc.startsWith('MSFT');
+}
+
+/**
+ * The server identifier (option 54) and reply source: an on-link address.
+ * `server_ip` wins only when configured and `server_on_link` is off; with
+ * neither it is the gateway, and on a network without gateway the first
+ * host address of the subnet that is not the client's.
+ */
+export function serverIdentifier(binding: Binding, settings: Dhcp4Settings): string | undefined {
+  if (settings.serverIp && !settings.serverOnLink) return settings.serverIp;
+  if (binding.gateway) return binding.gateway;
+  if (settings.serverIp) return settings.serverIp;
+  if (!binding.subnet || binding.subnet.prefixLength > 30) return undefined;
+  const net = ipv4ToNumber(binding.subnet.network)!;
+  const first = numberToIpv4(net + 1);
+  return first === binding.ip ? numberToIpv4(net + 2) : first;
+}
+
+/**
+ * Classless static routes (RFC 3442), sent identically as 121 and 249.
+ * Extra routes first, then 169.254.0.0/16 for Windows (which otherwise ARPs
+ * for link-local services, RFC 3927 §2.6.2), then the default route: a client
+ * that accepts 121 ignores option 3, so the default must be inside.
+ */
+export function classlessRoutes(binding: Binding, settings: Dhcp4Settings, windows: boolean): ClasslessRoute[] {
+  const routes: ClasslessRoute[] = [...settings.routes, ...binding.routes];
+  const gw = binding.private ? undefined : binding.gateway;
+  if (gw && windows && settings.windowsLinkLocalRoute) {
+    if (!routes.some((r) => r.destination === '169.254.0.0' && r.prefixLength === 16)) {
+      routes.push({ destination: '169.254.0.0', prefixLength: 16, router: gw });
+    }
+  }
+  if (gw) {
+    const i = routes.findIndex((r) => r.prefixLength === 0);
+    if (i >= 0) routes.splice(i, 1);
+    routes.push({ destination: '0.0.0.0', prefixLength: 0, router: gw });
+  }
+  return routes;
+}
+
+function broadcastAddress(binding: Binding): string | undefined {
+  if (!binding.subnet) return undefined;
+  const net = ipv4ToNumber(binding.subnet.network)!;
+  return numberToIpv4((net | ~prefixMask(binding.subnet.prefixLength)) >>> 0);
+}
+
+/** Options of an OFFER or ACK, most important first (the encoder may drop from the end to fit). */
+function configOptions(
+  request: Dhcp4Message,
+  binding: Binding,
+  settings: Dhcp4Settings,
+  type: Dhcp4MessageType,
+  sid: string,
+  withLease: boolean,
+): Array<[number, Uint8Array]> {
+  const prl = new Set(parameterRequestList(request) ?? []);
+  const windows = isWindowsClient(request, binding);
+  const opts: Array<[number, Uint8Array]> = [
+    [Dhcp4Option.MessageType, encodeU8(type)],
+    [Dhcp4Option.ServerIdentifier, encodeIpv4List([sid])],
+  ];
+  if (withLease) {
+    opts.push([Dhcp4Option.LeaseTime, encodeU32(settings.leaseLifetime)]);
+    opts.push([Dhcp4Option.RenewalTime, encodeU32(settings.leaseRenewal)]);
+    opts.push([Dhcp4Option.RebindingTime, encodeU32(settings.leaseRebinding)]);
+  }
+  const cid = clientId(request);
+  if (cid) opts.push([Dhcp4Option.ClientIdentifier, cid]); // RFC 6842 §3: always echoed
+  if (binding.subnet) {
+    // RFC 2132 §3.3: the subnet mask MUST come before the router option.
+    opts.push([Dhcp4Option.SubnetMask, encodeIpv4List([numberToIpv4(prefixMask(binding.subnet.prefixLength))])]);
+  }
+  if (binding.gateway && !binding.private) opts.push([Dhcp4Option.Router, encodeIpv4List([binding.gateway])]);
+  const routes = classlessRoutes(binding, settings, windows);
+  if (routes.length > 0) {
+    const encoded = encodeClasslessRoutes(routes);
+    // Presence in the PRL decides, never its order (Windows lists 3 before 121).
+    if (prl.has(Dhcp4Option.ClasslessStaticRoute)) opts.push([Dhcp4Option.ClasslessStaticRoute, encoded]);
+    if (prl.has(Dhcp4Option.MsClasslessStaticRoute) || windows) opts.push([Dhcp4Option.MsClasslessStaticRoute, encoded]);
+  }
+  const dns = binding.dns ?? settings.nameservers;
+  if (dns.length > 0) opts.push([Dhcp4Option.DomainNameServer, encodeIpv4List(dns)]);
+  const domain = binding.domain ?? settings.domain;
+  if (domain) opts.push([Dhcp4Option.DomainName, encodeString(domain)]);
+  if (binding.hostname) opts.push([Dhcp4Option.HostName, encodeString(binding.hostname)]);
+  const bcast = broadcastAddress(binding);
+  if (bcast) opts.push([Dhcp4Option.BroadcastAddress, encodeIpv4List([bcast])]);
+  if (binding.mtu !== undefined && binding.mtu >= 68) opts.push([Dhcp4Option.InterfaceMtu, encodeU16(binding.mtu)]);
+  if (settings.domainSearch.length > 0 && prl.has(Dhcp4Option.DomainSearch)) {
+    opts.push([Dhcp4Option.DomainSearch, encodeDomainSearch(settings.domainSearch)]);
+  }
+  return opts;
+}
+
+function baseReply(request: Dhcp4Message): Dhcp4Message {
+  return {
+    op: 2,
+    htype: request.htype,
+    hlen: request.hlen,
+    hops: 0,
+    xid: request.xid,
+    secs: 0,
+    flags: request.flags,
+    ciaddr: IPV4_ANY,
+    yiaddr: IPV4_ANY,
+    siaddr: IPV4_ANY,
+    giaddr: request.giaddr,
+    chaddr: request.chaddr,
+    sname: '',
+    file: '',
+    options: [],
+  };
+}
+
+function replyMaxLength(request: Dhcp4Message, binding: Binding): number {
+  const linkMax = (binding.mtu ?? 1500) - IP_UDP_HEADERS;
+  const asked = maxMessageSize(request);
+  const clientMax = Math.max(asked ?? MIN_MAX_MESSAGE_SIZE, MIN_MAX_MESSAGE_SIZE) - IP_UDP_HEADERS;
+  return Math.max(Math.min(linkMax, clientMax), MIN_MAX_MESSAGE_SIZE - IP_UDP_HEADERS);
+}
+
+/**
+ * RFC 2131 §4.1 reply addressing for a client on the link (giaddr is 0):
+ * NAK → broadcast; ciaddr set → unicast to ciaddr; BROADCAST flag →
+ * broadcast; otherwise unicast to yiaddr at chaddr.
+ */
+function address(request: Dhcp4Message, message: Dhcp4Message, type: Dhcp4MessageType, frameSrcMac: string) {
+  if (type === Dhcp4MessageType.Nak) return { dstIp: IPV4_BROADCAST, dstMac: BROADCAST_MAC };
+  if (request.ciaddr !== IPV4_ANY) return { dstIp: request.ciaddr, dstMac: frameSrcMac };
+  // An INFORM without ciaddr has no address to unicast to either.
+  if (request.flags & DHCP4_BROADCAST_FLAG || message.yiaddr === IPV4_ANY) return { dstIp: IPV4_BROADCAST, dstMac: BROADCAST_MAC };
+  return { dstIp: message.yiaddr, dstMac: frameSrcMac };
+}
+
+/**
+ * Decides the answer to one DHCP request from the guest on a bound tap.
+ * `frameSrcMac` is the Ethernet source (already checked by the guard).
+ */
+export function respondDhcp4(
+  request: Dhcp4Message,
+  binding: Binding,
+  settings: Dhcp4Settings,
+  frameSrcMac: string,
+): Dhcp4Decision {
+  if (request.op !== 1) return { kind: 'drop', reason: 'not-a-request' };
+  const type = messageType(request);
+  if (type === undefined) return { kind: 'drop', reason: 'no-message-type' };
+  if (request.giaddr !== IPV4_ANY) return { kind: 'drop', reason: 'relayed', request: type };
+  if (!binding.ip || !binding.subnet) return { kind: 'drop', reason: 'no-ipv4-binding', request: type };
+  const sid = serverIdentifier(binding, settings);
+  if (!sid) return { kind: 'drop', reason: 'no-server-identifier', request: type };
+
+  const reply = (replyType: Dhcp4Reply['type'], message: Dhcp4Message): Dhcp4Decision => ({
+    kind: 'reply',
+    request: type,
+    reply: {
+      type: replyType,
+      message,
+      srcIp: sid,
+      ...address(request, message, replyType, frameSrcMac),
+      maxLength: replyMaxLength(request, binding),
+    },
+  });
+
+  const offerOrAck = (replyType: Dhcp4MessageType.Offer | Dhcp4MessageType.Ack): Dhcp4Decision => {
+    const m = baseReply(request);
+    m.yiaddr = binding.ip!;
+    if (replyType === Dhcp4MessageType.Ack) m.ciaddr = request.ciaddr;
+    m.options = configOptions(request, binding, settings, replyType, sid, true);
+    return reply(replyType, m);
+  };
+
+  const nak = (why: string): Dhcp4Decision => {
+    const m = baseReply(request);
+    // A NAK goes to a client that may hold a wrong address: always broadcast.
+    m.flags |= DHCP4_BROADCAST_FLAG;
+    m.options = [
+      [Dhcp4Option.MessageType, encodeU8(Dhcp4MessageType.Nak)],
+      [Dhcp4Option.ServerIdentifier, encodeIpv4List([sid])],
+      [Dhcp4Option.Message, encodeString(why)],
+    ];
+    const cid = clientId(request);
+    if (cid) m.options.push([Dhcp4Option.ClientIdentifier, cid]);
+    return reply(Dhcp4MessageType.Nak, m);
+  };
+
+  switch (type) {
+    case Dhcp4MessageType.Discover:
+      return offerOrAck(Dhcp4MessageType.Offer);
+
+    case Dhcp4MessageType.Request: {
+      const sidOpt = serverId(request);
+      const req = requestedIp(request);
+      if (sidOpt !== undefined) {
+        // SELECTING (§4.3.2): the client picked a server; if not us, stay quiet.
+        if (sidOpt !== sid) return { kind: 'drop', reason: 'other-server-selected', request: type };
+        if (req === undefined) return { kind: 'drop', reason: 'malformed-request', request: type };
+        return req === binding.ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`requested address ${req} is not this client's`);
+      }
+      if (req !== undefined && request.ciaddr === IPV4_ANY) {
+        // INIT-REBOOT: verify the remembered address.
+        return req === binding.ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`address ${req} is not valid on this link`);
+      }
+      if (request.ciaddr !== IPV4_ANY) {
+        // RENEWING (unicast) or REBINDING (broadcast).
+        return request.ciaddr === binding.ip
+          ? offerOrAck(Dhcp4MessageType.Ack)
+          : nak(`address ${request.ciaddr} is not this client's`);
+      }
+      return { kind: 'drop', reason: 'malformed-request', request: type };
+    }
+
+    case Dhcp4MessageType.Inform: {
+      // §4.3.5: configuration only; no yiaddr, no lease time.
+      const m = baseReply(request);
+      m.ciaddr = request.ciaddr;
+      m.options = configOptions(request, binding, settings, Dhcp4MessageType.Ack, sid, false);
+      return reply(Dhcp4MessageType.Ack, m);
+    }
+
+    case Dhcp4MessageType.Release:
+      return { kind: 'release', request: type, address: request.ciaddr };
+
+    case Dhcp4MessageType.Decline:
+      return { kind: 'decline', request: type, address: requestedIp(request) };
+
+    default:
+      return { kind: 'drop', reason: 'unexpected-message-type', request: type };
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The join of bindings (by tap name) and live interfaces (by ifindex).
+ * Frames arrive with an ifindex; this table says which binding, if any,
+ * owns it right now. A binding whose tap does not exist yet waits for it;
+ * a tap deleted and recreated under a new index, or renamed, is followed,
+ * and an index the kernel reuses for another interface can never reach
+ * the old binding (the mapping is dropped on RTM_DELLINK and rebuilt from
+ * the name on every link event).
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Binding } from './bindings/binding.js';
+import type { BindingStore } from './bindings/store.js';
+
+export interface LinkInfo {
+  ifindex: number;
+  name: string;
+  mac: string | undefined;
+  up: boolean;
+  running: boolean;
+}
+
+/** What the table needs from the link monitor (src/io/link-monitor.ts). */
+export interface LinkSource {
+  byName(name: string): LinkInfo | undefined;
+  byIndex(ifindex: number): LinkInfo | undefined;
+  links(): Iterable<LinkInfo>;
+  on(event: 'link', cb: (link: LinkInfo) => void): unknown;
+  on(event: 'unlink', cb: (link: LinkInfo) => void): unknown;
+}
+
+export interface Tap {
+  binding: Binding;
+  link: LinkInfo;
+}
+
+export interface TapTableEvents {
+  /** A binding and its interface met (binding added for an existing tap, or the tap appeared). */
+  attached: [tap: Tap];
+  /** They parted (binding removed or interface gone). */
+  detached: [binding: Binding, ifindex: number];
+  /** A bound tap changed state (e.g. went up): announcements hook here. */
+  linkChanged: [tap: Tap, previous: LinkInfo | undefined];
+}
+
+export class TapTable extends EventEmitter<TapTableEvents> {
+  readonly #byIndex = new Map<number, Tap>();
+  readonly #store: BindingStore;
+  readonly #links: LinkSource;
+  readonly #log: Logger;
+  readonly #linkState = new Map<number, LinkInfo>();
+
+  constructor(store: BindingStore, links: LinkSource, log: Logger) {
+    super();
+    this.#store = store;
+    this.#links = links;
+    this.#log = log;
+    store.on('set', (b) => this.#syncBinding(b.tap));
+    store.on('removed', (b) => this.#syncBinding(b.tap));
+    links.on('link', (l) => this.#syncLink(l));
+    links.on('unlink', (l) => this.#dropIndex(l.ifindex));
+    for (const l of links.links()) this.#syncLink(l);
+  }
+
+  /** The bound tap behind a received frame's ifindex, if any. */
+  lookup(ifindex: number): Tap | undefined {
+    return this.#byIndex.get(ifindex);
+  }
+
+  /** The MAC onlinkd answers with on this tap: INDEV's (the bridge in bridged mode) or the tap's own. */
+  serverMac(tap: Tap): string | undefined {
+    if (tap.binding.indev === tap.link.name) return tap.link.mac;
+    return this.#links.byName(tap.binding.indev)?.mac;
+  }
+
+  byName(name: string): Tap | undefined {
+    for (const t of this.#byIndex.values()) if (t.binding.tap === name) return t;
+    return undefined;
+  }
+
+  get attachedCount(): number {
+    return this.#byIndex.size;
+  }
+
+  #syncBinding(name: string): void {
+    const binding = this.#store.get(name);
+    const link = this.#links.byName(name);
+    // Drop any mapping that still points at this binding name under another index.
+    for (const [idx, t] of this.#byIndex) {
+      if (t.binding.tap === name && (!link || link.ifindex !== idx || !binding)) this.#dropIndex(idx);
+    }
+    if (!binding) return;
+    if (!link) {
+      this.#log.info({ tap: name, mac: binding.mac }, 'binding waits for its tap to appear');
+      return;
+    }
+    this.#attach(binding, link);
+  }
+
+  #syncLink(link: LinkInfo): void {
+    const current = this.#byIndex.get(link.ifindex);
+    if (current && current.binding.tap !== link.name) this.#dropIndex(link.ifindex); // renamed away
+    const binding = this.#store.get(link.name);
+    if (!binding) return;
+    const previous = this.#linkState.get(link.ifindex);
+    this.#linkState.set(link.ifindex, link);
+    const existing = this.#byIndex.get(link.ifindex);
+    if (existing && existing.binding === binding) {
+      existing.link = link;
+      this.emit('linkChanged', existing, previous);
+      return;
+    }
+    this.#attach(binding, link);
+  }
+
+  #attach(binding: Binding, link: LinkInfo): void {
+    const tap: Tap = { binding, link };
+    this.#byIndex.set(link.ifindex, tap);
+    this.#linkState.set(link.ifindex, link);
+    this.#log.info({ tap: binding.tap, ifindex: link.ifindex, mac: binding.mac, ip: binding.ip, up: link.up }, 'binding attached to tap');
+    this.emit('attached', tap);
+  }
+
+  #dropIndex(ifindex: number): void {
+    const t = this.#byIndex.get(ifindex);
+    this.#linkState.delete(ifindex);
+    if (!t) return;
+    this.#byIndex.delete(ifindex);
+    this.#log.info({ tap: t.binding.tap, ifindex }, 'binding detached from tap');
+    this.emit('detached', t.binding, ifindex);
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, writeFileSync, renameSync, unlinkSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BindingDirectory } from '../../../src/bindings/directory.js';
+import { BindingStore } from '../../../src/bindings/store.js';
+
+const GOOD = (ip: string) => `MAC=aa:00:00:00:00:10\nIP=${ip}\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`;
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('binding directory', () => {
+  let dir: string;
+  let store: BindingStore;
+  let bd: BindingDirectory;
+  const logs: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => void logs.push(JSON.parse(s)) });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'onlinkd-bindings-'));
+    store = new BindingStore();
+    logs.length = 0;
+  });
+  afterEach(() => {
+    bd?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads existing files at start and skips temp files and bad names', async () => {
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.10'));
+    writeFileSync(join(dir, '.tap11.tmp'), GOOD('203.0.113.11'));
+    writeFileSync(join(dir, 'waytoolonginterfacename'), GOOD('203.0.113.12'));
+    bd = new BindingDirectory(dir, store, log);
+    await bd.start();
+    expect(store.bindings().map((b) => b.tap)).toEqual(['tap10']);
+    expect(logs.some((l) => l.msg === 'binding loaded' && l.tap === 'tap10' && l.ip === '203.0.113.10')).toBe(true);
+    expect(logs.some((l) => String(l.msg).includes('not a valid interface name'))).toBe(true);
+  });
+
+  it('follows create, in-place write, rename into place and delete', async () => {
+    bd = new BindingDirectory(dir, store, log, { settleMs: 5 });
+    await bd.start();
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.10'));
+    await until(() => store.get('tap10')?.ip === '203.0.113.10');
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.20'));
+    await until(() => store.get('tap10')?.ip === '203.0.113.20');
+    writeFileSync(join(dir, '.tap10.new'), GOOD('203.0.113.30'));
+    renameSync(join(dir, '.tap10.new'), join(dir, 'tap10'));
+    await until(() => store.get('tap10')?.ip === '203.0.113.30');
+    unlinkSync(join(dir, 'tap10'));
+    await until(() => store.get('tap10') === undefined);
+    expect(logs.some((l) => l.msg === 'binding removed' && l.tap === 'tap10')).toBe(true);
+  });
+
+  it('keeps the last good binding when a file breaks, and recovers when it is fixed', async () => {
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.10'));
+    writeFileSync(join(dir, 'tap11'), GOOD('203.0.113.11').replace('aa:00:00:00:00:10', 'aa:00:00:00:00:11'));
+    bd = new BindingDirectory(dir, store, log, { settleMs: 5 });
+    await bd.start();
+    writeFileSync(join(dir, 'tap10'), 'MAC=aa:00:00:00:00:10\nIP=203.0.113.999\n');
+    await until(() => store.entry('tap10')?.error !== undefined);
+    expect(store.get('tap10')?.ip).toBe('203.0.113.10');
+    expect(store.entry('tap10')?.error).toMatchObject({ line: 2, key: 'IP' });
+    expect(store.get('tap11')?.ip).toBe('203.0.113.11');
+    const rejected = logs.find((l) => l.msg === 'binding file rejected; last good binding stays in force');
+    expect(rejected).toMatchObject({ tap: 'tap10', line: 2, key: 'IP', path: join(dir, 'tap10') });
+    // A writer appending in two steps: the half-written state is rejected, the final one wins.
+    writeFileSync(join(dir, 'tap10'), 'MAC=aa:00:00:00:00:10\nIP=203.0.113.40\n');
+    appendFileSync(join(dir, 'tap10'), 'SUBNET=203.0.113.0/24\n');
+    await until(() => store.get('tap10')?.ip === '203.0.113.40');
+    expect(store.entry('tap10')?.error).toBeUndefined();
+  });
+
+  it('rescan reconciles changes the watcher missed', async () => {
+    bd = new BindingDirectory(dir, store, log, { settleMs: 5 });
+    await bd.start();
+    bd.close(); // no watcher any more: only rescan can see changes
+    const bd2 = new BindingDirectory(dir, store, log, { settleMs: 5, rescanMs: 3_600_000 });
+    writeFileSync(join(dir, 'tap12'), GOOD('203.0.113.12'));
+    await bd2.rescan();
+    expect(store.get('tap12')?.ip).toBe('203.0.113.12');
+    unlinkSync(join(dir, 'tap12'));
+    await bd2.rescan();
+    expect(store.get('tap12')).toBeUndefined();
+    bd2.close();
+  });
+});
