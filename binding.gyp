@@ -2,7 +2,9 @@
   # The native part of onlinkd is one small, generic socket layer; every
   # protocol decision (BPF program, socket options, parsing) lives in
   # TypeScript. Built by `npm install`/`npm ci` (package.json "install") or by
-  # hand with `npx node-gyp rebuild` (needs nodedir=/usr in ~/.npmrc offline).
+  # hand with `npm run install`, which uses the node-gyp bundled with npm
+  # (`npx node-gyp` would try to download it); offline, node-gyp finds Node's
+  # headers only through nodedir=/usr in ~/.npmrc.
   "targets": [
     {
       "target_name": "onlinkd_native",

@@ -199,10 +199,9 @@ static int deliver(poller *p, napi_value fn, int err, const void *data, size_t l
   int ok = 1;
   napi_open_handle_scope(env, &hs); /* one per frame: no handle build-up */
   napi_create_int32(env, err, &argv[0]);
-  if (data) {
-    void *copy;
-    napi_create_buffer_copy(env, len, data, &copy, &argv[1]);
-  } else {
+  void *copy;
+  if (!data || napi_create_buffer_copy(env, len, data, &copy, &argv[1]) != napi_ok) {
+    if (data) napi_create_int32(env, ENOMEM, &argv[0]); /* report, don't crash */
     napi_get_null(env, &argv[1]);
   }
   napi_create_int32(env, ifindex, &argv[2]);
@@ -220,12 +219,12 @@ static int deliver(poller *p, napi_value fn, int err, const void *data, size_t l
   return ok;
 }
 
+static void on_poll(uv_poll_t *h, int status, int events);
+
 /* libuv trap: on EPOLLERR uv_poll stops the handle and reports UV_EBADF even
  * though the fd is fine (e.g. netlink ENOBUFS, ENETDOWN on a bound packet
  * socket). Read and clear SO_ERROR, report it, and poll again, or the socket
  * would silently go deaf. */
-static void on_poll(uv_poll_t *h, int status, int events);
-
 static void handle_poll_error(poller *p, napi_value fn) {
   int err = 0;
   socklen_t len = sizeof err;

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * onlinkd: the daemon's entry point. Parses arguments, starts the daemon,
+ * and maps signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
+import { Daemon } from '../daemon.js';
+import { VERSION } from '../version.js';
+
+const USAGE = `Usage: onlinkd [--config FILE] [--datapath DIR] [--check]
+
+Answers DHCPv4, IPv6 RS/NS and DHCPv6 Information-Requests on VM taps from
+per-tap binding files (nfdhcpd format).
+
+  -c, --config FILE    configuration file (nfdhcpd.conf-compatible INI);
+                       default ${DEFAULT_CONFIG_PATH}, embedded defaults if absent
+      --datapath DIR   binding-file directory (overrides [general] datapath)
+      --check          validate the configuration and exit
+  -h, --help           this help
+  -V, --version        print the version
+`;
+
+function main(): void {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        datapath: { type: 'string' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`onlinkd: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(`onlinkd ${VERSION}\n`);
+    return;
+  }
+  if (args.check) {
+    try {
+      const { source, settings } = loadConfig(args.config);
+      process.stdout.write(`${source}: OK\n`);
+      for (const u of settings.unused) process.stdout.write(`${source}:${u.line}: ${u.key}: accepted, has no effect\n`);
+    } catch (e) {
+      process.stderr.write(`onlinkd: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
+
+  Daemon.start({ configPath: args.config, datapath: args.datapath }).then(
+    (daemon) => {
+      const stop = (signal: string) => {
+        daemon.log.info({ signal }, 'stopping');
+        daemon.stop();
+        daemon.log.flush?.();
+        // Let pino flush, then leave; nothing else holds the loop open after stop().
+        setTimeout(() => process.exit(0), 50).unref();
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGHUP', () => daemon.reload());
+    },
+    (e: unknown) => {
+      const msg = e instanceof ConfigError ? e.message : (e as Error).stack ?? String(e);
+      process.stderr.write(`onlinkd: cannot start: ${msg}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+main();

@@ -1,0 +1,125 @@
+/**
+ * Typed access to the native socket layer (src/native/onlinkd_native.c).
+ *
+ * The addon is generic: it opens, configures, binds, sends and polls sockets
+ * and reports errno values. Which options and which BPF program are used is
+ * decided here in TypeScript (packet-socket.ts, link-monitor.ts).
+ *
+ * Error convention (see the C file's header):
+ *   - setup calls throw a Node-style system error (`code` 'EPERM', negative
+ *     `errno`, `syscall`);
+ *   - sendPacket/send/sendToUnix return bytes sent (>= 0) or -errno and never
+ *     throw for an OS error;
+ *   - the receive callback gets `err` (positive errno, `data` null) or 0.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+
+/** cb(err, data, ifindex, pkttype, tpStatus, vlanTci). ifindex/pkttype are from
+ * sockaddr_ll and tpStatus/vlanTci from PACKET_AUXDATA; all 0 for non-AF_PACKET. */
+export type RecvCallback = (
+  err: number,
+  data: Buffer | null,
+  ifindex: number,
+  pkttype: number,
+  tpStatus: number,
+  vlanTci: number,
+) => void;
+
+export interface NativeAddon {
+  /** Always adds SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the fd. */
+  socket(domain: number, type: number, protocol: number): number;
+  /** Closes an fd opened by socket() (stops receiving first); EBADF otherwise. */
+  close(fd: number): void;
+  setsockoptInt(fd: number, level: number, name: number, value: number): void;
+  setsockoptBuffer(fd: number, level: number, name: number, value: Uint8Array): void;
+  /** Returns at most `length` bytes: what the kernel wrote. */
+  getsockoptBuffer(fd: number, level: number, name: number, length: number): Buffer;
+  /** SO_ATTACH_FILTER with an array of struct sock_filter (see bpf.ts). */
+  attachFilter(fd: number, program: Uint8Array): void;
+  /** sockaddr_ll bind; protocol in host order (htons done in C); ifindex 0 = all. */
+  bindPacket(fd: number, protocol: number, ifindex: number): void;
+  bindNetlink(fd: number, groups: number): void;
+  /** A leading '@' or '\0' names an abstract socket (unix(7)). */
+  bindUnix(fd: number, path: string): void;
+  sendToUnix(fd: number, path: string, data: Uint8Array): number;
+  /** sendto with sockaddr_ll{ifindex, halen 6, addr = frame[0..6]}; frame >= 14 bytes. */
+  sendPacket(fd: number, ifindex: number, frame: Uint8Array): number;
+  send(fd: number, data: Uint8Array): number;
+  /** Polls on the env's own loop; drains up to 256 datagrams per wake-up. */
+  startRecv(fd: number, callback: RecvCallback): void;
+  stopRecv(fd: number): void;
+  /** 0 when there is no such interface (in this process's namespace). */
+  ifNameToIndex(name: string): number;
+  ifIndexToName(index: number): string | undefined;
+}
+
+// <sys/socket.h>, <linux/if_packet.h>, <linux/netlink.h>, <linux/rtnetlink.h>
+export const AF_UNIX = 1;
+export const AF_NETLINK = 16;
+export const AF_PACKET = 17;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOL_SOCKET = 1;
+export const SO_RCVBUF = 8;
+export const SO_RCVBUFFORCE = 33;
+export const SOL_PACKET = 263;
+export const PACKET_STATISTICS = 6;
+export const PACKET_AUXDATA = 8;
+export const PACKET_IGNORE_OUTGOING = 23;
+export const ETH_P_ALL = 0x0003;
+/** sll_pkttype values (linux/if_packet.h). */
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
+/** tpacket_auxdata.tp_status bits. */
+export const TP_STATUS_CSUMNOTREADY = 0x8;
+export const TP_STATUS_VLAN_VALID = 0x10;
+export const NETLINK_ROUTE = 0;
+export const RTMGRP_LINK = 0x1;
+
+/** struct sock_filter and the tpacket_stats are in host byte order. */
+export const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+const errnoNames = new Map<number, string>(
+  Object.entries(os.constants.errno).map(([name, n]) => [n, name]),
+);
+
+/** 'ENETDOWN' for 100 (or -100); 'E<n>' when unknown. */
+export function errnoName(errno: number): string {
+  const n = Math.abs(errno);
+  return errnoNames.get(n) ?? `E${n}`;
+}
+
+/** The shape of the errors thrown by the addon's setup calls. */
+export interface SystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export function isSystemError(e: unknown): e is SystemError {
+  return e instanceof Error && typeof (e as SystemError).code === 'string' && typeof (e as SystemError).errno === 'number';
+}
+
+let cached: NativeAddon | undefined;
+
+/**
+ * Loads the addon on first use, so modules that merely import io/ (and their
+ * unit tests) work on a machine where it was not built. The relative path is
+ * the same from src/io (tests) and dist/io (installed daemon).
+ */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  try {
+    cached = require('../../build/Release/onlinkd_native.node') as NativeAddon;
+  } catch (e) {
+    throw new Error(
+      `onlinkd native addon not loadable (${(e as Error).message}); build it with "npm run install" (node-gyp rebuild, bundled with npm; offline it needs nodedir=/usr in ~/.npmrc)`,
+    );
+  }
+  return cached;
+}

@@ -1,0 +1,443 @@
+/**
+ * DHCPv4 messages (RFC 2131 §2, over the BOOTP layout of RFC 951).
+ *
+ *  0      op | htype | hlen | hops
+ *  4      xid
+ *  8      secs | flags
+ *  12     ciaddr    16 yiaddr    20 siaddr    24 giaddr
+ *  28     chaddr (16)
+ *  44     sname (64)
+ *  108    file (128)
+ *  236    magic cookie 99.130.83.99
+ *  240    options ... End
+ *
+ * Decoding gathers options from the options field, then (option overload,
+ * RFC 2132 §9.3) from `file`, then from `sname`, joining repeated codes
+ * (RFC 3396). Option 52 itself is consumed: it never appears in
+ * `Dhcp4Message.options`, and the encoder writes it when it needs it.
+ *
+ * ## Encoding, and what the responder should do
+ *
+ * `encodeDhcp4` writes the options in the order of the array, splits any
+ * value over 255 octets (RFC 3396), ends each area with End and pads the
+ * message to the BOOTP minimum of 300 octets (RFC 1542 §2.1; some relays
+ * drop shorter ones). The whole reply must fit the client's limit:
+ * `maxLength` is the maximum *IP datagram* size, the value of the client's
+ * option 57 (RFC 2132 §9.10, read as dnsmasq, ISC dhcpd and systemd read
+ * it: IP and UDP headers included), default and floor 576 (RFC 2131 §2:
+ * every client takes a 576-octet datagram, i.e. 312 octets of options).
+ * The DHCP message itself may then use `maxLength - 28` octets. When the
+ * options do not fit in the options field, they continue in `file`, then
+ * `sname` (option 52 says so; a field is only used when its string is
+ * empty). An option of up to 255 octets is moved whole to the next field
+ * rather than split across two; longer ones are split where they fall. If
+ * everything still does not fit, the result is an error with reason
+ * 'too-big' — never a truncated packet.
+ *
+ * So the responder should:
+ *  - pass `maxLength: min(maxMessageSize(req) ?? 576, interface MTU)`;
+ *  - order options by importance, because the first ones land in the
+ *    options field, which every client reads, and the last ones in
+ *    file/sname, which some clients never look at: 53 (message type),
+ *    54 (server id), 51/58/59 (times), 1 (subnet mask, before 3, RFC 2132
+ *    §3.3), 121, 3, 6, 15, 119, 26, 249, then anything else;
+ *  - on 'too-big', drop the least important options (249 first: it
+ *    duplicates 121) and encode again, rather than send nothing.
+ */
+import { formatIpv4, formatMac } from './addr.js';
+import {
+  OPTION_END,
+  OPTION_MAX_CHUNK,
+  OptionCollector,
+  clientIdOption,
+  dhcp4OptionName,
+  ipv4Option,
+  messageTypeOption,
+  optionWireLength,
+  parameterRequestListOption,
+  scanOptionArea,
+  stringOption,
+  u16Option,
+  u32Option,
+  type OptionCodec,
+} from './dhcp4-options.js';
+import { Dhcp4MessageType, Dhcp4Option, type Dhcp4Message } from './dhcp4-types.js';
+import { cString, u16, u32 } from './reader.js';
+import { fail, ok, type Decoded, type Encoded } from './result.js';
+import { colonHexLength, ipv4Value, putColonHex, putU16, putU32 } from './writer.js';
+
+export const DHCP4_SNAME_OFFSET = 44;
+export const DHCP4_SNAME_LENGTH = 64;
+export const DHCP4_FILE_OFFSET = 108;
+export const DHCP4_FILE_LENGTH = 128;
+export const DHCP4_COOKIE_OFFSET = 236;
+export const DHCP4_OPTIONS_OFFSET = 240;
+/** 99.130.83.99 (RFC 2131 §3). */
+export const DHCP4_MAGIC_COOKIE = 0x63825363;
+/** BOOTP minimum message length (RFC 1542 §2.1). */
+export const DHCP4_MIN_LENGTH = 300;
+/** Default and minimum maximum IP datagram size (RFC 2131 §2, RFC 2132 §9.10). */
+export const DHCP4_DEFAULT_MAX_LENGTH = 576;
+/** IPv4 (no options) + UDP headers, subtracted from `maxLength`. */
+export const IPV4_UDP_HEADERS_LENGTH = 28;
+export const DHCP4_MAX_HLEN = 16;
+
+const LAYER = 'dhcp4';
+const OVERLOAD_FILE = 1;
+const OVERLOAD_SNAME = 2;
+
+// ---------------------------------------------------------------------------
+// Decode
+
+/**
+ * Decodes a BOOTP/DHCP message. Fails on: fewer than 240 octets, op not
+ * 1/2, hlen > 16, a wrong magic cookie, or an option running past its area.
+ * Unknown op-independent fields are taken as they are. A bad option 52
+ * value is ignored (fail open: the fields are then read as strings).
+ * Option values are views into `bytes` unless they were joined: copy what
+ * must outlive the input buffer.
+ */
+export function decodeDhcp4(bytes: Uint8Array): Decoded<Dhcp4Message> {
+  if (bytes.length < DHCP4_OPTIONS_OFFSET) {
+    return fail(LAYER, 'truncated', `${bytes.length} < ${DHCP4_OPTIONS_OFFSET} octets`);
+  }
+  const op = bytes[0]!;
+  if (op !== 1 && op !== 2) return fail(LAYER, 'bad-op', `op ${op}`);
+  const hlen = bytes[2]!;
+  if (hlen > DHCP4_MAX_HLEN) return fail(LAYER, 'bad-hlen', `hlen ${hlen} > ${DHCP4_MAX_HLEN}`);
+  const cookie = u32(bytes, DHCP4_COOKIE_OFFSET);
+  if (cookie !== DHCP4_MAGIC_COOKIE) {
+    return fail(LAYER, 'bad-magic', `got magic cookie ${formatIpv4(bytes, DHCP4_COOKIE_OFFSET)}, want 99.130.83.99`);
+  }
+
+  const c = new OptionCollector();
+  let err = scanOptionArea(bytes, DHCP4_OPTIONS_OFFSET, bytes.length, c, LAYER, 'options');
+  if (err) return { ok: false, error: err };
+  // RFC 2131 §4.1: the options field is read first, so option 52 there says where else to look.
+  const ov = c.get(Dhcp4Option.OptionOverload);
+  const overload = ov && ov.length === 1 && ov[0]! >= 1 && ov[0]! <= 3 ? ov[0]! : 0;
+  // RFC 3396 §6 / RFC 2131 §4.1: file before sname. Option 52 is only honoured in the options field.
+  if (overload & OVERLOAD_FILE) {
+    err = scanOptionArea(
+      bytes, DHCP4_FILE_OFFSET, DHCP4_FILE_OFFSET + DHCP4_FILE_LENGTH, c, LAYER, 'file', Dhcp4Option.OptionOverload,
+    );
+    if (err) return { ok: false, error: err };
+  }
+  if (overload & OVERLOAD_SNAME) {
+    err = scanOptionArea(
+      bytes, DHCP4_SNAME_OFFSET, DHCP4_SNAME_OFFSET + DHCP4_SNAME_LENGTH, c, LAYER, 'sname', Dhcp4Option.OptionOverload,
+    );
+    if (err) return { ok: false, error: err };
+  }
+
+  return ok({
+    op,
+    htype: bytes[1]!,
+    hlen,
+    hops: bytes[3]!,
+    xid: u32(bytes, 4),
+    secs: u16(bytes, 8),
+    flags: u16(bytes, 10),
+    ciaddr: formatIpv4(bytes, 12),
+    yiaddr: formatIpv4(bytes, 16),
+    siaddr: formatIpv4(bytes, 20),
+    giaddr: formatIpv4(bytes, 24),
+    chaddr: hlen === 0 ? '' : formatMac(bytes, 28, hlen),
+    sname: overload & OVERLOAD_SNAME ? '' : cString(bytes, DHCP4_SNAME_OFFSET, DHCP4_SNAME_OFFSET + DHCP4_SNAME_LENGTH),
+    file: overload & OVERLOAD_FILE ? '' : cString(bytes, DHCP4_FILE_OFFSET, DHCP4_FILE_OFFSET + DHCP4_FILE_LENGTH),
+    options: c.finish(Dhcp4Option.OptionOverload),
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Accessors: typed value, or undefined when the option is missing or malformed (fail open per option).
+
+/** The raw value of option `code` (already joined), or undefined. */
+export function getOption(msg: Pick<Dhcp4Message, 'options'>, code: number): Uint8Array | undefined {
+  for (const [c, v] of msg.options) if (c === code) return v;
+  return undefined;
+}
+
+/** Typed value of option `code` through `codec`, or undefined when missing or malformed. */
+export function getTypedOption<T>(msg: Pick<Dhcp4Message, 'options'>, code: number, codec: OptionCodec<T>): T | undefined {
+  const raw = getOption(msg, code);
+  if (raw === undefined) return undefined;
+  const r = codec.decode(raw);
+  return r.ok ? r.value : undefined;
+}
+
+/**
+ * Option 53, when it is one of RFC 2132's eight types. Other values
+ * (RFC 3203 FORCERENEW, RFC 4388 leasequery, ...) give undefined: onlinkd
+ * answers none of them.
+ */
+export function messageType(msg: Pick<Dhcp4Message, 'options'>): Dhcp4MessageType | undefined {
+  const t = getTypedOption(msg, Dhcp4Option.MessageType, messageTypeOption);
+  return t !== undefined && t >= Dhcp4MessageType.Discover && t <= Dhcp4MessageType.Inform ? (t as Dhcp4MessageType) : undefined;
+}
+
+/** Option 50. */
+export function requestedIp(msg: Pick<Dhcp4Message, 'options'>): string | undefined {
+  return getTypedOption(msg, Dhcp4Option.RequestedIpAddress, ipv4Option);
+}
+
+/** Option 54. */
+export function serverId(msg: Pick<Dhcp4Message, 'options'>): string | undefined {
+  return getTypedOption(msg, Dhcp4Option.ServerIdentifier, ipv4Option);
+}
+
+/** Option 55, in the client's order (not a contract: key behaviour on presence only). */
+export function parameterRequestList(msg: Pick<Dhcp4Message, 'options'>): number[] | undefined {
+  return getTypedOption(msg, Dhcp4Option.ParameterRequestList, parameterRequestListOption);
+}
+
+/** Option 57 (maximum IP datagram the client accepts); values below 576 are illegal (RFC 2132 §9.10) and give undefined. */
+export function maxMessageSize(msg: Pick<Dhcp4Message, 'options'>): number | undefined {
+  const v = getTypedOption(msg, Dhcp4Option.MaxMessageSize, u16Option);
+  return v !== undefined && v >= DHCP4_DEFAULT_MAX_LENGTH ? v : undefined;
+}
+
+/** Option 61, raw (type octet + identifier), to echo back per RFC 6842. A view: copy it to keep it. */
+export function clientId(msg: Pick<Dhcp4Message, 'options'>): Uint8Array | undefined {
+  return getTypedOption(msg, Dhcp4Option.ClientIdentifier, clientIdOption);
+}
+
+/** Option 60 (e.g. "MSFT 5.0", "android-dhcp-14"). */
+export function vendorClass(msg: Pick<Dhcp4Message, 'options'>): string | undefined {
+  return getTypedOption(msg, Dhcp4Option.VendorClassIdentifier, stringOption);
+}
+
+/** Option 12. */
+export function hostname(msg: Pick<Dhcp4Message, 'options'>): string | undefined {
+  return getTypedOption(msg, Dhcp4Option.HostName, stringOption);
+}
+
+/** Option 51, seconds (0xffffffff = infinite). */
+export function leaseTime(msg: Pick<Dhcp4Message, 'options'>): number | undefined {
+  return getTypedOption(msg, Dhcp4Option.LeaseTime, u32Option);
+}
+
+const TYPE_NAMES = ['', 'DISCOVER', 'OFFER', 'REQUEST', 'DECLINE', 'ACK', 'NAK', 'RELEASE', 'INFORM'];
+
+export function messageTypeName(t: number | undefined): string {
+  return t === undefined ? 'BOOTP' : `DHCP${TYPE_NAMES[t] ?? `-TYPE-${t}`}`;
+}
+
+/** One line for logs: "DHCPDISCOVER xid=0x3903f326 chaddr=00:0b:82:01:fc:42 ... options=53,61,50,55". */
+export function summarizeDhcp4(msg: Dhcp4Message): string {
+  const t = getTypedOption(msg, Dhcp4Option.MessageType, messageTypeOption);
+  const parts = [messageTypeName(t), `xid=0x${msg.xid.toString(16).padStart(8, '0')}`, `chaddr=${msg.chaddr}`];
+  if (msg.ciaddr !== '0.0.0.0') parts.push(`ciaddr=${msg.ciaddr}`);
+  if (msg.yiaddr !== '0.0.0.0') parts.push(`yiaddr=${msg.yiaddr}`);
+  if (msg.giaddr !== '0.0.0.0') parts.push(`giaddr=${msg.giaddr}`);
+  if (msg.flags & 0x8000) parts.push('broadcast');
+  const req = requestedIp(msg);
+  if (req) parts.push(`requested=${req}`);
+  const host = hostname(msg);
+  if (host) parts.push(`hostname=${JSON.stringify(host)}`);
+  parts.push(`options=${msg.options.map(([c]) => c).join(',')}`);
+  return parts.join(' ');
+}
+
+/** Names of the options of a message, for debug output. */
+export function optionNames(msg: Pick<Dhcp4Message, 'options'>): string[] {
+  return msg.options.map(([c]) => dhcp4OptionName(c));
+}
+
+// ---------------------------------------------------------------------------
+// Encode
+
+export interface EncodeDhcp4Options {
+  /** Maximum IP datagram size the client accepts (its option 57); default and floor 576. */
+  maxLength?: number;
+}
+
+const AREA_MAIN = 0;
+const AREA_FILE = 1;
+const AREA_SNAME = 2;
+
+interface Area {
+  id: number;
+  /** Octets available for option TLVs (End excluded, overload option excluded). */
+  usable: number;
+  used: number;
+}
+
+interface Plan {
+  length: number;
+  overload: number;
+  /** Flattened pieces: [area, option index, value start, value end] × n. */
+  pieces: number[];
+  used: [number, number, number];
+}
+
+function checkFields(msg: Dhcp4Message): string | undefined {
+  if (msg.op !== 1 && msg.op !== 2) return `op ${String(msg.op)}`;
+  const u = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
+  if (!u(msg.htype, 0xff)) return `htype ${String(msg.htype)}`;
+  if (!u(msg.hlen, DHCP4_MAX_HLEN)) return `hlen ${String(msg.hlen)}`;
+  if (!u(msg.hops, 0xff)) return `hops ${String(msg.hops)}`;
+  if (!u(msg.xid, 0xffffffff)) return `xid ${String(msg.xid)}`;
+  if (!u(msg.secs, 0xffff)) return `secs ${String(msg.secs)}`;
+  if (!u(msg.flags, 0xffff)) return `flags ${String(msg.flags)}`;
+  for (const f of ['ciaddr', 'yiaddr', 'siaddr', 'giaddr'] as const) {
+    if (ipv4Value(msg[f]) < 0) return `${f} ${JSON.stringify(msg[f])}`;
+  }
+  if (colonHexLength(msg.chaddr) !== msg.hlen) return `chaddr ${JSON.stringify(msg.chaddr)} is not ${msg.hlen} octets`;
+  for (const [f, max] of [['sname', DHCP4_SNAME_LENGTH], ['file', DHCP4_FILE_LENGTH]] as const) {
+    const s = msg[f];
+    if (s.length > max) return `${f} longer than ${max}`;
+    for (let i = 0; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === 0 || ch > 0xff) return `${f} has char U+${ch.toString(16)}`;
+    }
+  }
+  for (const [code, value] of msg.options) {
+    if (!Number.isInteger(code) || code < 1 || code > 254) return `option code ${String(code)}`;
+    if (code === Dhcp4Option.OptionOverload) return 'option 52 is written by the encoder';
+    if (!(value instanceof Uint8Array)) return `option ${code} value is not bytes`;
+  }
+  return undefined;
+}
+
+/** Packs the options into `areas` in order; returns the pieces, or undefined when they do not fit. */
+function pack(options: Dhcp4Message['options'], areas: Area[]): number[] | undefined {
+  const pieces: number[] = [];
+  let a = 0;
+  for (let i = 0; i < options.length; i++) {
+    const len = options[i]![1].length;
+    if (len <= OPTION_MAX_CHUNK) {
+      // Whole, in this area or the next one that has room: never split what need not be.
+      let k = a;
+      while (k < areas.length && areas[k]!.used + 2 + len > areas[k]!.usable) k++;
+      if (k < areas.length && (k === a || areas[k]!.used === 0)) {
+        // Skip ahead only into an empty area; options keep their order.
+        a = k;
+        pieces.push(areas[a]!.id, i, 0, len);
+        areas[a]!.used += 2 + len;
+        continue;
+      }
+      if (len === 0) return undefined;
+    }
+    // Split where it falls (RFC 3396 §5).
+    let v = 0;
+    while (v < len) {
+      const area = areas[a];
+      if (!area) return undefined;
+      const room = area.usable - area.used - 2;
+      if (room < 1) {
+        a++;
+        continue;
+      }
+      const n = Math.min(OPTION_MAX_CHUNK, room, len - v);
+      pieces.push(area.id, i, v, v + n);
+      area.used += 2 + n;
+      v += n;
+    }
+  }
+  return pieces;
+}
+
+function plan(msg: Dhcp4Message, opts: EncodeDhcp4Options | undefined): Encoded<Plan> {
+  const bad = checkFields(msg);
+  if (bad !== undefined) return fail(LAYER, 'bad-field', bad);
+  const asked = opts?.maxLength ?? DHCP4_DEFAULT_MAX_LENGTH;
+  const maxLength = Number.isFinite(asked)
+    ? Math.min(0xffff, Math.max(DHCP4_DEFAULT_MAX_LENGTH, Math.floor(asked)))
+    : DHCP4_DEFAULT_MAX_LENGTH;
+  const mainCap = maxLength - IPV4_UDP_HEADERS_LENGTH - DHCP4_OPTIONS_OFFSET; // End included
+
+  let total = 1;
+  for (const [, v] of msg.options) total += optionWireLength(v.length);
+  if (total <= mainCap) {
+    const pieces = pack(msg.options, [{ id: AREA_MAIN, usable: total - 1, used: 0 }])!;
+    return ok({ length: Math.max(DHCP4_MIN_LENGTH, DHCP4_OPTIONS_OFFSET + total), overload: 0, pieces, used: [total - 1, 0, 0] });
+  }
+
+  // Option overload (RFC 2132 §9.3): 3 octets for option 52 in the options field, then file, then sname.
+  const areas: Area[] = [{ id: AREA_MAIN, usable: mainCap - 1 - 3, used: 0 }];
+  if (msg.file === '') areas.push({ id: AREA_FILE, usable: DHCP4_FILE_LENGTH - 1, used: 0 });
+  if (msg.sname === '') areas.push({ id: AREA_SNAME, usable: DHCP4_SNAME_LENGTH - 1, used: 0 });
+  const pieces = pack(msg.options, areas);
+  if (!pieces) {
+    return fail(LAYER, 'too-big', `options need ${total} octets; ${maxLength}-octet datagrams leave ${mainCap} + overload`);
+  }
+  const used: [number, number, number] = [0, 0, 0];
+  for (const a of areas) used[a.id] = a.used;
+  const overload = (used[AREA_FILE] > 0 ? OVERLOAD_FILE : 0) | (used[AREA_SNAME] > 0 ? OVERLOAD_SNAME : 0);
+  const mainLen = used[AREA_MAIN] + (overload ? 3 : 0) + 1;
+  return ok({ length: Math.max(DHCP4_MIN_LENGTH, DHCP4_OPTIONS_OFFSET + mainLen), overload, pieces, used });
+}
+
+function putString(out: Uint8Array, off: number, s: string): void {
+  for (let i = 0; i < s.length; i++) out[off + i] = s.charCodeAt(i);
+}
+
+function write(msg: Dhcp4Message, p: Plan, out: Uint8Array, o: number): void {
+  out.fill(0, o, o + p.length); // every octet not written below is zero (padding, chaddr tail, sname/file tails)
+  out[o] = msg.op;
+  out[o + 1] = msg.htype;
+  out[o + 2] = msg.hlen;
+  out[o + 3] = msg.hops;
+  putU32(out, o + 4, msg.xid);
+  putU16(out, o + 8, msg.secs);
+  putU16(out, o + 10, msg.flags);
+  putU32(out, o + 12, ipv4Value(msg.ciaddr));
+  putU32(out, o + 16, ipv4Value(msg.yiaddr));
+  putU32(out, o + 20, ipv4Value(msg.siaddr));
+  putU32(out, o + 24, ipv4Value(msg.giaddr));
+  putColonHex(out, o + 28, msg.chaddr);
+  if (!(p.overload & OVERLOAD_SNAME)) putString(out, o + DHCP4_SNAME_OFFSET, msg.sname);
+  if (!(p.overload & OVERLOAD_FILE)) putString(out, o + DHCP4_FILE_OFFSET, msg.file);
+  putU32(out, o + DHCP4_COOKIE_OFFSET, DHCP4_MAGIC_COOKIE);
+
+  const cursor = [o + DHCP4_OPTIONS_OFFSET, o + DHCP4_FILE_OFFSET, o + DHCP4_SNAME_OFFSET];
+  for (let k = 0; k < p.pieces.length; k += 4) {
+    const area = p.pieces[k]!;
+    const [code, value] = msg.options[p.pieces[k + 1]!]!;
+    const from = p.pieces[k + 2]!;
+    const to = p.pieces[k + 3]!;
+    let c = cursor[area]!;
+    out[c++] = code;
+    out[c++] = to - from;
+    out.set(value.subarray(from, to), c);
+    cursor[area] = c + (to - from);
+  }
+  let m = cursor[AREA_MAIN]!;
+  if (p.overload) {
+    out[m++] = Dhcp4Option.OptionOverload;
+    out[m++] = 1;
+    out[m++] = p.overload;
+  }
+  out[m] = OPTION_END;
+  if (p.overload & OVERLOAD_FILE) out[cursor[AREA_FILE]!] = OPTION_END;
+  if (p.overload & OVERLOAD_SNAME) out[cursor[AREA_SNAME]!] = OPTION_END;
+}
+
+/**
+ * Encodes a message into a new buffer: `{ok: true, value}` or an error with
+ * reason 'bad-field' (a field outside its range: a caller bug) or 'too-big'
+ * (the options do not fit `maxLength`, even with overload). Never throws.
+ */
+export function encodeDhcp4(msg: Dhcp4Message, opts?: EncodeDhcp4Options): Encoded<Uint8Array> {
+  const p = plan(msg, opts);
+  if (!p.ok) return p;
+  const out = new Uint8Array(p.value.length);
+  write(msg, p.value, out, 0);
+  return ok(out);
+}
+
+/**
+ * Encodes into `out` at `offset` and returns the octets written; reason
+ * 'buffer-too-small' when `out` lacks room. Every octet of the message is
+ * written, whatever `out` held before.
+ */
+export function encodeDhcp4Into(msg: Dhcp4Message, out: Uint8Array, offset = 0, opts?: EncodeDhcp4Options): Encoded<number> {
+  const p = plan(msg, opts);
+  if (!p.ok) return p;
+  if (offset < 0 || out.length - offset < p.value.length) {
+    return fail(LAYER, 'buffer-too-small', `${p.value.length} octets needed`);
+  }
+  write(msg, p.value, out, offset);
+  return ok(p.value.length);
+}
