@@ -74,6 +74,8 @@ export class Daemon {
 
     // Interfaces first, so bindings loaded next attach at once.
     this.#links = LinkMonitor.open();
+    this.#links.on('resync', (reason: string) => this.log.warn({ reason }, 'interface table resynchronised from the kernel'));
+    await withTimeout(this.#links.ready, 5000, 'initial interface dump');
     this.#taps = new TapTable(this.store, this.#links, this.log);
 
     this.#directory = new BindingDirectory(s.general.datapath, this.store, this.log);
@@ -89,6 +91,7 @@ export class Daemon {
       now: () => new Date(),
     });
     this.#socket.onFrame((f) => path.handle(f));
+    this.#socket.onError((err) => this.log.warn({ err }, 'packet socket error (receiving continues)'));
     this.log.info(
       { bindings: this.store.size, attached: this.#taps.attachedCount, datapath: s.general.datapath },
       'onlinkd ready',
@@ -122,4 +125,12 @@ export class Daemon {
     this.#links?.close();
     this.log.info('onlinkd stopped');
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

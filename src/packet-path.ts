@@ -14,13 +14,17 @@ import type { Stats } from './stats.js';
 import type { Tap, TapTable } from './taps.js';
 import { decodeDhcp4 } from './wire/dhcp4.js';
 import { Dhcp4MessageType } from './wire/dhcp4-types.js';
+import { EtherType } from './wire/ethernet.js';
 import { decodeUdpFrame } from './wire/frame.js';
 
+/** What the packet socket delivers (see io/packet-socket.ts), reduced to what this path reads. */
 export interface ReceivedFrame {
   ifindex: number;
   data: Uint8Array;
   /** The kernel has not filled in the checksum yet (virtio offload): skip verification. */
   checksumNotReady: boolean;
+  /** The kernel stripped an 802.1Q tag: the guest sent on a VLAN we do not serve. */
+  vlanTci?: number;
 }
 
 export type SendFn = (ifindex: number, frame: Uint8Array) => { ok: true } | { ok: false; error: string };
@@ -74,10 +78,26 @@ export class PacketPath {
   }
 
   #dispatch(tap: Tap, frame: ReceivedFrame): void {
+    if (frame.vlanTci !== undefined) {
+      // A reply would go out untagged, on the wrong VLAN: a tap carries one untagged link.
+      this.#drop(tap, 'vlan-tagged');
+      return;
+    }
+    const d = frame.data;
+    const ethertype = d.length >= 14 ? (d[12]! << 8) | d[13]! : -1;
+    switch (ethertype) {
+      case EtherType.Ipv4:
+        this.#ipv4(tap, frame);
+        return;
+      default:
+        this.#drop(tap, 'unhandled-ethertype');
+    }
+  }
+
+  #ipv4(tap: Tap, frame: ReceivedFrame): void {
     const settings = this.#d.settings();
     const udp = decodeUdpFrame(frame.data, { verifyChecksum: !frame.checksumNotReady });
     if (!udp.ok) {
-      // Not UDP/IPv4 (ARP, IPv6: later issues) or malformed.
       this.#drop(tap, `decode-${udp.error.layer}-${udp.error.reason}`, udp.error.toString());
       return;
     }

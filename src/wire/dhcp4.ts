@@ -307,11 +307,11 @@ function pack(options: Dhcp4Message['options'], areas: Area[]): number[] | undef
   for (let i = 0; i < options.length; i++) {
     const len = options[i]![1].length;
     if (len <= OPTION_MAX_CHUNK) {
-      // Whole, in this area or the next one that has room: never split what need not be.
+      // Whole, in this area or the first later one with room: never split what need not be.
+      // Later areas are still empty, and the skipped remainder stays unused, so options keep their order.
       let k = a;
       while (k < areas.length && areas[k]!.used + 2 + len > areas[k]!.usable) k++;
-      if (k < areas.length && (k === a || areas[k]!.used === 0)) {
-        // Skip ahead only into an empty area; options keep their order.
+      if (k < areas.length) {
         a = k;
         pieces.push(areas[a]!.id, i, 0, len);
         areas[a]!.used += 2 + len;

@@ -55,7 +55,7 @@ describe('DHCPv4 responder', () => {
     expect(opt(r.message, 28)).toEqual(ip('203.0.113.255'));
     expect(opt(r.message, 51)).toEqual(bytes(0, 9, 0x3a, 0x80)); // 604800
     expect(opt(r.message, 58)).toEqual(bytes(0, 0, 0x0e, 0x10)); // 3600
-    expect(opt(r.message, 59)).toEqual(bytes(0, 8, 0x13, 0x50)); // 529200
+    expect(opt(r.message, 59)).toEqual(bytes(0, 8, 0x13, 0x30)); // 529200
     // RFC 2132 §3.3: subnet mask before router.
     expect(codes(r.message).indexOf(1)).toBeLessThan(codes(r.message).indexOf(3));
     // No MTU unless set, no routes unless asked, no 61 unless sent.
