@@ -200,11 +200,11 @@ export class BindingDirectory {
       this.#store.clearError(name);
       return;
     }
-    this.#store.set(b);
     this.#log.info(
       { tap: b.tap, mac: b.mac, ip: b.ip, subnet6: b.subnet6 && `${b.subnet6.network}/${b.subnet6.prefixLength}`, path },
       previous ? 'binding updated' : 'binding loaded',
     );
+    this.#store.set(b);
   }
 }
 
