@@ -348,7 +348,6 @@ export function parseRdisc6(stdout: string): Rdisc6Advert[] {
     const a = cur();
     const lastPrefix = a.prefixes[a.prefixes.length - 1];
     const lastRoute = a.routes[a.routes.length - 1];
-    const lastRdnss = a.rdnss[a.rdnss.length - 1];
     const lastDnssl = a.dnssl[a.dnssl.length - 1];
     switch (key) {
       case 'hop limit': a.hopLimit = parseRdisc6Number(value); break;
@@ -386,7 +385,6 @@ export function parseRdisc6(stdout: string): Rdisc6Advert[] {
       case 'dns server lifetime':
         // One lifetime line follows the whole server list of an option: apply it to the servers still without one.
         for (const r of a.rdnss) if (r.lifetime === undefined) r.lifetime = parseRdisc6Number(value);
-        void lastRdnss;
         break;
       case 'dns search list': a.dnssl.push({ domains: words(value), lifetime: undefined }); break;
       case 'dns search list lifetime': if (lastDnssl) lastDnssl.lifetime = parseRdisc6Number(value); break;
