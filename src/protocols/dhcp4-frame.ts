@@ -8,6 +8,7 @@
 import type { Dhcp4Reply } from './dhcp4.js';
 import { encodeDhcp4 } from '../wire/dhcp4.js';
 import { buildUdpFrame } from '../wire/frame.js';
+import { EncodeError } from '../wire/result.js';
 
 const MANDATORY = new Set([53, 54, 51, 58, 59, 61]);
 
@@ -18,9 +19,10 @@ export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string): FrameResult 
   for (;;) {
     const enc = encodeDhcp4(message, { maxLength: reply.maxLength });
     if (enc.ok) {
-      return {
-        ok: true,
-        frame: buildUdpFrame({
+      try {
+        return {
+          ok: true,
+          frame: buildUdpFrame({
           srcMac,
           dstMac: reply.dstMac,
           srcIp: reply.srcIp,
@@ -28,9 +30,16 @@ export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string): FrameResult 
           srcPort: 67,
           dstPort: 68,
           payload: enc.value,
-        }),
-      };
+          }),
+        };
+      } catch (e) {
+        // The frame encoder throws only on values the types should have ruled out (a bad MAC or address).
+        if (e instanceof EncodeError) return { ok: false, error: e.message };
+        throw e;
+      }
     }
+    // Only size is worth trimming for; any other encode error is a bug to report.
+    if (enc.error.reason !== 'too-big') return { ok: false, error: enc.error.toString() };
     const opts = message.options;
     let i = opts.length - 1;
     while (i >= 0 && MANDATORY.has(opts[i]![0])) i--;

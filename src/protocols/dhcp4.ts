@@ -45,7 +45,7 @@ export interface Dhcp4Reply {
   srcIp: string;
   dstIp: string;
   dstMac: string;
-  /** Largest DHCP payload the client accepts (from option 57 and the link MTU). */
+  /** Largest IP datagram the client accepts (option 57, capped by the link MTU, never below 576). */
   maxLength: number;
 }
 
@@ -57,7 +57,6 @@ export type Dhcp4Decision =
   | { kind: 'release' | 'decline'; request: Dhcp4MessageType; address: string | undefined };
 
 const MIN_MAX_MESSAGE_SIZE = 576; // RFC 2132 §9.10
-const IP_UDP_HEADERS = 28;
 
 export function isWindowsClient(request: Dhcp4Message, binding: Binding): boolean {
   if (binding.windows) return true;
@@ -177,11 +176,11 @@ function baseReply(request: Dhcp4Message): Dhcp4Message {
   };
 }
 
+/** Largest IP datagram the reply may be (option 57 counts IP and UDP headers, RFC 2132 §9.10). */
 function replyMaxLength(request: Dhcp4Message, binding: Binding): number {
-  const linkMax = (binding.mtu ?? 1500) - IP_UDP_HEADERS;
-  const asked = maxMessageSize(request);
-  const clientMax = Math.max(asked ?? MIN_MAX_MESSAGE_SIZE, MIN_MAX_MESSAGE_SIZE) - IP_UDP_HEADERS;
-  return Math.max(Math.min(linkMax, clientMax), MIN_MAX_MESSAGE_SIZE - IP_UDP_HEADERS);
+  const linkMax = binding.mtu ?? 1500;
+  const asked = maxMessageSize(request) ?? MIN_MAX_MESSAGE_SIZE;
+  return Math.max(Math.min(linkMax, asked), MIN_MAX_MESSAGE_SIZE);
 }
 
 /**

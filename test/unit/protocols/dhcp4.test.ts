@@ -181,10 +181,10 @@ describe('DHCPv4 responder', () => {
   });
 
   it('respects the client maximum message size but never goes below 576', () => {
-    expect(reply(respondDhcp4(request(1, [[57, bytes(0x05, 0xdc)]]), binding(), settings(), MAC)).maxLength).toBe(1500 - 28);
-    expect(reply(respondDhcp4(request(1, [[57, bytes(0x01, 0x00)]]), binding(), settings(), MAC)).maxLength).toBe(576 - 28);
-    expect(reply(respondDhcp4(request(1), binding(), settings(), MAC)).maxLength).toBe(576 - 28);
-    expect(reply(respondDhcp4(request(1, [[57, bytes(0x23, 0x28)]]), binding({ mtu: 1400 }), settings(), MAC)).maxLength).toBe(1400 - 28);
+    expect(reply(respondDhcp4(request(1, [[57, bytes(0x05, 0xdc)]]), binding(), settings(), MAC)).maxLength).toBe(1500);
+    expect(reply(respondDhcp4(request(1, [[57, bytes(0x01, 0x00)]]), binding(), settings(), MAC)).maxLength).toBe(576);
+    expect(reply(respondDhcp4(request(1), binding(), settings(), MAC)).maxLength).toBe(576);
+    expect(reply(respondDhcp4(request(1, [[57, bytes(0x23, 0x28)]]), binding({ mtu: 1400 }), settings(), MAC)).maxLength).toBe(1400);
   });
 
   it('picks an on-link server identifier', () => {
