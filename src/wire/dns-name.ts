@@ -162,3 +162,31 @@ export function decodeDnsNames(msg: Uint8Array): Decoded<string[]> {
   }
   return ok(names);
 }
+
+/**
+ * Names back to back with no compression, as DHCPv6 option 24 (RFC 8415
+ * §10: "MUST NOT" compress) and the RA DNSSL option (RFC 8106 §5.2) carry
+ * them; a compression pointer is an error ('compressed'). With
+ * `zeroPadded` (DNSSL), a zero octet where a name would start ends the
+ * list, and every octet after it must be zero too ('bad-padding').
+ */
+export function decodeUncompressedDnsNames(msg: Uint8Array, zeroPadded = false): Decoded<string[]> {
+  const names: string[] = [];
+  let off = 0;
+  while (off < msg.length) {
+    if (zeroPadded && msg[off] === 0) {
+      for (let i = off; i < msg.length; i++) {
+        if (msg[i] !== 0) return fail('dns-name', 'bad-padding', `octet 0x${msg[i]!.toString(16)} at offset ${i}`);
+      }
+      break;
+    }
+    // From a view that starts at the name, no pointer can point backwards: any pointer fails.
+    const r = decodeDnsName(msg.subarray(off), 0);
+    if (!r.ok) {
+      return r.error.reason === 'bad-pointer' ? fail('dns-name', 'compressed', `compression pointer in the name at offset ${off}`) : r;
+    }
+    names.push(r.value.name);
+    off += r.value.next;
+  }
+  return ok(names);
+}

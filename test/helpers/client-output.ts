@@ -383,6 +383,7 @@ export function parseRdisc6(stdout: string): Rdisc6Advert[] {
       case 'route lifetime': if (lastRoute) lastRoute.lifetime = parseRdisc6Number(value); break;
       case 'recursive dns server': a.rdnss.push({ server: value.trim().toLowerCase(), lifetime: undefined }); break;
       case 'dns server lifetime':
+      case 'dns servers lifetime':
         // One lifetime line follows the whole server list of an option: apply it to the servers still without one.
         for (const r of a.rdnss) if (r.lifetime === undefined) r.lifetime = parseRdisc6Number(value);
         break;

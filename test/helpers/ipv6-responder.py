@@ -12,6 +12,7 @@ Prints "READY" on stdout once its socket is open, one line per answer, and
 exits after --timeout seconds.  Only for test namespaces: uses 2001:db8::/32.
 """
 import argparse
+import select
 import sys
 import time
 
@@ -44,7 +45,13 @@ def main() -> int:
     sock = conf.L2socket(iface=a.iface, filter='icmp6 or (udp and port 547)')
     print('READY', flush=True)
     deadline = time.monotonic() + a.timeout
-    while time.monotonic() < deadline:
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        ready, _, _ = select.select([sock], [], [], min(left, 0.5))
+        if not ready:
+            continue
         pkt = sock.recv()
         if pkt is None or Ether not in pkt or IPv6 not in pkt:
             continue

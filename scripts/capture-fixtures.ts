@@ -1,0 +1,238 @@
+/**
+ * Capture what real clients send, for the codec tests' golden frames
+ * (test/fixtures/*.pcap; see test/fixtures/README.md).
+ *
+ * Builds a lab (no onlinkd, nobody answers), runs tcpdump on the
+ * hypervisor's tap, runs each client once, and keeps only the first
+ * relevant frame(s) of each capture. Run through scripts/capture-fixtures.sh
+ * (which compiles this file), as root:
+ *
+ *   scripts/capture-fixtures.sh [--out DIR] [--only name,name]
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Lab, type LabVm } from '../test/e2e/lab.js';
+import { dhcpcdArgv, dhcpcdConf, udhcpcArgv } from '../test/e2e/clients.js';
+import { readPcap, writePcap, type PcapFrame } from '../test/helpers/pcap.js';
+import { peekDhcp4, peekDhcp6Type, peekEthernet, peekIcmpv6, peekUdp } from '../test/helpers/frame-peek.js';
+import { readFileSync } from 'node:fs';
+
+const VM_MAC = 'aa:00:00:00:00:10';
+const HOSTNAME = 'vm10';
+
+/** /etc/dhcp/dhclient.conf as shipped by Debian 12's isc-dhcp-client 4.4.3-P1-2 (comments left out). */
+const DEBIAN_DHCLIENT_CONF = `option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
+send host-name = gethostname();
+request subnet-mask, broadcast-address, time-offset, routers,
+	domain-name, domain-name-servers, domain-search, host-name,
+	dhcp6.name-servers, dhcp6.domain-search, dhcp6.fqdn, dhcp6.sntp-servers,
+	netbios-name-servers, netbios-scope, interface-mtu,
+	rfc3442-classless-static-routes, ntp-servers;
+`;
+
+interface Spec {
+  name: string;
+  what: string;
+  /** pcap filter for tcpdump on the hv tap. */
+  filter: string;
+  /** Start the client; resolve when enough has been sent. */
+  run(ctx: Ctx): Promise<void>;
+  /** Is this frame one we keep? */
+  keep(frame: Uint8Array): boolean;
+  /** How many kept frames to write. Default 1. */
+  count?: number;
+}
+
+interface Ctx {
+  lab: Lab;
+  vm: LabVm;
+  dir: string;
+}
+
+const fromVm = (f: Uint8Array): boolean => peekEthernet(f)?.src === VM_MAC;
+
+function args(): { out: string; only: Set<string> | undefined } {
+  const a = process.argv.slice(2);
+  let out = resolve('test/fixtures');
+  let only: Set<string> | undefined;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '--out') out = resolve(a[++i] ?? out);
+    else if (a[i] === '--only') only = new Set((a[++i] ?? '').split(',').filter(Boolean));
+    else throw new Error(`unknown argument ${a[i]}`);
+  }
+  return { out, only };
+}
+
+/** Debian-default dhclient in a private UTS namespace named vm10 (its `send host-name = gethostname()`). */
+async function stockDhclient(ctx: Ctx, extra: string[], leaseFile: string, runForMs: number): Promise<void> {
+  const conf = join(ctx.dir, 'dhclient.conf');
+  writeFileSync(conf, DEBIAN_DHCLIENT_CONF);
+  const p = ctx.lab.spawn(ctx.vm, ['unshare', '--uts', 'sh', '-c', 'hostname "$1"; shift; exec "$@"', 'sh', HOSTNAME,
+    'dhclient', '-d', '-1', ...extra, '-cf', conf, '-lf', leaseFile, '-pf', join(ctx.dir, `dhclient-${Date.now()}.pid`),
+    '-sf', '/bin/true', 'eth0'], { cwd: ctx.dir });
+  await p.waitExit(runForMs);
+  await p.kill(1_000);
+}
+
+async function runFor(ctx: Ctx, argv: string[], ms: number): Promise<string> {
+  const p = ctx.lab.spawn(ctx.vm, argv, { cwd: ctx.dir });
+  await p.waitExit(ms);
+  await p.kill(1_000);
+  return p.stdout + p.stderr;
+}
+
+function describeFrame(f: Uint8Array): string {
+  const d = peekDhcp4(f);
+  if (d) {
+    const names: Record<number, string> = { 1: 'DHCPDISCOVER', 3: 'DHCPREQUEST', 8: 'DHCPINFORM' };
+    const opts = [...d.options.entries()].map(([c, v]) => (c === 55 ? `55[${[...v].join(',')}]` : String(c))).join(' ');
+    return `${names[d.messageType ?? 0] ?? `DHCP type ${d.messageType}`} chaddr=${d.chaddr} flags=0x${d.flags.toString(16)} options: ${opts}`;
+  }
+  const icmp = peekIcmpv6(f);
+  if (icmp) {
+    const names: Record<number, string> = { 133: 'RS', 135: 'NS' };
+    return `ICMPv6 ${names[icmp.type] ?? icmp.type} ${icmp.src} -> ${icmp.dst}${icmp.target ? ` target ${icmp.target}` : ''} hlim=${icmp.hopLimit}`;
+  }
+  const t6 = peekDhcp6Type(f);
+  if (t6 !== undefined) {
+    const u = peekUdp(f)!;
+    return `DHCPv6 type ${t6}${t6 === 11 ? ' (Information-Request)' : ''} ${u.src} -> ${u.dst}`;
+  }
+  return `ethertype 0x${peekEthernet(f)?.ethertype.toString(16)}`;
+}
+
+const SPECS: Spec[] = [
+  {
+    name: 'dhclient-discover',
+    what: 'isc-dhcp-client 4.4.3-P1 DHCPDISCOVER, Debian default dhclient.conf (requests 121), hostname vm10',
+    filter: 'udp dst port 67',
+    run: (ctx) => stockDhclient(ctx, [], join(ctx.dir, 'empty.leases'), 2_500),
+    keep: (f) => fromVm(f) && peekDhcp4(f)?.messageType === 1,
+  },
+  {
+    name: 'dhclient-init-reboot-request',
+    what: 'isc-dhcp-client 4.4.3-P1 INIT-REBOOT DHCPREQUEST (option 50 = 203.0.113.17, no 54) from a lease file with an unexpired lease',
+    filter: 'udp dst port 67',
+    run: async (ctx) => {
+      const lf = join(ctx.dir, 'previous.leases');
+      writeFileSync(lf, [
+        'lease {', '  interface "eth0";', '  fixed-address 203.0.113.17;', '  option subnet-mask 255.255.255.0;',
+        '  option routers 203.0.113.1;', '  option dhcp-lease-time 86400;', '  option dhcp-message-type 5;',
+        '  option dhcp-server-identifier 203.0.113.1;', '  renew 4 2037/01/01 00:00:00;',
+        '  rebind 4 2037/01/01 00:00:00;', '  expire 4 2037/01/01 00:00:00;', '}', '',
+      ].join('\n'));
+      await stockDhclient(ctx, [], lf, 2_500);
+    },
+    keep: (f) => {
+      const d = peekDhcp4(f);
+      return fromVm(f) && d?.messageType === 3 && d.options.has(50) && !d.options.has(54);
+    },
+  },
+  {
+    name: 'udhcpc-discover',
+    what: 'busybox 1.35.0 udhcpc DHCPDISCOVER with -O staticroutes (default client id 01+MAC, vendor "udhcp 1.35.0")',
+    filter: 'udp dst port 67',
+    run: async (ctx) => {
+      await runFor(ctx, udhcpcArgv('/bin/true', { timeoutSec: 2 }), 3_500);
+    },
+    keep: (f) => fromVm(f) && peekDhcp4(f)?.messageType === 1,
+  },
+  {
+    name: 'dhcpcd-discover',
+    what: 'dhcpcd 9.4.1 (dhcpcd-base) DHCPDISCOVER, Debian default dhcpcd.conf (duid client id, vendorclassid, rapid_commit, 121)',
+    filter: 'udp dst port 67',
+    run: async (ctx) => {
+      const dir = join(ctx.dir, 'dhcpcd');
+      for (const sub of ['run', 'db']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
+      const conf = join(dir, 'dhcpcd.conf');
+      writeFileSync(conf, dhcpcdConf());
+      await runFor(ctx, dhcpcdArgv(dir, conf, '/bin/true', 3, HOSTNAME), 3_000);
+    },
+    keep: (f) => fromVm(f) && peekDhcp4(f)?.messageType === 1,
+  },
+  {
+    name: 'windows10-discover',
+    what: 'Windows-10-like DHCPDISCOVER crafted with scapy 2.5.0 (vendor class "MSFT 5.0", PRL 1,3,6,15,31,33,43,44,46,47,119,121,249,252, 61 = 01+MAC, hostname)',
+    filter: 'udp dst port 67',
+    run: async (ctx) => {
+      const script = resolve('scripts/capture-fixtures-windows10.py');
+      const out = await runFor(ctx, ['/usr/bin/python3', script, '--iface', 'eth0', '--mac', VM_MAC, '--hostname', 'DESKTOP-OLK10'], 30_000);
+      if (!/sent DISCOVER/.test(out)) throw new Error(`windows10 craft failed: ${out}`);
+    },
+    keep: (f) => fromVm(f) && peekDhcp4(f)?.messageType === 1,
+  },
+  {
+    name: 'rdisc6-rs',
+    what: 'ndisc6 1.0.5 rdisc6 Router Solicitation (from the VM link-local, with source link-layer option)',
+    filter: 'icmp6',
+    run: async (ctx) => {
+      await runFor(ctx, ['rdisc6', '-1', '-r', '1', '-w', '500', 'eth0'], 2_500);
+    },
+    keep: (f) => fromVm(f) && peekIcmpv6(f)?.type === 133,
+  },
+  {
+    name: 'ndisc6-ns-router-ll',
+    what: 'ndisc6 1.0.5 Neighbor Solicitation for the router link-local fe80::1',
+    filter: 'icmp6',
+    run: async (ctx) => {
+      await runFor(ctx, ['ndisc6', '-1', '-r', '1', '-w', '500', 'fe80::1', 'eth0'], 2_500);
+    },
+    keep: (f) => fromVm(f) && peekIcmpv6(f)?.type === 135 && peekIcmpv6(f)?.target === 'fe80::1',
+  },
+  {
+    name: 'ndisc6-ns-global',
+    what: 'ndisc6 1.0.5 Neighbor Solicitation for the global 2001:db8:10::1 (VM without a global address)',
+    filter: 'icmp6',
+    run: async (ctx) => {
+      await runFor(ctx, ['ndisc6', '-1', '-r', '1', '-w', '500', '2001:db8:10::1', 'eth0'], 2_500);
+    },
+    keep: (f) => fromVm(f) && peekIcmpv6(f)?.type === 135 && peekIcmpv6(f)?.target === '2001:db8:10::1',
+  },
+  {
+    name: 'dhclient6-information-request',
+    what: 'isc-dhcp-client 4.4.3-P1 `dhclient -6 -S` Information-Request, Debian default dhclient.conf',
+    filter: 'udp port 547',
+    run: (ctx) => stockDhclient(ctx, ['-6', '-S'], join(ctx.dir, 'empty6.leases'), 2_000),
+    keep: (f) => fromVm(f) && peekDhcp6Type(f) === 11,
+  },
+];
+
+async function main(): Promise<void> {
+  const { out, only } = args();
+  mkdirSync(out, { recursive: true });
+  const lab = await Lab.create({ vms: [{ tap: 'tap10', mac: VM_MAC }] });
+  try {
+    const vm = lab.vm('tap10');
+    // The VM kernel's own RS would mix with rdisc6's: stop it (DAD and MLD still happen, and are filtered out).
+    await lab.sysctl(vm, { 'net/ipv6/conf/eth0/router_solicitations': 0 });
+    await lab.waitLinkLocal(vm, 5_000);
+    for (const spec of SPECS) {
+      if (only && !only.has(spec.name)) continue;
+      const dir = join(lab.dir, spec.name);
+      mkdirSync(dir, { mode: 0o755 });
+      const raw = join(dir, 'raw.pcap');
+      const cap = await lab.tcpdump('hv', vm.tap, spec.filter, raw);
+      try {
+        await spec.run({ lab, vm, dir });
+      } finally {
+        await cap.stop();
+      }
+      const all = readPcap(new Uint8Array(readFileSync(raw))).frames;
+      const kept: PcapFrame[] = all.filter((f) => spec.keep(f.data)).slice(0, spec.count ?? 1);
+      if (kept.length === 0) throw new Error(`${spec.name}: no matching frame among ${all.length} captured`);
+      const file = join(out, `${spec.name}.pcap`);
+      const bytes = writePcap(kept);
+      writeFileSync(file, bytes);
+      process.stdout.write(`${spec.name}.pcap ${bytes.length} B, ${kept.length} frame(s) of ${all.length}: ` +
+        `${kept.map((f) => `${f.data.length} B ${describeFrame(f.data)}`).join(' | ')}\n`);
+    }
+  } finally {
+    await lab.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`capture-fixtures: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

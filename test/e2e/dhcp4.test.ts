@@ -1,0 +1,200 @@
+/**
+ * DHCPv4 end to end: onlinkd in a hypervisor namespace, real clients
+ * (dhclient, udhcpc, dhcpcd) in VM namespaces on veth "taps", and scapy for
+ * what no client sends on demand (a Windows DISCOVER, a foreign MAC, a
+ * unicast renewal).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dhclient, dhcpcd, udhcpc } from './clients.js';
+import { Lab, describeLab, type LabVm } from './lab.js';
+import { Onlinkd, bindingText } from './onlinkd.js';
+
+const PROBE = new URL('./tools/dhcp-probe.py', import.meta.url).pathname;
+
+const CONFIG = `[dhcp]
+nameservers = 198.51.100.53, 198.51.100.54
+domain = example.org
+`;
+
+interface ProbeReply {
+  eth_src: string;
+  eth_dst: string;
+  ip_src: string;
+  ip_dst: string;
+  yiaddr: string;
+  ciaddr: string;
+  flags: number;
+  options: Record<string, string>;
+}
+
+describeLab(
+  'DHCPv4 with real clients',
+  () => {
+    let lab: Lab;
+    let d: Onlinkd;
+    let tapMac: Record<string, string>;
+
+    async function probe(vm: LabVm | string, req: Record<string, unknown>): Promise<ProbeReply | null> {
+      const out = await lab.run(vm, ['/usr/bin/python3', PROBE, JSON.stringify({ timeout: 2, ...req })], { timeoutMs: 20_000 });
+      return (JSON.parse(out.trim().split('\n').pop()!) as { reply: ProbeReply | null }).reply;
+    }
+
+    beforeAll(async () => {
+      lab = await Lab.create({
+        vms: [
+          { tap: 'tap10', mac: 'aa:00:00:00:00:10' }, // dhclient
+          { tap: 'tap11', mac: 'aa:00:00:00:00:11' }, // udhcpc
+          { tap: 'tap12', mac: 'aa:00:00:00:00:12' }, // dhcpcd
+          { tap: 'tap13', mac: 'aa:00:00:00:00:13' }, // never bound
+          { tap: 'tap14', mac: 'aa:00:00:00:00:14' }, // bound while running
+          { tap: 'tap15', mac: 'aa:00:00:00:00:15' }, // Windows-like probes
+        ],
+      });
+      d = new Onlinkd(lab);
+      for (const n of [10, 11, 12, 15]) {
+        d.writeBinding(`tap${n}`, bindingText({ mac: `aa:00:00:00:00:${n}`, ip: `203.0.113.${n}`, extra: `HOSTNAME=vm${n}` }));
+      }
+      await d.start(CONFIG);
+      tapMac = {};
+      for (const t of ['tap10', 'tap15']) {
+        tapMac[t] = (await lab.run('hv', ['cat', `/sys/class/net/${t}/address`])).trim();
+      }
+    });
+
+    afterAll(async () => {
+      await d?.stop();
+      await lab?.destroy();
+    });
+
+    it('dhclient obtains exactly the bound address, mask, router, DNS and domain', async () => {
+      const lease = await dhclient(lab, 'tap10');
+      expect(lease).not.toBeNull();
+      expect(lease).toMatchObject({
+        ip: '203.0.113.10',
+        subnetMask: '255.255.255.0',
+        routers: ['203.0.113.1'],
+        dns: ['198.51.100.53', '198.51.100.54'],
+        domainName: 'example.org',
+        hostName: 'vm10',
+        serverId: '203.0.113.1',
+        leaseTime: 604800,
+      });
+      // dhclient asked for option 121: the default route is inside, 169.254/16 is not (Linux guest).
+      expect(lease!.classlessRoutes).toEqual([{ destination: '0.0.0.0/0', gateway: '203.0.113.1' }]);
+      const sent = d.logs().filter((l) => l.tap === 'tap10' && (l.reply === 'dhcp-offer' || l.reply === 'dhcp-ack'));
+      expect(sent.map((l) => l.reply)).toEqual(expect.arrayContaining(['dhcp-offer', 'dhcp-ack']));
+    });
+
+    it('udhcpc obtains the same configuration, with the broadcast flag honoured', async () => {
+      const cap = await lab.tcpdump('hv', 'tap11', 'udp src port 67', lab.path('tap11-bcast.pcap'));
+      const lease = await udhcpc(lab, 'tap11', { broadcastFlag: true });
+      await cap.stop();
+      expect(lease).toMatchObject({
+        ip: '203.0.113.11',
+        subnetMask: '255.255.255.0',
+        routers: ['203.0.113.1'],
+        dns: ['198.51.100.53', '198.51.100.54'],
+        domainName: 'example.org',
+        serverId: '203.0.113.1',
+      });
+      expect(lease!.classlessRoutes).toEqual([{ destination: '0.0.0.0/0', gateway: '203.0.113.1' }]);
+      // -B sets the BROADCAST flag: every reply went to ff:ff:ff:ff:ff:ff / 255.255.255.255.
+      const frames = cap.frames();
+      expect(frames.length).toBeGreaterThanOrEqual(2);
+      for (const f of frames) {
+        expect(Buffer.from(f.subarray(0, 6)).toString('hex')).toBe('ffffffffffff');
+        expect([...f.subarray(30, 34)]).toEqual([255, 255, 255, 255]);
+      }
+    });
+
+    it('dhcpcd obtains the same configuration', async () => {
+      const lease = await dhcpcd(lab, 'tap12');
+      expect(lease).toMatchObject({
+        ip: '203.0.113.12',
+        subnetMask: '255.255.255.0',
+        routers: ['203.0.113.1'],
+        dns: ['198.51.100.53', '198.51.100.54'],
+        domainName: 'example.org',
+        serverId: '203.0.113.1',
+      });
+    });
+
+    it('answers a Windows-like DISCOVER with byte-identical 121 and 249 carrying 169.254.0.0/16 and the default route', async () => {
+      const r = await probe('tap15', {
+        src_mac: 'aa:00:00:00:00:15',
+        options: [
+          [60, Buffer.from('MSFT 5.0').toString('hex')],
+          [61, '01aa0000000015'],
+          [12, Buffer.from('WIN-VM15').toString('hex')],
+          [55, Buffer.from([1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252]).toString('hex')],
+        ],
+      });
+      expect(r).not.toBeNull();
+      expect(r!.options['53']).toBe('02');
+      expect(r!.yiaddr).toBe('203.0.113.15');
+      // 169.254.0.0/16 via 203.0.113.1, then 0.0.0.0/0 via 203.0.113.1 (RFC 3442 encoding).
+      expect(r!.options['121']).toBe('10a9fecb007101' + '00cb007101');
+      expect(r!.options['249']).toBe(r!.options['121']);
+      expect(r!.options['3']).toBe('cb007101');
+      // RFC 6842: the client identifier comes back.
+      expect(r!.options['61']).toBe('01aa0000000015');
+      // Unicast (no broadcast flag) to yiaddr at chaddr, from the tap's MAC.
+      expect(r).toMatchObject({ eth_dst: 'aa:00:00:00:00:15', ip_dst: '203.0.113.15', ip_src: '203.0.113.1', eth_src: tapMac.tap15 });
+    });
+
+    it('ACKs a renewal unicast to the server identifier, answering unicast to ciaddr', async () => {
+      const r = await probe('tap15', {
+        type: 3,
+        src_mac: 'aa:00:00:00:00:15',
+        ciaddr: '203.0.113.15',
+        ip_src: '203.0.113.15',
+        ip_dst: '203.0.113.1',
+        eth_dst: tapMac.tap15,
+      });
+      expect(r).not.toBeNull();
+      expect(r!.options['53']).toBe('05');
+      expect(r).toMatchObject({ yiaddr: '203.0.113.15', ciaddr: '203.0.113.15', ip_dst: '203.0.113.15', eth_dst: 'aa:00:00:00:00:15' });
+    });
+
+    it('NAKs a wrong requested address (broadcast), after which dhclient gets the right one', async () => {
+      const lease = await dhclient(lab, 'tap10', { previousLease: { ip: '203.0.113.99', serverId: '203.0.113.1' } });
+      expect(lease?.ip).toBe('203.0.113.10');
+      const nak = d.logs().find((l) => l.tap === 'tap10' && l.reply === 'dhcp-nak');
+      expect(nak).toMatchObject({ dst: '255.255.255.255', request: 'dhcp-request' });
+      const direct = await probe('tap15', { type: 3, src_mac: 'aa:00:00:00:00:15', options: [[50, 'cb007163']] });
+      expect(direct).toMatchObject({ eth_dst: 'ff:ff:ff:ff:ff:ff', ip_dst: '255.255.255.255' });
+      expect(direct!.options['53']).toBe('06');
+    });
+
+    it('gives nothing to a foreign source MAC or chaddr', async () => {
+      expect(await probe('tap15', { src_mac: 'aa:00:00:00:00:99' })).toBeNull();
+      expect(await probe('tap15', { src_mac: 'aa:00:00:00:00:15', chaddr: 'aa:00:00:00:00:98' })).toBeNull();
+      const warn = await d.waitLog({ tap: 'tap15', msg: 'DHCP request from a foreign MAC dropped' });
+      expect(warn.srcMac).toBe('aa:00:00:00:00:99');
+    });
+
+    it('gives nothing on an unbound tap', async () => {
+      expect(await dhclient(lab, 'tap13', { timeoutSec: 3 })).toBeNull();
+      expect(d.logs().some((l) => l.tap === 'tap13' && typeof l.reply === 'string')).toBe(false);
+    });
+
+    it('serves a binding file written while the daemon runs, without a restart', async () => {
+      d.writeBindingInPlace('tap14', bindingText({ mac: 'aa:00:00:00:00:14', ip: '203.0.113.14' }));
+      await d.waitLog({ tap: 'tap14', msg: 'binding attached to tap' });
+      const lease = await udhcpc(lab, 'tap14');
+      expect(lease?.ip).toBe('203.0.113.14');
+    });
+
+    it('keeps serving when a binding file breaks: last good binding for that tap, others untouched', async () => {
+      d.writeBindingInPlace('tap11', 'MAC=aa:00:00:00:00:11\nIP=203.0.113.300\n');
+      d.writeBindingInPlace('tap13', 'this is not a binding\n');
+      const rejected = await d.waitLog({ tap: 'tap11', msg: 'binding file rejected; last good binding stays in force' });
+      expect(rejected).toMatchObject({ line: 2, key: 'IP' });
+      await d.waitLog({ tap: 'tap13', msg: 'binding file rejected' });
+      expect((await udhcpc(lab, 'tap11'))?.ip).toBe('203.0.113.11');
+      expect((await udhcpc(lab, 'tap14'))?.ip).toBe('203.0.113.14');
+      expect(await probe('tap13', { src_mac: 'aa:00:00:00:00:13' })).toBeNull();
+    });
+  },
+  { scapy: true },
+);
