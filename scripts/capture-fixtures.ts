@@ -10,13 +10,12 @@
  *   scripts/capture-fixtures.sh [--out DIR] [--only name,name]
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Lab, type LabVm } from '../test/e2e/lab.js';
 import { dhcpcdArgv, dhcpcdConf, udhcpcArgv } from '../test/e2e/clients.js';
 import { readPcap, writePcap, type PcapFrame } from '../test/helpers/pcap.js';
 import { peekDhcp4, peekDhcp6Type, peekEthernet, peekIcmpv6, peekUdp } from '../test/helpers/frame-peek.js';
-import { readFileSync } from 'node:fs';
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const HOSTNAME = 'vm10';
@@ -42,6 +41,13 @@ interface Spec {
   keep(frame: Uint8Array): boolean;
   /** How many kept frames to write. Default 1. */
   count?: number;
+  /**
+   * Frames the VM kernel sends through a UDP socket leave a veth with the
+   * checksum unfinished (CHECKSUM_PARTIAL: only the pseudo-header sum is
+   * there; the hardware would complete it). Complete it in the fixture, and
+   * keep the as-captured frame under this name too.
+   */
+  partialChecksumCopy?: string;
 }
 
 interface Ctx {
@@ -195,8 +201,34 @@ const SPECS: Spec[] = [
     filter: 'udp port 547',
     run: (ctx) => stockDhclient(ctx, ['-6', '-S'], join(ctx.dir, 'empty6.leases'), 2_000),
     keep: (f) => fromVm(f) && peekDhcp6Type(f) === 11,
+    partialChecksumCopy: 'dhclient6-information-request-csum-partial',
   },
 ];
+
+/** Copy of an Ethernet/IPv6/UDP frame (no extension headers) with its UDP checksum computed. */
+function completeUdp6Checksum(frame: Uint8Array): Uint8Array {
+  const f = frame.slice();
+  if (f.length < 14 + 40 + 8 || f[12] !== 0x86 || f[13] !== 0xdd || f[14 + 6] !== 17) {
+    throw new Error('completeUdp6Checksum: not Ethernet/IPv6/UDP without extension headers');
+  }
+  const udpOff = 14 + 40;
+  const udpLen = (f[udpOff + 4]! << 8) | f[udpOff + 5]!;
+  if (udpOff + udpLen > f.length) throw new Error('completeUdp6Checksum: truncated UDP');
+  f[udpOff + 6] = 0;
+  f[udpOff + 7] = 0;
+  let sum = 0;
+  const add16 = (b: Uint8Array, off: number, len: number): void => {
+    for (let i = 0; i < len; i += 2) sum += (b[off + i]! << 8) | (i + 1 < len ? b[off + i + 1]! : 0);
+  };
+  add16(f, 14 + 8, 32); // source and destination addresses
+  sum += udpLen + 17; // upper-layer length and next header
+  add16(f, udpOff, udpLen);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const csum = (~sum & 0xffff) || 0xffff;
+  f[udpOff + 6] = csum >> 8;
+  f[udpOff + 7] = csum & 0xff;
+  return f;
+}
 
 async function main(): Promise<void> {
   const { out, only } = args();
@@ -221,11 +253,18 @@ async function main(): Promise<void> {
       const all = readPcap(new Uint8Array(readFileSync(raw))).frames;
       const kept: PcapFrame[] = all.filter((f) => spec.keep(f.data)).slice(0, spec.count ?? 1);
       if (kept.length === 0) throw new Error(`${spec.name}: no matching frame among ${all.length} captured`);
-      const file = join(out, `${spec.name}.pcap`);
-      const bytes = writePcap(kept);
-      writeFileSync(file, bytes);
-      process.stdout.write(`${spec.name}.pcap ${bytes.length} B, ${kept.length} frame(s) of ${all.length}: ` +
-        `${kept.map((f) => `${f.data.length} B ${describeFrame(f.data)}`).join(' | ')}\n`);
+      const write = (name: string, frames: PcapFrame[], note: string): void => {
+        const bytes = writePcap(frames);
+        writeFileSync(join(out, `${name}.pcap`), bytes);
+        process.stdout.write(`${name}.pcap ${bytes.length} B, ${frames.length} frame(s) of ${all.length}${note}: ` +
+          `${frames.map((f) => `${f.data.length} B ${describeFrame(f.data)}`).join(' | ')}\n`);
+      };
+      if (spec.partialChecksumCopy) {
+        write(spec.partialChecksumCopy, kept, ' (as captured, UDP checksum unfinished)');
+        write(spec.name, kept.map((f) => ({ ...f, data: completeUdp6Checksum(f.data) })), ' (UDP checksum completed)');
+      } else {
+        write(spec.name, kept, '');
+      }
     }
   } finally {
     await lab.destroy();

@@ -1,0 +1,43 @@
+/**
+ * The reply shape shared by the ND responders (router-advert.ts,
+ * neighbor.ts) and the pure function that turns one into the Ethernet
+ * frame to send: Ethernet from the INDEV MAC, IPv6 with hop limit 255
+ * (RFC 4861 §6.1.2, §7.1.2: receivers drop ND with any other), ICMPv6
+ * checksum computed.
+ */
+import type { FrameResult } from './dhcp4-frame.js';
+import { buildNdpFrame } from '../wire/frame6.js';
+import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
+import type { NdpMessage } from '../wire/ndp.js';
+import { EncodeError } from '../wire/result.js';
+
+export type { FrameResult } from './dhcp4-frame.js';
+
+/** An ND message and where it goes. */
+export interface NdpReply {
+  message: NdpMessage;
+  srcIp: string;
+  dstIp: string;
+  dstMac: string;
+}
+
+export type NdpDecision =
+  | { kind: 'reply'; reply: NdpReply }
+  /** Nothing to send; `reason` names the drop counter. */
+  | { kind: 'drop'; reason: string };
+
+export function ndpReplyFrame(reply: NdpReply, srcMac: string): FrameResult {
+  try {
+    return {
+      ok: true,
+      frame: buildNdpFrame(
+        { srcMac, dstMac: reply.dstMac, src: reply.srcIp, dst: reply.dstIp, hopLimit: IPV6_ND_HOP_LIMIT },
+        reply.message,
+      ),
+    };
+  } catch (e) {
+    // Encoders throw only on values the types should have ruled out (a bad MAC, address or name).
+    if (e instanceof EncodeError) return { ok: false, error: e.message };
+    throw e;
+  }
+}

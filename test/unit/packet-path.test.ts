@@ -1,0 +1,147 @@
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseBindingFile } from '../../src/bindings/binding-file.js';
+import { BindingStore } from '../../src/bindings/store.js';
+import { defaultSettings } from '../../src/config.js';
+import { PacketPath } from '../../src/packet-path.js';
+import { Stats } from '../../src/stats.js';
+import { TapTable, type LinkInfo } from '../../src/taps.js';
+import { decodeDhcp4, messageType } from '../../src/wire/dhcp4.js';
+import { encodeDhcp4 } from '../../src/wire/dhcp4.js';
+import { buildUdpFrame, decodeUdpFrame } from '../../src/wire/frame.js';
+
+class FakeLinks extends EventEmitter {
+  readonly map = new Map<number, LinkInfo>();
+  byName(name: string) {
+    return [...this.map.values()].find((l) => l.name === name);
+  }
+  byIndex(i: number) {
+    return this.map.get(i);
+  }
+  links() {
+    return this.map.values();
+  }
+  add(l: LinkInfo) {
+    this.map.set(l.ifindex, l);
+    this.emit('link', l);
+  }
+  del(i: number) {
+    const l = this.map.get(i)!;
+    this.map.delete(i);
+    this.emit('unlink', l);
+  }
+}
+
+const VM_MAC = 'aa:00:00:00:00:10';
+const TAP_MAC = 'fe:00:00:00:00:10';
+
+function setup() {
+  const log = pino({ level: 'silent' });
+  const store = new BindingStore();
+  const links = new FakeLinks();
+  const taps = new TapTable(store, links, log);
+  const stats = new Stats();
+  const sent: Array<{ ifindex: number; frame: Uint8Array }> = [];
+  const s = defaultSettings();
+  const path = new PacketPath({
+    taps,
+    settings: () => s,
+    send: (ifindex, frame) => {
+      sent.push({ ifindex, frame });
+      return { ok: true };
+    },
+    stats,
+    log,
+    now: () => new Date(0),
+  });
+  const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
+  if (!r.ok) throw new Error('binding');
+  links.add({ ifindex: 7, name: 'tap10', mac: TAP_MAC, up: true, running: true });
+  store.set(r.binding);
+  return { path, sent, stats, links, store };
+}
+
+function discover(srcMac = VM_MAC, chaddr = VM_MAC): Uint8Array {
+  const msg = encodeDhcp4({
+    op: 1, htype: 1, hlen: 6, hops: 0, xid: 99, secs: 0, flags: 0, ciaddr: '0.0.0.0', yiaddr: '0.0.0.0',
+    siaddr: '0.0.0.0', giaddr: '0.0.0.0', chaddr, sname: '', file: '', options: [[53, Uint8Array.of(1)]],
+  });
+  if (!msg.ok) throw new Error('encode');
+  return buildUdpFrame({ srcMac, dstMac: 'ff:ff:ff:ff:ff:ff', srcIp: '0.0.0.0', dstIp: '255.255.255.255', srcPort: 68, dstPort: 67, payload: msg.value });
+}
+
+describe('packet path', () => {
+  it('answers a DISCOVER on a bound tap with an OFFER sent on the same ifindex from the tap MAC', () => {
+    const { path, sent, stats } = setup();
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.ifindex).toBe(7);
+    const f = decodeUdpFrame(sent[0]!.frame, { verifyChecksum: true });
+    if (!f.ok) throw new Error(f.error.toString());
+    expect(f.value).toMatchObject({ srcMac: TAP_MAC, dstMac: VM_MAC, srcPort: 67, dstPort: 68 });
+    const m = decodeDhcp4(f.value.payload);
+    expect(m.ok && messageType(m.value)).toBe(2);
+    expect(stats.tap('tap10')).toMatchObject({ requests: { 'dhcp-discover': 1 }, replies: { 'dhcp-offer': 1 } });
+  });
+
+  it('drops and counts: unbound interface, foreign MAC, VLAN tag, garbage; never throws', () => {
+    const { path, sent, stats } = setup();
+    path.handle({ ifindex: 8, data: discover(), checksumNotReady: false });
+    path.handle({ ifindex: 7, data: discover('aa:00:00:00:00:99'), checksumNotReady: false });
+    path.handle({ ifindex: 7, data: discover(VM_MAC, 'aa:00:00:00:00:98'), checksumNotReady: false });
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false, vlanTci: 100 });
+    path.handle({ ifindex: 7, data: Uint8Array.of(1, 2, 3), checksumNotReady: false });
+    const arp = new Uint8Array(42);
+    arp.set([0x08, 0x06], 12);
+    path.handle({ ifindex: 7, data: arp, checksumNotReady: false });
+    expect(sent).toHaveLength(0);
+    expect(stats.global.drops).toMatchObject({ 'unbound-interface': 1 });
+    expect(stats.tap('tap10')!.drops).toMatchObject({
+      'foreign-source-mac': 1,
+      'foreign-chaddr': 1,
+      'vlan-tagged': 1,
+      'unhandled-ethertype': 2,
+    });
+  });
+
+  it('verifies UDP checksums unless the kernel says they are not filled in yet', () => {
+    const { path, sent, stats } = setup();
+    const f = discover();
+    f[14 + 20 + 6] ^= 0xff; // corrupt the UDP checksum
+    path.handle({ ifindex: 7, data: f, checksumNotReady: false });
+    expect(sent).toHaveLength(0);
+    expect(Object.keys(stats.tap('tap10')!.drops).some((k) => k.includes('checksum'))).toBe(true);
+    path.handle({ ifindex: 7, data: f, checksumNotReady: true });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('stops answering when the tap goes away, and an index reused by another interface reaches no binding', () => {
+    const { path, sent, links, stats } = setup();
+    links.del(7);
+    links.add({ ifindex: 7, name: 'veth-other', mac: 'fe:00:00:00:00:77', up: true, running: true });
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(sent).toHaveLength(0);
+    expect(stats.global.drops['unbound-interface']).toBe(1);
+    // The tap comes back under a new index: served again.
+    links.add({ ifindex: 9, name: 'tap10', mac: TAP_MAC, up: true, running: true });
+    path.handle({ ifindex: 9, data: discover(), checksumNotReady: false });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.ifindex).toBe(9);
+  });
+
+  it('turns random bytes on a bound tap into counted drops, never an internal error', () => {
+    const { path, stats } = setup();
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor(Math.random() * 600);
+      const b = new Uint8Array(n);
+      for (let j = 0; j < n; j++) b[j] = Math.floor(Math.random() * 256);
+      if (n > 14 && i % 2) b.set([0x08, 0x00], 12);
+      path.handle({ ifindex: 7, data: b, checksumNotReady: i % 3 === 0 });
+    }
+    // handle() catches everything; an exception would show up as this counter.
+    expect(stats.global.drops['internal-error']).toBeUndefined();
+    const drops = Object.values(stats.tap('tap10')!.drops).reduce((a, b) => a + b, 0);
+    expect(drops).toBe(2000);
+  });
+});
