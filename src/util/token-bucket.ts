@@ -1,0 +1,27 @@
+/**
+ * A token bucket on an injected clock: `take(now)` says whether one more
+ * event fits the rate. Used to rate-limit answers per tap (solicited RAs).
+ */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+
+  constructor(
+    readonly capacity: number,
+    /** Tokens added per second. */
+    readonly rate: number,
+    now: number,
+  ) {
+    this.#tokens = capacity;
+    this.#last = now;
+  }
+
+  take(nowMs: number): boolean {
+    const elapsed = Math.max(0, nowMs - this.#last) / 1000; // a clock stepping back adds nothing
+    this.#last = nowMs;
+    this.#tokens = Math.min(this.capacity, this.#tokens + elapsed * this.rate);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseBindingFile } from '../../src/bindings/binding-file.js';
+import { defaultSettings } from '../../src/config.js';
+import { firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../../src/protocols/ra-schedule.js';
+import { RaScheduler } from '../../src/ra-scheduler.js';
+import type { Tap } from '../../src/taps.js';
+
+function tap(ifindex: number, up = true): Tap {
+  const r = parseBindingFile(`tap${ifindex}`, `MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8:10::/64\n`);
+  if (!r.ok) throw new Error('binding');
+  return { binding: r.binding, link: { ifindex, name: `tap${ifindex}`, mac: 'fe:00:00:00:00:01', up, running: up } };
+}
+
+describe('RA schedule (pure)', () => {
+  it('draws periodic intervals within [0.33 × period, period]', () => {
+    expect(periodicIntervalMs(300, () => 0)).toBe(99_000);
+    expect(periodicIntervalMs(300, () => 0.999999)).toBeLessThanOrEqual(300_000);
+    expect(periodicIntervalMs(4, () => 0)).toBe(3_000); // never closer than 3 s
+  });
+
+  it('spreads first periodic RAs of many taps evenly over one period', () => {
+    // Deterministic pseudo-random sequence (LCG) for 4096 taps.
+    let x = 12345;
+    const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const buckets = new Array(30).fill(0); // 10 s buckets over 300 s
+    for (let i = 0; i < 4096; i++) buckets[Math.floor(firstPeriodicDelayMs(300, rnd) / 10_000)]++;
+    const mean = 4096 / 30;
+    for (const b of buckets) expect(Math.abs(b - mean)).toBeLessThan(mean * 0.35);
+  });
+
+  it('sends an initial burst of 3 within 16 s gaps', () => {
+    const o = initialBurstOffsetsMs();
+    expect(o).toHaveLength(3);
+    expect(o[0]).toBe(0);
+    for (let i = 1; i < o.length; i++) expect(o[i]! - o[i - 1]!).toBeLessThanOrEqual(16_000);
+  });
+});
+
+describe('RaScheduler', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  function make() {
+    const sent: Array<[number, string]> = [];
+    const s = defaultSettings();
+    const sch = new RaScheduler({ settings: () => s, send: (t, k) => sent.push([t.link.ifindex, k]), random: () => 0.5 });
+    return { sch, sent, s };
+  }
+
+  it('bursts on attach to an up tap, then keeps sending periodically', () => {
+    const { sch, sent } = make();
+    sch.attach(tap(5));
+    vi.advanceTimersByTime(10);
+    expect(sent).toEqual([[5, 'initial']]);
+    vi.advanceTimersByTime(6_000);
+    expect(sent.filter(([, k]) => k === 'initial')).toHaveLength(3);
+    vi.advanceTimersByTime(150_000); // first periodic at 0.5 × 300 s
+    expect(sent.filter(([, k]) => k === 'periodic')).toHaveLength(1);
+    vi.advanceTimersByTime(199_500); // next at 99 s + 0.5 × 201 s = 199.5 s
+    expect(sent.filter(([, k]) => k === 'periodic')).toHaveLength(2);
+  });
+
+  it('sends nothing while the tap is down, bursts when it comes up, stops on detach', () => {
+    const { sch, sent } = make();
+    const down = tap(6, false);
+    sch.attach(down);
+    vi.advanceTimersByTime(400_000);
+    expect(sent).toEqual([]);
+    sch.linkChanged(tap(6, true), false);
+    vi.advanceTimersByTime(10);
+    expect(sent).toEqual([[6, 'initial']]);
+    sch.detach(6);
+    vi.advanceTimersByTime(1_000_000);
+    expect(sent).toEqual([[6, 'initial']]);
+    expect(sch.size).toBe(0);
+  });
+
+  it('ignores bindings without SUBNET6 and a disabled IPv6', () => {
+    const { sch, sent, s } = make();
+    const t = tap(7);
+    t.binding = { ...t.binding, subnet6: undefined };
+    sch.attach(t);
+    s.ipv6.enable = false;
+    sch.attach(tap(8));
+    vi.advanceTimersByTime(1_000_000);
+    expect(sent).toEqual([]);
+  });
+
+  it('stop() clears everything without sending a withdrawal', () => {
+    const { sch, sent } = make();
+    sch.attach(tap(9, false));
+    sch.stop();
+    vi.advanceTimersByTime(1_000_000);
+    expect(sent).toEqual([]);
+  });
+});
