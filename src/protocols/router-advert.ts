@@ -57,14 +57,14 @@ export interface RouterAdvertOptions {
 
 /**
  * 3 × ra_period (RFC 4861 §6.2.1's default AdvDefaultLifetime), at most
- * 9000 s — unless ra_period alone exceeds 3000 s, where a 9000 s cap would
- * let the router expire between two RAs (it must be ≥ the period); then
- * 3 × ra_period up to RFC 8319's 65535.
+ * 9000 s — unless ra_period alone exceeds 9000 s (legal since RFC 8319),
+ * where that cap would let the router expire between two RAs (the lifetime
+ * must be ≥ the period); then 3 × ra_period up to RFC 8319's 65535.
  */
 export function defaultRouterLifetime(raPeriod: number): number {
   const three = 3 * raPeriod;
   if (three <= RFC4861_MAX_ROUTER_LIFETIME) return three;
-  return raPeriod <= RFC4861_MAX_ROUTER_LIFETIME / 3 ? RFC4861_MAX_ROUTER_LIFETIME : Math.min(three, 0xffff);
+  return raPeriod <= RFC4861_MAX_ROUTER_LIFETIME ? RFC4861_MAX_ROUTER_LIFETIME : Math.min(three, 0xffff);
 }
 
 /** RDNSS/DNSSL lifetime: 3 × ra_period (RFC 8106 §5.1), short of infinity (0xffffffff). */
