@@ -3,16 +3,24 @@
  * hypervisor side, a client timing out against nobody, and a clean destroy().
  */
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Lab, describeLab } from './lab.js';
+import { Lab, describeLab, labAvailable } from './lab.js';
 import { dhclient, udhcpc } from './clients.js';
 
 function netnsList(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5_000 });
   return r.stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
 }
+
+describe('labAvailable', () => {
+  it('names what is missing instead of failing obscurely', () => {
+    const av = labAvailable({ binaries: ['ip', 'olk-no-such-binary'] });
+    expect(av.ok).toBe(false);
+    if (!av.ok) expect(av.reason).toMatch(/olk-no-such-binary|root|Linux/);
+  });
+});
 
 describeLab('e2e lab (smoke)', () => {
   let lab: Lab;

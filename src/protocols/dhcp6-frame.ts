@@ -1,0 +1,35 @@
+/**
+ * Turns a DHCPv6 Reply decision into the Ethernet/IPv6/UDP frame to send
+ * (pure): Ethernet from the INDEV MAC, UDP checksum computed (mandatory
+ * over IPv6, RFC 8200 §8.1; clients that never offloaded anything drop a
+ * bad one).
+ */
+import type { FrameResult } from './dhcp4-frame.js';
+import type { Dhcp6Reply } from './dhcp6.js';
+import { encodeDhcp6 } from '../wire/dhcp6.js';
+import { buildUdp6Frame } from '../wire/frame6.js';
+import { EncodeError } from '../wire/result.js';
+
+export function dhcp6ReplyFrame(reply: Dhcp6Reply, srcMac: string): FrameResult {
+  try {
+    return {
+      ok: true,
+      frame: buildUdp6Frame(
+        {
+          srcMac,
+          dstMac: reply.dstMac,
+          src: reply.srcIp,
+          dst: reply.dstIp,
+          hopLimit: reply.hopLimit,
+          srcPort: reply.srcPort,
+          dstPort: reply.dstPort,
+        },
+        encodeDhcp6(reply.message),
+      ),
+    };
+  } catch (e) {
+    // Encoders throw only on values the types should have ruled out (a bad MAC or address).
+    if (e instanceof EncodeError) return { ok: false, error: e.message };
+    throw e;
+  }
+}

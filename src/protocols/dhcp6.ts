@@ -1,0 +1,159 @@
+/**
+ * Stateless DHCPv6 (RFC 8415 §6.1, §18.3.6): Information-Request → Reply
+ * with DNS servers and the domain search list. Pure: a decision from the
+ * decoded message, the frame it came in, the binding and the settings.
+ *
+ * onlinkd hands out no addresses (the RA's PIO does, via SLAAC; M=0), so
+ * Solicit, Request, Confirm, Renew, Rebind, Release and Decline are
+ * counted and left unanswered ('stateful-not-offered'), as is every
+ * Information-Request a stateless server must discard (§16.12): one that
+ * carries an IA option, or a Server Identifier that is not ours.
+ *
+ * The Reply (§18.3.6): same transaction id; the Client Identifier echoed
+ * when the request had one (it is optional in an Information-Request,
+ * §18.2.6, RFC 7844 §4.3.1 — nfdhcpd assumed it and crashed); our Server
+ * Identifier; option 23 (binding DNS6, else [ipv6] nameservers) and 24
+ * ([ipv6] domains) when there is something to say; and an Information
+ * Refresh Time (§21.23, default 86400 s = IRT_DEFAULT, never below
+ * IRT_MINIMUM 600 s), without which a DNS change reaches the guest only a
+ * day later. It goes from the router link-local, port 547, to the
+ * request's source address and port at the frame's source MAC — not to an
+ * address computed from the guest's MAC (nfdhcpd did; Windows and RFC 7217
+ * guests then never got a reply).
+ */
+import type { Binding } from '../bindings/binding.js';
+import { domainListOption, dnsServersOption, informationRefreshTimeOption } from '../wire/dhcp6-options.js';
+import {
+  DHCP6_SERVER_PORT,
+  Dhcp6MessageType,
+  Dhcp6Option,
+  clientIdentifier,
+  getDhcp6Options,
+  hasIdentityAssociation,
+  type Dhcp6Message,
+} from '../wire/dhcp6.js';
+import { duidLlFromMac } from '../wire/duid.js';
+import type { Ipv6FrameMeta } from '../wire/frame6.js';
+import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
+import { isIpv6Multicast, parseIpv6Address } from '../wire/ipv6-address.js';
+import { routerLinkLocal, type Ipv6Settings } from './router-advert.js';
+
+/** IRT_DEFAULT and IRT_MINIMUM (RFC 8415 §7.6). */
+export const DEFAULT_INFORMATION_REFRESH_TIME = 86400;
+export const MIN_INFORMATION_REFRESH_TIME = 600;
+
+export interface Dhcp6ResponderOptions {
+  /** Seconds for option 32 (default 86400; values below 600 are raised to 600). */
+  informationRefreshTime?: number;
+}
+
+/** The frame an Information-Request came in: addresses, hop limit and the UDP source port. */
+export type Dhcp6FrameMeta = Ipv6FrameMeta & { srcPort: number };
+
+export interface Dhcp6Reply {
+  message: Dhcp6Message;
+  srcIp: string;
+  dstIp: string;
+  dstMac: string;
+  srcPort: number;
+  dstPort: number;
+  hopLimit: number;
+}
+
+export type Dhcp6Decision =
+  | { kind: 'reply'; reply: Dhcp6Reply; request: number }
+  /** Nothing to send; `reason` names the drop counter. */
+  | { kind: 'drop'; reason: string; request: number };
+
+const STATEFUL = new Set<number>([
+  Dhcp6MessageType.Solicit,
+  Dhcp6MessageType.Request,
+  Dhcp6MessageType.Confirm,
+  Dhcp6MessageType.Renew,
+  Dhcp6MessageType.Rebind,
+  Dhcp6MessageType.Release,
+  Dhcp6MessageType.Decline,
+]);
+
+/**
+ * onlinkd's server DUID: DUID-LL (RFC 8415 §11.4) of a fixed MAC, which
+ * the daemon chooses and keeps, so the DUID is stable across restarts
+ * (§11: "the DUID ... SHOULD NOT change over time"). nfdhcpd minted a new
+ * DUID-LLT from the clock for every reply.
+ */
+export function makeServerDuid(mac: string): Uint8Array {
+  return duidLlFromMac(mac);
+}
+
+/** Option 32's value: the configured time in whole seconds, within IRT_MINIMUM..0xffffffff (infinity). */
+export function refreshTime(configured: number | undefined): number {
+  if (configured === undefined || !Number.isFinite(configured)) return DEFAULT_INFORMATION_REFRESH_TIME;
+  return Math.max(MIN_INFORMATION_REFRESH_TIME, Math.min(Math.floor(configured), 0xffffffff));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Decides the answer to one DHCPv6 message from the guest on a bound tap
+ * (the caller has checked it arrived on UDP port 547).
+ *
+ * Drops (reason = counter): 'dhcpv6-disabled' (DHCPv6 off, or mode
+ * 'slaac'); 'stateful-not-offered' (Solicit, Request, Confirm, Renew,
+ * Rebind, Release, Decline); 'not-a-request' (a server's message type:
+ * Advertise, Reply, Reconfigure); 'unexpected-message-type' (anything
+ * else); 'ia-in-information-request' and 'other-server' (§16.12);
+ * 'bad-source' (the request's source is ::, multicast or not an address:
+ * nowhere to reply).
+ */
+export function respondInformationRequest(
+  msg: Dhcp6Message,
+  meta: Dhcp6FrameMeta,
+  binding: Binding,
+  settings: Ipv6Settings,
+  serverDuid: Uint8Array,
+  serverMac: string,
+  options: Dhcp6ResponderOptions = {},
+): Dhcp6Decision {
+  const request = msg.msgType;
+  const drop = (reason: string): Dhcp6Decision => ({ kind: 'drop', reason, request });
+  if (!settings.enable || !settings.enableDhcpv6 || settings.mode === 'slaac') return drop('dhcpv6-disabled');
+  if (request !== Dhcp6MessageType.InformationRequest) {
+    if (STATEFUL.has(request)) return drop('stateful-not-offered');
+    if (request === Dhcp6MessageType.Advertise || request === Dhcp6MessageType.Reply || request === Dhcp6MessageType.Reconfigure) {
+      return drop('not-a-request');
+    }
+    return drop('unexpected-message-type');
+  }
+  // RFC 8415 §16.12: an Information-Request with an IA option, or a Server Identifier that is not ours, is discarded.
+  if (hasIdentityAssociation(msg)) return drop('ia-in-information-request');
+  for (const sid of getDhcp6Options(msg, Dhcp6Option.ServerId)) if (!sameBytes(sid, serverDuid)) return drop('other-server');
+  const src = parseIpv6Address(meta.src);
+  if (!src || meta.src === '::' || isIpv6Multicast(src)) return drop('bad-source');
+
+  const out: Array<[number, Uint8Array]> = [];
+  const cid = clientIdentifier(msg);
+  if (cid) out.push([Dhcp6Option.ClientId, cid.slice()]);
+  out.push([Dhcp6Option.ServerId, serverDuid.slice()]);
+  const dns = binding.dns6 ?? settings.nameservers;
+  if (dns.length > 0) out.push([Dhcp6Option.DnsServers, dnsServersOption.encode([...dns])]);
+  if (settings.domains.length > 0) out.push([Dhcp6Option.DomainList, domainListOption.encode([...settings.domains])]);
+  out.push([Dhcp6Option.InformationRefreshTime, informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime))]);
+
+  return {
+    kind: 'reply',
+    request,
+    reply: {
+      message: { msgType: Dhcp6MessageType.Reply, transactionId: msg.transactionId, options: out },
+      srcIp: routerLinkLocal(serverMac),
+      dstIp: meta.src,
+      dstMac: meta.srcMac,
+      srcPort: DHCP6_SERVER_PORT,
+      dstPort: meta.srcPort,
+      hopLimit: IPV6_DEFAULT_HOP_LIMIT,
+    },
+  };
+}
