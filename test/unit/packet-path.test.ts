@@ -108,7 +108,7 @@ describe('packet path', () => {
   it('verifies UDP checksums unless the kernel says they are not filled in yet', () => {
     const { path, sent, stats } = setup();
     const f = discover();
-    f[14 + 20 + 6] ^= 0xff; // corrupt the UDP checksum
+    f[14 + 20 + 6]! ^= 0xff; // corrupt the UDP checksum
     path.handle({ ifindex: 7, data: f, checksumNotReady: false });
     expect(sent).toHaveLength(0);
     expect(Object.keys(stats.tap('tap10')!.drops).some((k) => k.includes('checksum'))).toBe(true);
