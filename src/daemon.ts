@@ -11,9 +11,14 @@ import { loadConfig, type Settings } from './config.js';
 import { LinkMonitor } from './io/link-monitor.js';
 import { PacketSocket } from './io/packet-socket.js';
 import { createLogger } from './log.js';
-import { PacketPath } from './packet-path.js';
+import { PacketPath } from './packet/path.js';
+import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from './protocols/router-advert.js';
+import { ndpReplyFrame } from './protocols/ndp-frame.js';
+import { RaScheduler, type RaKind } from './ra-scheduler.js';
+import { loadOrCreateServerDuid } from './server-duid.js';
 import { Stats } from './stats.js';
-import { TapTable } from './taps.js';
+import { TapTable, type Tap } from './taps.js';
+import type { Binding } from './bindings/binding.js';
 import { VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -34,6 +39,8 @@ export class Daemon {
   #links: LinkMonitor | undefined;
   #socket: PacketSocket | undefined;
   #taps: TapTable | undefined;
+  #path: PacketPath | undefined;
+  #ra: RaScheduler | undefined;
   #stopped = false;
 
   private constructor(settings: Settings, opts: DaemonOptions, log: Logger) {
@@ -81,6 +88,7 @@ export class Daemon {
     this.#directory = new BindingDirectory(s.general.datapath, this.store, this.log);
     await this.#directory.start();
 
+    const serverDuid = loadOrCreateServerDuid(s.general.datapath, this.log);
     this.#socket = PacketSocket.open();
     const path = new PacketPath({
       taps: this.#taps,
@@ -89,13 +97,59 @@ export class Daemon {
       stats: this.stats,
       log: this.log,
       now: () => new Date(),
+      serverDuid,
     });
+    this.#path = path;
     this.#socket.onFrame((f) => path.handle(f));
     this.#socket.onError((err) => this.log.warn({ err }, 'packet socket error (receiving continues)'));
+
+    // Unsolicited RAs: per-tap timers follow the tap table.
+    const ra = new RaScheduler({ settings: () => this.#settings, send: (tap, kind) => this.#sendUnsolicitedRa(tap, kind) });
+    this.#ra = ra;
+    this.#taps.on('attached', (tap) => ra.attach(tap));
+    this.#taps.on('linkChanged', (tap, previous) => ra.linkChanged(tap, previous?.up ?? false));
+    this.#taps.on('detached', (binding, ifindex) => this.#onDetached(binding, ifindex));
+    for (const b of this.store.bindings()) {
+      const tap = this.#taps.byName(b.tap);
+      if (tap) ra.attach(tap);
+    }
     this.log.info(
       { bindings: this.store.size, attached: this.#taps.attachedCount, datapath: s.general.datapath },
       'onlinkd ready',
     );
+  }
+
+  #sendUnsolicitedRa(tap: Tap, kind: RaKind): void {
+    const mac = this.#taps?.serverMac(tap);
+    if (!mac || !this.#socket) return;
+    const d = unsolicitedRouterAdvertisement(tap.binding, this.#settings.ipv6, mac);
+    if (d.kind === 'drop') return;
+    const built = ndpReplyFrame(d.reply, mac);
+    if (!built.ok) return;
+    const sent = this.#socket.send(tap.link.ifindex, built.frame);
+    if (sent.ok) this.stats.reply(tap.binding.tap, `ra-${kind}`);
+    else this.stats.drop(tap.binding.tap, `send-${sent.error}`);
+  }
+
+  /**
+   * A binding and its tap parted. When the binding went away while the tap
+   * lives, tell the guest with a final RA (router lifetime 0) so it drops its
+   * default route now; when the tap went away, there is no one to tell.
+   */
+  #onDetached(binding: Binding, ifindex: number): void {
+    this.#ra?.detach(ifindex);
+    this.#path?.forget(binding.tap);
+    const link = this.#links?.byIndex(ifindex);
+    if (!link || link.name !== binding.tap || this.store.get(binding.tap) || !link.up) return;
+    if (!this.#settings.ipv6.enable || !binding.subnet6) return;
+    const mac = binding.indev === link.name ? link.mac : this.#links?.byName(binding.indev)?.mac;
+    if (!mac || !this.#socket) return;
+    const d = finalRouterAdvertisement(binding, this.#settings.ipv6, mac);
+    if (d.kind === 'drop') return;
+    const built = ndpReplyFrame(d.reply, mac);
+    if (built.ok && this.#socket.send(ifindex, built.frame).ok) {
+      this.log.info({ tap: binding.tap, mac: binding.mac }, 'final router advertisement (lifetime 0) sent for removed binding');
+    }
   }
 
   /** Re-reads the configuration; on error the running configuration stays. */
@@ -107,8 +161,10 @@ export class Daemon {
         this.log.warn({ datapath: settings.general.datapath }, 'datapath changes need a restart; keeping the current one');
         settings.general.datapath = this.#settings.general.datapath;
       }
+      const periodChanged = settings.ipv6.raPeriod !== this.#settings.ipv6.raPeriod || settings.ipv6.enable !== this.#settings.ipv6.enable;
       this.#settings = settings;
       this.log.level = settings.general.logLevel;
+      if (periodChanged) this.#ra?.reschedule();
       this.log.info({ config: source }, 'configuration reloaded');
       return true;
     } catch (e) {
@@ -120,6 +176,8 @@ export class Daemon {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    // No withdrawal on stop: routing goes on without the daemon, a restart must change nothing.
+    this.#ra?.stop();
     this.#socket?.close();
     this.#directory?.close();
     this.#links?.close();

@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseBindingFile } from '../../src/bindings/binding-file.js';
-import { BindingStore } from '../../src/bindings/store.js';
-import { defaultSettings } from '../../src/config.js';
-import { PacketPath } from '../../src/packet-path.js';
-import { Stats } from '../../src/stats.js';
-import { TapTable, type LinkInfo } from '../../src/taps.js';
-import { decodeDhcp4, messageType } from '../../src/wire/dhcp4.js';
-import { encodeDhcp4 } from '../../src/wire/dhcp4.js';
-import { buildUdpFrame, decodeUdpFrame } from '../../src/wire/frame.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
+import { BindingStore } from '../../../src/bindings/store.js';
+import { defaultSettings } from '../../../src/config.js';
+import { PacketPath } from '../../../src/packet/path.js';
+import { Stats } from '../../../src/stats.js';
+import { TapTable, type LinkInfo } from '../../../src/taps.js';
+import { decodeDhcp4, messageType } from '../../../src/wire/dhcp4.js';
+import { encodeDhcp4 } from '../../../src/wire/dhcp4.js';
+import { buildUdpFrame, decodeUdpFrame } from '../../../src/wire/frame.js';
 
 class FakeLinks extends EventEmitter {
   readonly map = new Map<number, LinkInfo>();
@@ -54,6 +54,7 @@ function setup() {
     stats,
     log,
     now: () => new Date(0),
+    serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
   });
   const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
   if (!r.ok) throw new Error('binding');

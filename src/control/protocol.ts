@@ -1,0 +1,192 @@
+/**
+ * The control protocol: one JSON object per line over a Unix stream socket,
+ * in the convention of ISC Kea's control channel.
+ *
+ *   request  {"command": "binding-get", "arguments": {"tap": "tap10"}}
+ *   response {"result": 0, "text": "...", "arguments": {...}}
+ *
+ * result: 0 success, 1 error, 2 unsupported command, 3 not found.
+ *
+ * Everything a peer sends is checked here with zod before any command runs,
+ * and argument objects are strict: an unknown key is an error that names it
+ * (a typo such as "ipv6" for "subnet6" must not be silently dropped).
+ */
+import { z } from 'zod';
+
+export const RESULT_SUCCESS = 0;
+export const RESULT_ERROR = 1;
+export const RESULT_UNSUPPORTED = 2;
+export const RESULT_NOT_FOUND = 3;
+export type ResultCode = 0 | 1 | 2 | 3;
+
+/** A request line longer than this (without its newline) is refused: the daemon never buffers more per connection. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+export interface ControlRequest {
+  command: string;
+  arguments?: Record<string, unknown>;
+}
+
+export interface ControlResponse {
+  result: ResultCode;
+  text: string;
+  arguments?: Record<string, unknown>;
+}
+
+/**
+ * Every command, with its class. Read-only commands only look; mutating
+ * ones change bindings, send packets or reload the configuration. The
+ * class is what the access policy (server.ts `authorize`) decides on.
+ */
+export const COMMANDS = {
+  'version-get': { mutating: false },
+  'status-get': { mutating: false },
+  'binding-list': { mutating: false },
+  'binding-get': { mutating: false },
+  'binding-add': { mutating: true },
+  'binding-del': { mutating: true },
+  announce: { mutating: true },
+  'statistic-get': { mutating: false },
+  'config-reload': { mutating: true },
+} as const satisfies Record<string, { mutating: boolean }>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function isCommand(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
+}
+
+export function isMutating(command: CommandName): boolean {
+  return COMMANDS[command].mutating;
+}
+
+// ---- schemas ---------------------------------------------------------------
+
+const argumentsObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+
+export const requestSchema = z.strictObject(
+  {
+    command: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(64, { error: 'too long' }),
+    arguments: argumentsObject.optional(),
+  },
+  { error: 'a request must be a JSON object {"command": ..., "arguments": {...}}' },
+);
+
+export const responseSchema = z.object({
+  result: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
+  text: z.string(),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+});
+
+const tapName = z.string({ error: 'must be a string (interface name)' });
+const text = z.string({ error: 'must be a string' });
+/** null and "" mean "unset", as an empty value does in a binding file. */
+const optionalText = text.nullable().optional();
+const flag = z.boolean({ error: 'must be true or false' }).nullable().optional();
+const textOrList = z
+  .union([text, z.array(text)], { error: 'must be a string or an array of strings' })
+  .nullable()
+  .optional();
+
+export const tapArgsSchema = z.strictObject({ tap: tapName }, { error: 'arguments must be an object {"tap": ...}' });
+
+export const noArgsSchema = z.strictObject({}, { error: 'arguments must be an object' });
+
+export const listArgsSchema = z.strictObject(
+  {
+    /** Paging (Kea's reservation-get-page idea): start after this tap, return at most `limit`. */
+    from: text.optional(),
+    limit: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(1).max(1_000_000).optional(),
+  },
+  { error: 'arguments must be an object' },
+);
+
+export const statsArgsSchema = z.strictObject({ tap: tapName.optional() }, { error: 'arguments must be an object' });
+
+/**
+ * binding-add takes the binding-file keys in lower case (DESIGN.md "Names
+ * that are fixed"), plus `tap`. Only types are checked here: values are
+ * validated by the binding-file parser itself, so a file and a request can
+ * never disagree about what is valid.
+ */
+export const bindingAddArgsSchema = z.strictObject(
+  {
+    tap: tapName,
+    mac: text,
+    ip: optionalText,
+    subnet: optionalText,
+    gateway: optionalText,
+    subnet6: optionalText,
+    gateway6: optionalText,
+    eui64: optionalText,
+    hostname: optionalText,
+    tags: optionalText,
+    mtu: z
+      .union([z.number(), text], { error: 'must be a number (or a numeric string)' })
+      .nullable()
+      .optional(),
+    macspoof: flag,
+    private: flag,
+    windows: flag,
+    indev: optionalText,
+    uplink: optionalText,
+    uplink6: optionalText,
+    routes: textOrList,
+    dns: textOrList,
+    dns6: textOrList,
+    domain: optionalText,
+  },
+  { error: 'arguments must be an object {"tap": ..., "mac": ..., ...}' },
+);
+
+export type BindingAddArgs = z.infer<typeof bindingAddArgsSchema>;
+
+/** Argument keys of binding-add, mapped to their binding-file key. */
+export const BINDING_ADD_KEYS: ReadonlyArray<keyof BindingAddArgs> = Object.keys(bindingAddArgsSchema.shape) as Array<
+  keyof BindingAddArgs
+>;
+
+/**
+ * One readable line from zod issues: "arguments: unknown key \"ipv6\"",
+ * "arguments.mtu: must be a number". The first three issues are enough to
+ * fix a request; more would only be noise.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => {
+      const where = [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.');
+      if (i.code === 'unrecognized_keys') {
+        const keys = i.keys.map((k) => JSON.stringify(k)).join(', ');
+        return `${where || 'request'}: unknown key${i.keys.length > 1 ? 's' : ''} ${keys}`;
+      }
+      return `${where || 'request'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export function success(text: string, args?: Record<string, unknown>): ControlResponse {
+  return args === undefined ? { result: RESULT_SUCCESS, text } : { result: RESULT_SUCCESS, text, arguments: args };
+}
+
+export function failure(text: string, args?: Record<string, unknown>): ControlResponse {
+  return args === undefined ? { result: RESULT_ERROR, text } : { result: RESULT_ERROR, text, arguments: args };
+}
+
+export function notFound(text: string): ControlResponse {
+  return { result: RESULT_NOT_FOUND, text };
+}
+
+export function unsupported(text: string): ControlResponse {
+  return { result: RESULT_UNSUPPORTED, text };
+}
+
+/** Serialises a response as one line (JSON never contains a raw newline). */
+export function encodeResponse(r: ControlResponse): string {
+  return `${JSON.stringify(r)}\n`;
+}
+
+export function encodeRequest(command: string, args?: Record<string, unknown>): string {
+  const r: ControlRequest = args === undefined ? { command } : { command, arguments: args };
+  return `${JSON.stringify(r)}\n`;
+}

@@ -1,0 +1,86 @@
+/**
+ * What every protocol handler on the packet path shares: the tap table,
+ * settings, the send function, counters, the logger and the clock, plus the
+ * drop/sent bookkeeping so that every handler counts and logs alike.
+ */
+import type { Logger } from 'pino';
+import type { Settings } from '../config.js';
+import type { FrameResult } from '../protocols/dhcp4-frame.js';
+import type { Stats } from '../stats.js';
+import type { Tap, TapTable } from '../taps.js';
+
+/** What the packet socket delivers (see io/packet-socket.ts), reduced to what the path reads. */
+export interface ReceivedFrame {
+  ifindex: number;
+  data: Uint8Array;
+  /** The kernel has not filled in the L4 checksum yet (virtio offload, veth): skip verification. */
+  checksumNotReady: boolean;
+  /** The kernel stripped an 802.1Q tag: the guest sent on a VLAN we do not serve. */
+  vlanTci?: number;
+}
+
+export type SendFn = (ifindex: number, frame: Uint8Array) => { ok: true } | { ok: false; error: string };
+
+export interface PacketPathDeps {
+  taps: TapTable;
+  settings: () => Settings;
+  send: SendFn;
+  stats: Stats;
+  log: Logger;
+  now: () => Date;
+  /** The server DUID for DHCPv6 (stable across restarts). */
+  serverDuid: Uint8Array;
+}
+
+export class PathContext {
+  /** Per-key time of the last rate-limited log line, so a flood cannot flood the journal. */
+  readonly #lastLogged = new Map<string, number>();
+
+  constructor(readonly d: PacketPathDeps) {}
+
+  drop(tap: Tap, reason: string, detail?: string): void {
+    this.d.stats.drop(tap.binding.tap, reason);
+    if (detail !== undefined) {
+      this.rateLimited(`${tap.binding.tap}:${reason}`, () => this.d.log.debug({ tap: tap.binding.tap, reason, detail }, 'frame dropped'));
+    }
+  }
+
+  /** The MAC onlinkd answers with on this tap, or undefined (counted, logged) when INDEV has none. */
+  serverMac(tap: Tap): string | undefined {
+    const mac = this.d.taps.serverMac(tap);
+    if (!mac) {
+      this.drop(tap, 'indev-missing');
+      this.rateLimited(`indev:${tap.binding.tap}`, () =>
+        this.d.log.warn({ tap: tap.binding.tap, indev: tap.binding.indev }, 'cannot answer: INDEV interface has no MAC (missing?)'),
+      );
+    }
+    return mac;
+  }
+
+  /** Sends a built frame on the tap; counts the reply or the failure. Returns whether it went out. */
+  sendFrame(tap: Tap, built: FrameResult, replyName: string): boolean {
+    const b = tap.binding;
+    if (!built.ok) {
+      this.drop(tap, 'reply-encode-failed');
+      this.d.log.error({ tap: b.tap, reply: replyName, err: built.error }, 'reply could not be encoded');
+      return false;
+    }
+    const sent = this.d.send(tap.link.ifindex, built.frame);
+    if (!sent.ok) {
+      this.drop(tap, `send-${sent.error}`);
+      this.rateLimited(`send:${b.tap}`, () => this.d.log.warn({ tap: b.tap, err: sent.error, reply: replyName }, 'sending reply failed'));
+      return false;
+    }
+    this.d.stats.reply(b.tap, replyName);
+    return true;
+  }
+
+  rateLimited(key: string, fn: () => void, intervalMs = 10_000): void {
+    const now = this.d.now().getTime();
+    const last = this.#lastLogged.get(key);
+    if (last !== undefined && now - last < intervalMs && now >= last) return;
+    if (this.#lastLogged.size > 10_000) this.#lastLogged.clear(); // bounded under hostile churn
+    this.#lastLogged.set(key, now);
+    fn();
+  }
+}

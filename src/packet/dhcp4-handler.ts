@@ -1,0 +1,72 @@
+/**
+ * IPv4 frames on a bound tap: UDP to port 67 → DHCPv4 decode → guard →
+ * responder → reply frame → send. Replies are logged at info: they are
+ * rare (lease events) and what an operator looks for.
+ */
+import { dhcp4ReplyFrame } from '../protocols/dhcp4-frame.js';
+import { respondDhcp4 } from '../protocols/dhcp4.js';
+import { checkDhcp4Client } from '../protocols/guard.js';
+import type { Tap } from '../taps.js';
+import { decodeDhcp4, messageTypeName } from '../wire/dhcp4.js';
+import { decodeUdpFrame } from '../wire/frame.js';
+import type { PathContext, ReceivedFrame } from './context.js';
+
+/** 'dhcp-discover', 'dhcp-ack', ...: counter and log names. */
+const dhcpName = (t: number | undefined): string => messageTypeName(t).toLowerCase().replace(/^dhcp-?/, 'dhcp-');
+
+export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
+  const { d } = ctx;
+  const settings = d.settings();
+  const udp = decodeUdpFrame(frame.data, { verifyChecksum: !frame.checksumNotReady });
+  if (!udp.ok) return ctx.drop(tap, `decode-${udp.error.layer}-${udp.error.reason}`, udp.error.toString());
+  const u = udp.value;
+  if (u.dstPort !== 67) return ctx.drop(tap, 'unexpected-port');
+  if (!settings.dhcp.enable) return ctx.drop(tap, 'dhcp-disabled');
+  const dec = decodeDhcp4(u.payload);
+  if (!dec.ok) return ctx.drop(tap, `decode-dhcp4-${dec.error.reason}`, dec.error.toString());
+  const req = dec.value;
+  const b = tap.binding;
+  const guard = checkDhcp4Client(b, u.srcMac, req.htype, req.hlen, req.chaddr);
+  if (guard) {
+    ctx.drop(tap, guard, `src ${u.srcMac} chaddr ${req.chaddr}`);
+    ctx.rateLimited(`guard4:${b.tap}`, () =>
+      d.log.warn({ tap: b.tap, mac: b.mac, srcMac: u.srcMac, chaddr: req.chaddr, reason: guard }, 'DHCP request from a foreign MAC dropped'),
+    );
+    return;
+  }
+  const decision = respondDhcp4(req, b, settings.dhcp, u.srcMac);
+  const reqName = dhcpName(decision.request);
+  d.stats.request(b.tap, reqName, d.now());
+
+  switch (decision.kind) {
+    case 'drop':
+      ctx.drop(tap, decision.reason);
+      d.log.debug({ tap: b.tap, mac: b.mac, request: reqName, reason: decision.reason }, 'DHCP request not answered');
+      return;
+    case 'release':
+      d.log.info({ tap: b.tap, mac: b.mac, ip: decision.address }, 'DHCP release from guest');
+      return;
+    case 'decline':
+      d.log.warn({ tap: b.tap, mac: b.mac, ip: decision.address }, 'DHCP decline: the guest found its address in use on the link');
+      return;
+    case 'reply': {
+      const srcMac = ctx.serverMac(tap);
+      if (!srcMac) return;
+      const r = decision.reply;
+      const replyName = dhcpName(r.type);
+      if (!ctx.sendFrame(tap, dhcp4ReplyFrame(r, srcMac), replyName)) return;
+      d.log.info(
+        {
+          tap: b.tap,
+          mac: b.mac,
+          request: reqName,
+          reply: replyName,
+          ip: r.message.yiaddr !== '0.0.0.0' ? r.message.yiaddr : undefined,
+          dst: r.dstIp,
+          xid: r.message.xid,
+        },
+        `${replyName} sent`,
+      );
+    }
+  }
+}

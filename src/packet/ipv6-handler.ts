@@ -1,0 +1,113 @@
+/**
+ * IPv6 frames on a bound tap: Router Solicitation → RA, Neighbor
+ * Solicitation → NA, DHCPv6 (UDP 547) → Reply to an Information-Request.
+ * Every reply goes out at once on the same tap (a tap has one host, so the
+ * whole-host RA delay of RFC 4861 §6.2.6 does not apply); RS answers are
+ * rate-limited per tap. These replies are frequent (neighbour cache
+ * refreshes), so they are logged at debug; drops are counted per reason.
+ */
+import { respondInformationRequest } from '../protocols/dhcp6.js';
+import { dhcp6ReplyFrame } from '../protocols/dhcp6-frame.js';
+import { checkSourceMac } from '../protocols/guard.js';
+import { respondNeighborSolicitation } from '../protocols/neighbor.js';
+import { ndpReplyFrame } from '../protocols/ndp-frame.js';
+import { respondRouterSolicitation } from '../protocols/router-advert.js';
+import type { Tap } from '../taps.js';
+import { TokenBucket } from '../util/token-bucket.js';
+import { decodeDhcp6 } from '../wire/dhcp6.js';
+import { decodeIcmpv6, Icmpv6Type } from '../wire/icmpv6.js';
+import { decodeIpv6Frame, type Ipv6Frame } from '../wire/frame6.js';
+import { Ipv6NextHeader } from '../wire/ipv6.js';
+import { decodeNdp } from '../wire/ndp.js';
+import { decodeUdp } from '../wire/udp.js';
+import type { PathContext, ReceivedFrame } from './context.js';
+
+/** Solicited RAs per tap: a burst of 3, then one per second (a booting guest sends 3 RS at most). */
+const RS_BUCKET = { capacity: 3, perSecond: 1 };
+
+export class Ipv6Handler {
+  readonly #rsBuckets = new Map<string, TokenBucket>();
+
+  constructor(readonly ctx: PathContext) {}
+
+  /** Forget per-tap state of a tap that went away. */
+  forget(tap: string): void {
+    this.#rsBuckets.delete(tap);
+  }
+
+  handle(tap: Tap, frame: ReceivedFrame): void {
+    const ctx = this.ctx;
+    const f = decodeIpv6Frame(frame.data);
+    if (!f.ok) return ctx.drop(tap, `decode-${f.error.layer}-${f.error.reason}`, f.error.toString());
+    const guard = checkSourceMac(tap.binding, f.value.srcMac);
+    if (guard) return ctx.drop(tap, guard, `src ${f.value.srcMac}`);
+    if (f.value.protocol === Ipv6NextHeader.Icmpv6) return this.#icmpv6(tap, f.value, frame);
+    if (f.value.protocol === Ipv6NextHeader.Udp) return this.#udp(tap, f.value, frame);
+    ctx.drop(tap, 'unexpected-ipv6-protocol');
+  }
+
+  #icmpv6(tap: Tap, ip: Ipv6Frame, frame: ReceivedFrame): void {
+    const { ctx } = this;
+    const { d } = ctx;
+    const icmp = decodeIcmpv6(ip.payload, ip, { verifyChecksum: !frame.checksumNotReady });
+    if (!icmp.ok) return ctx.drop(tap, `decode-${icmp.error.layer}-${icmp.error.reason}`, icmp.error.toString());
+    const nd = decodeNdp(icmp.value);
+    if (!nd.ok) return ctx.drop(tap, `decode-${nd.error.layer}-${nd.error.reason}`, nd.error.toString());
+    const m = nd.value;
+    const b = tap.binding;
+    const settings = d.settings().ipv6;
+    if (m.type === Icmpv6Type.RouterSolicitation) {
+      d.stats.request(b.tap, 'rs', d.now());
+      const serverMac = ctx.serverMac(tap);
+      if (!serverMac) return;
+      const decision = respondRouterSolicitation(m, ip, b, settings, serverMac);
+      if (decision.kind === 'drop') return ctx.drop(tap, decision.reason);
+      if (!this.#rsAllowed(b.tap)) return ctx.drop(tap, 'rs-rate-limited');
+      if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac), 'ra')) {
+        d.log.debug({ tap: b.tap, mac: b.mac, src: `${ip.src}%${b.tap}`, dst: decision.reply.dstIp }, 'router advertisement sent');
+      }
+      return;
+    }
+    if (m.type === Icmpv6Type.NeighborSolicitation) {
+      d.stats.request(b.tap, 'ns', d.now());
+      const serverMac = ctx.serverMac(tap);
+      if (!serverMac) return;
+      const decision = respondNeighborSolicitation(m, ip, b, settings, serverMac);
+      if (decision.kind === 'drop') return ctx.drop(tap, `ns-${decision.reason}`);
+      if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac), 'na')) {
+        d.log.debug({ tap: b.tap, mac: b.mac, target: m.target, kind: decision.target }, 'neighbor advertisement sent');
+      }
+      return;
+    }
+    ctx.drop(tap, 'unexpected-icmpv6-type');
+  }
+
+  #udp(tap: Tap, ip: Ipv6Frame, frame: ReceivedFrame): void {
+    const { ctx } = this;
+    const { d } = ctx;
+    const udp = decodeUdp(ip.payload, ip, { verifyChecksum: !frame.checksumNotReady });
+    if (!udp.ok) return ctx.drop(tap, `decode-${udp.error.layer}-${udp.error.reason}`, udp.error.toString());
+    if (udp.value.dstPort !== 547) return ctx.drop(tap, 'unexpected-port');
+    const msg = decodeDhcp6(udp.value.payload);
+    if (!msg.ok) return ctx.drop(tap, `decode-${msg.error.layer}-${msg.error.reason}`, msg.error.toString());
+    const b = tap.binding;
+    d.stats.request(b.tap, `dhcp6-${msg.value.msgType}`, d.now());
+    const serverMac = ctx.serverMac(tap);
+    if (!serverMac) return;
+    const decision = respondInformationRequest(msg.value, { ...ip, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
+    if (decision.kind === 'drop') return ctx.drop(tap, `dhcp6-${decision.reason}`);
+    if (ctx.sendFrame(tap, dhcp6ReplyFrame(decision.reply, serverMac), 'dhcp6-reply')) {
+      d.log.debug({ tap: b.tap, mac: b.mac, dst: `${decision.reply.dstIp}%${b.tap}`, xid: msg.value.transactionId }, 'DHCPv6 reply sent');
+    }
+  }
+
+  #rsAllowed(tap: string): boolean {
+    const now = this.ctx.d.now().getTime();
+    let bucket = this.#rsBuckets.get(tap);
+    if (!bucket) {
+      bucket = new TokenBucket(RS_BUCKET.capacity, RS_BUCKET.perSecond, now);
+      this.#rsBuckets.set(tap, bucket);
+    }
+    return bucket.take(now);
+  }
+}

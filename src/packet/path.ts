@@ -1,0 +1,66 @@
+/**
+ * One path for every received frame:
+ *   decode (pure) → bound tap by ifindex → guard → responder (pure) →
+ *   encode (pure) → send on the same ifindex.
+ * This file only dispatches by EtherType; the handlers live beside it.
+ * Nothing throws past `handle`: a decoder error is a counted drop, and an
+ * unexpected exception is counted and (rate-limited) logged.
+ */
+import type { Tap } from '../taps.js';
+import { EtherType } from '../wire/ethernet.js';
+import { PathContext, type PacketPathDeps, type ReceivedFrame } from './context.js';
+import { handleIpv4 } from './dhcp4-handler.js';
+import { Ipv6Handler } from './ipv6-handler.js';
+
+export type { PacketPathDeps, ReceivedFrame, SendFn } from './context.js';
+
+export class PacketPath {
+  readonly #ctx: PathContext;
+  readonly #ipv6: Ipv6Handler;
+
+  constructor(deps: PacketPathDeps) {
+    this.#ctx = new PathContext(deps);
+    this.#ipv6 = new Ipv6Handler(this.#ctx);
+  }
+
+  /** Drops per-tap state (rate limiters) of a tap that went away. */
+  forget(tap: string): void {
+    this.#ipv6.forget(tap);
+  }
+
+  handle(frame: ReceivedFrame): void {
+    const { stats, log } = this.#ctx.d;
+    stats.global.frames++;
+    try {
+      const tap = this.#ctx.d.taps.lookup(frame.ifindex);
+      if (!tap) {
+        // Frames from taps without a binding (or other interfaces) are never answered.
+        stats.drop(undefined, 'unbound-interface');
+        return;
+      }
+      this.#dispatch(tap, frame);
+    } catch (e) {
+      stats.drop(undefined, 'internal-error');
+      this.#ctx.rateLimited('internal-error', () =>
+        log.error({ err: (e as Error).stack, ifindex: frame.ifindex }, 'internal error on the packet path; frame dropped'),
+      );
+    }
+  }
+
+  #dispatch(tap: Tap, frame: ReceivedFrame): void {
+    if (frame.vlanTci !== undefined) {
+      // A reply would go out untagged, on the wrong VLAN: a tap carries one untagged link.
+      return this.#ctx.drop(tap, 'vlan-tagged');
+    }
+    const d = frame.data;
+    const ethertype = d.length >= 14 ? (d[12]! << 8) | d[13]! : -1;
+    switch (ethertype) {
+      case EtherType.Ipv4:
+        return handleIpv4(this.#ctx, tap, frame);
+      case EtherType.Ipv6:
+        return this.#ipv6.handle(tap, frame);
+      default:
+        return this.#ctx.drop(tap, 'unhandled-ethertype');
+    }
+  }
+}
