@@ -10,6 +10,7 @@ import { BindingStore } from './bindings/store.js';
 import { loadConfig, type Settings } from './config.js';
 import { LinkMonitor } from './io/link-monitor.js';
 import { PacketSocket } from './io/packet-socket.js';
+import { SdNotify } from './io/sd-notify.js';
 import { createLogger } from './log.js';
 import { PacketPath } from './packet/path.js';
 import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from './protocols/router-advert.js';
@@ -42,6 +43,8 @@ export class Daemon {
   #path: PacketPath | undefined;
   #ra: RaScheduler | undefined;
   #stopped = false;
+  readonly #notify = new SdNotify();
+  #statusTimer: NodeJS.Timeout | undefined;
 
   private constructor(settings: Settings, opts: DaemonOptions, log: Logger) {
     this.#settings = settings;
@@ -114,9 +117,26 @@ export class Daemon {
       if (tap) ra.attach(tap);
     }
     this.log.info(
-      { bindings: this.store.size, attached: this.#taps.attachedCount, datapath: s.general.datapath },
+      { bindings: this.store.size, attached: this.#taps.attachedCount, datapath: s.general.datapath, systemd: this.#notify.enabled },
       'onlinkd ready',
     );
+    const err = this.#notify.ready(this.#statusLine());
+    if (err) this.log.warn({ err }, 'sd_notify READY failed');
+    // Keep systemctl status current as taps come and go (coalesced).
+    const refresh = () => {
+      if (this.#statusTimer || !this.#notify.enabled) return;
+      this.#statusTimer = setTimeout(() => {
+        this.#statusTimer = undefined;
+        this.#notify.status(this.#statusLine());
+      }, 1000);
+      this.#statusTimer.unref();
+    };
+    this.#taps.on('attached', refresh);
+    this.#taps.on('detached', refresh);
+  }
+
+  #statusLine(): string {
+    return `serving ${this.#taps?.attachedCount ?? 0} of ${this.store.size} bindings`;
   }
 
   #sendUnsolicitedRa(tap: Tap, kind: RaKind): void {
@@ -154,6 +174,7 @@ export class Daemon {
 
   /** Re-reads the configuration; on error the running configuration stays. */
   reload(): boolean {
+    this.#notify.reloading();
     try {
       const { settings, source } = loadConfig(this.#configPath);
       if (this.#datapath) settings.general.datapath = this.#datapath;
@@ -170,12 +191,16 @@ export class Daemon {
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'configuration reload failed; keeping the running configuration');
       return false;
+    } finally {
+      this.#notify.reloaded(this.#statusLine());
     }
   }
 
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#notify.stopping();
+    if (this.#statusTimer) clearTimeout(this.#statusTimer);
     // No withdrawal on stop: routing goes on without the daemon, a restart must change nothing.
     this.#ra?.stop();
     this.#socket?.close();
