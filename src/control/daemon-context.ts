@@ -1,0 +1,170 @@
+/**
+ * ControlContext for the running daemon, built from explicit dependencies
+ * (no reach into the Daemon class), so it can be tested with a real store
+ * and a temp directory.
+ *
+ * Persistence model: the state directory is the source of truth. A binding
+ * added over the socket is written there atomically first and applied to
+ * the store right after, so `onlinkctl bind` takes effect at once instead of
+ * after the watcher's settle delay; when the watcher then reads the same
+ * content it finds an identical binding and does nothing. If the write
+ * fails, nothing changes. A delete unlinks the file, then removes the
+ * binding. Mutations of one tap are serialised, so two concurrent requests
+ * cannot leave the store holding one binding and the file the other.
+ */
+import type { Binding } from '../bindings/binding.js';
+import { serializeBinding } from '../bindings/binding-file.js';
+import { removeBindingFile, writeBindingFile, type PersistOptions } from '../bindings/persist.js';
+import type { BindingEntry, BindingStore } from '../bindings/store.js';
+import type { Settings } from '../config.js';
+import type { Stats } from '../stats.js';
+import type { LinkInfo, Tap, TapTable } from '../taps.js';
+import type { AnnounceOutcome, BindingInfo, ControlContext, ReloadOutcome, StatsView, StatusSnapshot } from './dispatch.js';
+
+export interface DaemonContextDeps {
+  store: BindingStore;
+  /** State directory (`[general] datapath`); a getter because it is resolved at start. */
+  datapath: () => string;
+  stats: Stats;
+  /** Undefined until the daemon has opened its link monitor. */
+  taps: () => TapTable | undefined;
+  /** Name → live interface (the link monitor): O(1), where TapTable.byName is a scan. */
+  links: () => { byName(name: string): LinkInfo | undefined } | undefined;
+  settings: () => Settings;
+  /** Sends the announcements for an attached tap; a throw is reported as a failure. Omitted: unsupported. */
+  announce?: (tap: Tap) => void | Promise<void>;
+  reload: () => ReloadOutcome | Promise<ReloadOutcome>;
+  startedAt: Date;
+  version: string;
+  now?: () => Date;
+  pid?: number;
+  /** Test hook: fault injection for the file writes. */
+  persist?: PersistOptions;
+}
+
+export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
+  const now = deps.now ?? (() => new Date());
+  const chains = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` after every earlier mutation of the same tap. */
+  function serial<T>(tap: string, fn: () => Promise<T>): Promise<T> {
+    const prev = chains.get(tap) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    chains.set(tap, settled);
+    void settled.then(() => {
+      if (chains.get(tap) === settled) chains.delete(tap);
+    });
+    return next;
+  }
+
+  function liveTap(name: string, binding: Binding | undefined): Tap | undefined {
+    if (!binding) return undefined;
+    const link = deps.links()?.byName(name);
+    if (!link) return undefined;
+    const tap = deps.taps()?.lookup(link.ifindex);
+    return tap && tap.binding.tap === name ? tap : undefined;
+  }
+
+  function info(entry: BindingEntry): BindingInfo {
+    const tap = liveTap(entry.tap, entry.binding);
+    return {
+      tap: entry.tap,
+      binding: entry.binding,
+      error: entry.error,
+      link: tap
+        ? { ifindex: tap.link.ifindex, up: tap.link.up, running: tap.link.running, serverMac: deps.taps()?.serverMac(tap) }
+        : undefined,
+    };
+  }
+
+  return {
+    version: deps.version,
+
+    status(): StatusSnapshot {
+      let rejected = 0;
+      for (const e of deps.store.entries()) if (e.error) rejected++;
+      const s = deps.settings();
+      return {
+        version: deps.version,
+        pid: deps.pid ?? process.pid,
+        startedAt: deps.startedAt.toISOString(),
+        uptimeSeconds: Math.max(0, Math.floor((now().getTime() - deps.startedAt.getTime()) / 1000)),
+        bindings: deps.store.size,
+        attached: deps.taps()?.attachedCount ?? 0,
+        rejected,
+        datapath: deps.datapath(),
+        controlSocket: s.general.controlSocket,
+      };
+    },
+
+    *listBindings(): Iterable<BindingInfo> {
+      for (const e of deps.store.entries()) yield info(e);
+    },
+
+    getBinding(tap: string): BindingInfo | undefined {
+      const e = deps.store.entry(tap);
+      return e ? info(e) : undefined;
+    },
+
+    addBinding(binding: Binding): Promise<{ previous: Binding | undefined }> {
+      return serial(binding.tap, async () => {
+        // Throws PersistError and changes nothing when the file cannot be written.
+        await writeBindingFile(deps.datapath(), binding.tap, serializeBinding(binding), deps.persist);
+        const previous = deps.store.get(binding.tap);
+        if (previous && JSON.stringify(previous) === JSON.stringify(binding)) {
+          deps.store.clearError(binding.tap); // same binding: no 'set' event, no re-attach
+        } else {
+          deps.store.set(binding);
+        }
+        return { previous };
+      });
+    },
+
+    delBinding(tap: string): Promise<{ removed: boolean; binding: Binding | undefined }> {
+      return serial(tap, async () => {
+        const hadFile = await removeBindingFile(deps.datapath(), tap, deps.persist);
+        const hadEntry = deps.store.entry(tap) !== undefined;
+        const binding = deps.store.remove(tap);
+        return { removed: hadFile || hadEntry, binding };
+      });
+    },
+
+    async announce(name: string): Promise<AnnounceOutcome> {
+      const binding = deps.store.get(name);
+      if (!binding) return { ok: false, reason: 'no-binding', message: `no binding for tap ${JSON.stringify(name)}` };
+      if (!deps.announce) return { ok: false, reason: 'unavailable', message: 'announcements are not available in this onlinkd' };
+      const tap = liveTap(name, binding);
+      if (!tap) return { ok: false, reason: 'not-attached', message: `tap ${name} does not exist (its binding waits for it); nothing to announce` };
+      try {
+        await deps.announce(tap);
+      } catch (e) {
+        return { ok: false, reason: 'failed', message: `announce on ${name} failed: ${(e as Error).message}` };
+      }
+      const s = deps.settings().announce;
+      return {
+        ok: true,
+        text: `announcing ${[binding.ip, binding.eui64].filter(Boolean).join(' and ') || 'nothing'} for ${name}`,
+        details: {
+          ip: binding.ip,
+          eui64: binding.eui64,
+          uplink: binding.uplink ?? s.uplink,
+          uplink6: binding.uplink6 ?? s.uplink6,
+        },
+      };
+    },
+
+    stats(tap?: string): StatsView {
+      if (tap === undefined) {
+        const snap = deps.stats.snapshot();
+        return { global: snap.global, taps: snap.taps };
+      }
+      const c = deps.stats.tap(tap);
+      return { global: structuredClone(deps.stats.global), taps: c ? { [tap]: structuredClone(c) } : {} };
+    },
+
+    async reload(): Promise<ReloadOutcome> {
+      return deps.reload();
+    },
+  };
+}

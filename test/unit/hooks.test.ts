@@ -1,0 +1,98 @@
+/**
+ * The shipped hook examples call onlinkctl with the right arguments. A fake
+ * onlinkctl records its argv, so this runs without a daemon or root.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const HOOKS = fileURLToPath(new URL('../../config/hooks/', import.meta.url));
+
+describe('hook examples', () => {
+  let dir: string;
+  let fake: string;
+  const calls = () =>
+    readFileSync(join(dir, 'calls'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'olk-hooks-'));
+    fake = join(dir, 'onlinkctl');
+    writeFileSync(fake, `#!/bin/sh\n(IFS="$(printf '\\t')"; echo "$*") >> ${dir}/calls\n[ "$1" = unbind ] && [ "$2" = gone0 ] && exit 3\nexit 0\n`);
+    chmodSync(fake, 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ganeti kvm-ifup-custom binds (routed, dual stack) and announces', () => {
+    const r = spawnSync(join(HOOKS, 'ganeti/kvm-ifup-custom'), [], {
+      env: {
+        PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: 'tap10', MAC: 'aa:00:00:00:00:10', IP: '203.0.113.10', INSTANCE: 'vm10',
+        MODE: 'routed', NETWORK_SUBNET: '203.0.113.0/24', NETWORK_GATEWAY: '203.0.113.1',
+        NETWORK_SUBNET6: '2001:db8:10::/64', NETWORK_GATEWAY6: '2001:db8:10::1',
+      },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(calls()).toEqual([
+      ['bind', 'tap10', '--mac', 'aa:00:00:00:00:10', '--hostname', 'vm10', '--ip', '203.0.113.10', '--subnet', '203.0.113.0/24',
+        '--gateway', '203.0.113.1', '--subnet6', '2001:db8:10::/64', '--gateway6', '2001:db8:10::1'],
+      ['announce', 'tap10'],
+    ]);
+  });
+
+  it('ganeti kvm-ifup-custom in bridged mode answers with the bridge (INDEV)', () => {
+    const r = spawnSync(join(HOOKS, 'ganeti/kvm-ifup-custom'), [], {
+      env: { PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: 'tap11', MAC: 'aa:00:00:00:00:11', MODE: 'bridged', LINK: 'br0' },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(calls()[0]).toEqual(['bind', 'tap11', '--mac', 'aa:00:00:00:00:11', '--indev', 'br0']);
+  });
+
+  it('ganeti kvm-ifdown-custom unbinds and tolerates an already-gone binding', () => {
+    for (const tap of ['tap10', 'gone0']) {
+      const r = spawnSync(join(HOOKS, 'ganeti/kvm-ifdown-custom'), [], { env: { PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: tap }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(calls()).toEqual([['unbind', 'tap10'], ['unbind', 'gone0']]);
+  });
+
+  it('libvirt qemu hook binds each interface found in the domain XML, and unbinds on stop', () => {
+    const confDir = join(dir, 'etc');
+    const hook = join(dir, 'qemu');
+    // Same hook, reading its per-guest file from the temp dir instead of /etc/onlinkd/libvirt.
+    writeFileSync(hook, readFileSync(join(HOOKS, 'libvirt/qemu'), 'utf8').replaceAll('/etc/onlinkd/libvirt/', `${confDir}/`));
+    chmodSync(hook, 0o755);
+    spawnSync('mkdir', ['-p', confDir]);
+    writeFileSync(join(confDir, 'vm10'), '52:54:00:12:34:56 203.0.113.10/24 203.0.113.1 2001:db8:10::/64 2001:db8:10::1\n52:54:00:00:00:99 198.51.100.9/25 198.51.100.1\n');
+    const xml = `<domain type='kvm'><name>vm10</name><devices>
+      <interface type='ethernet'>
+        <mac address='52:54:00:12:34:56'/>
+        <target dev='vm10-0'/>
+      </interface>
+      <interface type='ethernet'>
+        <mac address='52:54:00:00:00:99'/>
+        <target dev='vm10-1'/>
+      </interface>
+      <interface type='ethernet'><mac address='52:54:00:00:00:77'/><target dev='vm10-2'/></interface>
+    </devices></domain>`;
+    const start = spawnSync(hook, ['vm10', 'started', 'begin', '-'], { input: xml, env: { PATH: process.env.PATH, ONLINKCTL: fake }, encoding: 'utf8' });
+    expect(start.status, start.stderr).toBe(0);
+    const stop = spawnSync(hook, ['vm10', 'stopped', 'end', '-'], { input: xml, env: { PATH: process.env.PATH, ONLINKCTL: fake }, encoding: 'utf8' });
+    expect(stop.status, stop.stderr).toBe(0);
+    expect(calls()).toEqual([
+      ['bind', 'vm10-0', '--mac', '52:54:00:12:34:56', '--ip', '203.0.113.10', '--subnet', '203.0.113.0/24', '--gateway', '203.0.113.1',
+        '--hostname', 'vm10', '--subnet6', '2001:db8:10::/64', '--gateway6', '2001:db8:10::1'],
+      ['announce', 'vm10-0'],
+      ['bind', 'vm10-1', '--mac', '52:54:00:00:00:99', '--ip', '198.51.100.9', '--subnet', '198.51.100.0/25', '--gateway', '198.51.100.1', '--hostname', 'vm10'],
+      ['announce', 'vm10-1'],
+      ['unbind', 'vm10-0'],
+      ['unbind', 'vm10-1'],
+    ]);
+  });
+});
