@@ -63,6 +63,11 @@ export interface Settings {
     responder: boolean;
     addresses: string[];
   };
+  /** Per-tap flood protection: frames a guest may send per second (token bucket). */
+  guard: {
+    rate: number;
+    burst: number;
+  };
   /** Keys that were read but have no effect (nfdhcpd's NFQUEUE settings, pidfile, logdir). */
   unused: Array<{ section: string; key: string; line: number }>;
 }
@@ -245,6 +250,10 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     responder: { target: ['arp', 'responder'], parse: bool },
     addresses: { target: ['arp', 'addresses'], parse: linkLocalTargets },
   },
+  guard: {
+    rate: { target: ['guard', 'rate'], parse: int(1, 1_000_000) },
+    burst: { target: ['guard', 'burst'], parse: int(1, 1_000_000) },
+  },
 };
 
 /** Every accepted `section.key`, for documentation checks. */
@@ -293,6 +302,9 @@ export function defaultSettings(): Settings {
       arpForm: 'request',
     },
     arp: { responder: false, addresses: ['169.254.0.0/16'] },
+    // A booting guest sends a few dozen frames; 50/s with a burst of 100 never
+    // touches it, and caps what a flooding guest can make onlinkd do.
+    guard: { rate: 50, burst: 100 },
     unused: [],
   };
 }

@@ -7,6 +7,7 @@
  * unexpected exception is counted and (rate-limited) logged.
  */
 import type { Tap } from '../taps.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import { EtherType } from '../wire/ethernet.js';
 import { PathContext, type PacketPathDeps, type ReceivedFrame } from './context.js';
 import { handleIpv4 } from './dhcp4-handler.js';
@@ -17,6 +18,8 @@ export type { PacketPathDeps, ReceivedFrame, SendFn } from './context.js';
 export class PacketPath {
   readonly #ctx: PathContext;
   readonly #ipv6: Ipv6Handler;
+  /** Per-tap flood guard, checked before any decoding so a flood costs a lookup per frame. */
+  readonly #buckets = new Map<string, TokenBucket>();
 
   constructor(deps: PacketPathDeps) {
     this.#ctx = new PathContext(deps);
@@ -26,6 +29,7 @@ export class PacketPath {
   /** Drops per-tap state (rate limiters) of a tap that went away. */
   forget(tap: string): void {
     this.#ipv6.forget(tap);
+    this.#buckets.delete(tap);
   }
 
   handle(frame: ReceivedFrame): void {
@@ -47,7 +51,27 @@ export class PacketPath {
     }
   }
 
+  #withinRate(tap: Tap): boolean {
+    const { guard } = this.#ctx.d.settings();
+    const now = this.#ctx.d.now().getTime();
+    let b = this.#buckets.get(tap.binding.tap);
+    if (!b || b.capacity !== guard.burst || b.rate !== guard.rate) {
+      b = new TokenBucket(guard.burst, guard.rate, now);
+      this.#buckets.set(tap.binding.tap, b);
+    }
+    if (b.take(now)) return true;
+    this.#ctx.drop(tap, 'rate-limited');
+    this.#ctx.rateLimited(`flood:${tap.binding.tap}`, () =>
+      this.#ctx.d.log.warn(
+        { tap: tap.binding.tap, mac: tap.binding.mac, rate: guard.rate, burst: guard.burst },
+        'guest exceeds the per-tap frame rate; excess frames dropped',
+      ),
+    );
+    return false;
+  }
+
   #dispatch(tap: Tap, frame: ReceivedFrame): void {
+    if (!this.#withinRate(tap)) return;
     if (frame.vlanTci !== undefined) {
       // A reply would go out untagged, on the wrong VLAN: a tap carries one untagged link.
       return this.#ctx.drop(tap, 'vlan-tagged');

@@ -36,7 +36,7 @@ class FakeLinks extends EventEmitter {
 const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
 
-function setup() {
+function setup(guard = { rate: 1_000_000, burst: 1_000_000 }) {
   const log = pino({ level: 'silent' });
   const store = new BindingStore();
   const links = new FakeLinks();
@@ -44,6 +44,8 @@ function setup() {
   const stats = new Stats();
   const sent: Array<{ ifindex: number; frame: Uint8Array }> = [];
   const s = defaultSettings();
+  s.guard = guard;
+  let clock = 0;
   const path = new PacketPath({
     taps,
     settings: () => s,
@@ -53,14 +55,18 @@ function setup() {
     },
     stats,
     log,
-    now: () => new Date(0),
+    now: () => new Date(clock),
     serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
   });
   const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
   if (!r.ok) throw new Error('binding');
   links.add({ ifindex: 7, name: 'tap10', mac: TAP_MAC, up: true, running: true });
   store.set(r.binding);
-  return { path, sent, stats, links, store };
+  const r2 = parseBindingFile('tap11', `MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
+  if (!r2.ok) throw new Error('binding');
+  links.add({ ifindex: 8, name: 'tap11', mac: 'fe:00:00:00:00:11', up: true, running: true });
+  store.set(r2.binding);
+  return { path, sent, stats, links, store, tick: (ms: number) => void (clock += ms) };
 }
 
 function discover(srcMac = VM_MAC, chaddr = VM_MAC): Uint8Array {
@@ -88,7 +94,7 @@ describe('packet path', () => {
 
   it('drops and counts: unbound interface, foreign MAC, VLAN tag, garbage; never throws', () => {
     const { path, sent, stats } = setup();
-    path.handle({ ifindex: 8, data: discover(), checksumNotReady: false });
+    path.handle({ ifindex: 9, data: discover(), checksumNotReady: false });
     path.handle({ ifindex: 7, data: discover('aa:00:00:00:00:99'), checksumNotReady: false });
     path.handle({ ifindex: 7, data: discover(VM_MAC, 'aa:00:00:00:00:98'), checksumNotReady: false });
     path.handle({ ifindex: 7, data: discover(), checksumNotReady: false, vlanTci: 100 });
@@ -125,10 +131,10 @@ describe('packet path', () => {
     expect(sent).toHaveLength(0);
     expect(stats.global.drops['unbound-interface']).toBe(1);
     // The tap comes back under a new index: served again.
-    links.add({ ifindex: 9, name: 'tap10', mac: TAP_MAC, up: true, running: true });
-    path.handle({ ifindex: 9, data: discover(), checksumNotReady: false });
+    links.add({ ifindex: 12, name: 'tap10', mac: TAP_MAC, up: true, running: true });
+    path.handle({ ifindex: 12, data: discover(), checksumNotReady: false });
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.ifindex).toBe(9);
+    expect(sent[0]!.ifindex).toBe(12);
   });
 
   it('turns random bytes on a bound tap into counted drops, never an internal error', () => {
@@ -144,5 +150,17 @@ describe('packet path', () => {
     expect(stats.global.drops['internal-error']).toBeUndefined();
     const drops = Object.values(stats.tap('tap10')!.drops).reduce((a, b) => a + b, 0);
     expect(drops).toBe(2000);
+  });
+
+  it('limits a flooding tap to its token bucket without touching the other taps', () => {
+    const { path, sent, stats, tick } = setup({ rate: 10, burst: 20 });
+    for (let i = 0; i < 1000; i++) path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(sent.filter((s) => s.ifindex === 7)).toHaveLength(20); // the burst
+    expect(stats.tap('tap10')!.drops['rate-limited']).toBe(980);
+    path.handle({ ifindex: 8, data: discover('aa:00:00:00:00:11', 'aa:00:00:00:00:11'), checksumNotReady: false });
+    expect(sent.filter((s) => s.ifindex === 8)).toHaveLength(1); // tap11 unaffected
+    tick(1000); // one second refills `rate` tokens
+    for (let i = 0; i < 100; i++) path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(sent.filter((s) => s.ifindex === 7)).toHaveLength(30);
   });
 });
