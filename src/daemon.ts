@@ -45,6 +45,7 @@ export class Daemon {
   #stopped = false;
   readonly #notify = new SdNotify();
   #statusTimer: NodeJS.Timeout | undefined;
+  #kernelTimer: NodeJS.Timeout | undefined;
 
   private constructor(settings: Settings, opts: DaemonOptions, log: Logger) {
     this.#settings = settings;
@@ -105,6 +106,9 @@ export class Daemon {
     this.#path = path;
     this.#socket.onFrame((f) => path.handle(f));
     this.#socket.onError((err) => this.log.warn({ err }, 'packet socket error (receiving continues)'));
+    // Frames the kernel dropped because we read too slowly show up here (and in statistic-get).
+    this.#kernelTimer = setInterval(() => this.readKernelStats(), 10_000);
+    this.#kernelTimer.unref();
 
     // Unsolicited RAs: per-tap timers follow the tap table.
     const ra = new RaScheduler({ settings: () => this.#settings, send: (tap, kind) => this.#sendUnsolicitedRa(tap, kind) });
@@ -133,6 +137,15 @@ export class Daemon {
     };
     this.#taps.on('attached', refresh);
     this.#taps.on('detached', refresh);
+  }
+
+  /** Refreshes the kernel's receive counters; a growing drop count is worth a warning. */
+  readKernelStats(): void {
+    if (!this.#socket) return;
+    const before = this.stats.global.kernel.drops;
+    this.stats.global.kernel = this.#socket.kernelStats();
+    const lost = this.stats.global.kernel.drops - before;
+    if (lost > 0) this.log.warn({ lost, total: this.stats.global.kernel.drops }, 'packet socket receive buffer overflowed: frames lost');
   }
 
   #statusLine(): string {
@@ -201,6 +214,7 @@ export class Daemon {
     this.#stopped = true;
     this.#notify.stopping();
     if (this.#statusTimer) clearTimeout(this.#statusTimer);
+    if (this.#kernelTimer) clearInterval(this.#kernelTimer);
     // No withdrawal on stop: routing goes on without the daemon, a restart must change nothing.
     this.#ra?.stop();
     this.#socket?.close();

@@ -14,7 +14,12 @@ export interface TapCounters {
 
 export class Stats {
   readonly #taps = new Map<string, TapCounters>();
-  readonly global: { frames: number; drops: Record<string, number> } = { frames: 0, drops: {} };
+  readonly global: {
+    frames: number;
+    drops: Record<string, number>;
+    /** The packet socket's kernel counters (PACKET_STATISTICS): frames queued and frames lost to a full buffer. */
+    kernel: { packets: number; drops: number };
+  } = { frames: 0, drops: {}, kernel: { packets: 0, drops: 0 } };
 
   #tap(tap: string): TapCounters {
     let c = this.#taps.get(tap);

@@ -90,20 +90,24 @@ export function announcementPlan(
   settings: AnnounceSettings,
 ): Announcement[] {
   const out: Announcement[] = [];
-  const uplink4 = binding.uplink ?? settings.uplink;
-  if (uplink4 !== undefined && uplink4 !== '' && binding.ip !== undefined) {
+  const uplink4 = nonEmpty(binding.uplink) ?? nonEmpty(settings.uplink);
+  if (uplink4 !== undefined && binding.ip !== undefined) {
     for (let i = 0; i < settings.arpCount; i++) {
       out.push({ at: i * settings.arpInterval * 1000, kind: 'garp', interface: uplink4, address: binding.ip });
     }
   }
-  const uplink6 = binding.uplink6 ?? settings.uplink6;
-  if (uplink6 !== undefined && uplink6 !== '' && binding.eui64 !== undefined) {
+  const uplink6 = nonEmpty(binding.uplink6) ?? nonEmpty(settings.uplink6);
+  if (uplink6 !== undefined && binding.eui64 !== undefined) {
     for (let i = 0; i < settings.naCount; i++) {
       out.push({ at: i * settings.naInterval * 1000, kind: 'una', interface: uplink6, address: binding.eui64 });
     }
   }
   // Array.prototype.sort is stable: GARPs were pushed first, so they stay first at equal times.
   return out.sort((a, b) => a.at - b.at);
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
 }
 
 function built(fn: () => Uint8Array): FrameResult {
