@@ -110,6 +110,9 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
     const key = raw.slice(0, eq).trim().replace(/^export\s+/, '');
     if (!/^[A-Z][A-Z0-9_]*$/.test(key)) return err(i + 1, undefined, `bad key ${JSON.stringify(key.slice(0, 40))}`);
     const value = unquote(raw.slice(eq + 1));
+    // A value with both quote characters cannot be written back unambiguously; none has a use for it.
+    if (value.includes('"') && value.includes("'")) return err(i + 1, key, 'value mixes \' and " quotes');
+    if (/[\x00-\x08\x0b-\x1f\x7f]/.test(value)) return err(i + 1, key, 'value contains control characters');
     // Later lines win, as in a shell sourcing the file.
     if (KNOWN_KEYS.has(key)) values.set(key, { value, line: i + 1 });
     else extra[key] = value;
@@ -241,7 +244,13 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
 
 /** Writes a binding in the same format (nfdhcpd key order first, then onlinkd's, then unknown keys). */
 export function serializeBinding(b: Binding): string {
-  const q = (v: string | undefined): string => (v === undefined ? '' : /[\s"'#]/.test(v) ? `"${v.replace(/"/g, '')}"` : v);
+  // Quote what a shell (hooks may source these files) or our own unquote would change:
+  // single quotes unless the value holds one, then double quotes (parse refuses values with both).
+  const q = (v: string | undefined): string => {
+    if (v === undefined || v === '') return '';
+    if (!/[\s"'#$`\\;&|<>()]/.test(v)) return v;
+    return v.includes("'") ? `"${v}"` : `'${v}'`;
+  };
   const lines: Array<[string, string]> = [
     ['INDEV', b.indev],
     ['IP', b.ip ?? ''],

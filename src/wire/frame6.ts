@@ -41,7 +41,23 @@ export function decodeIpv6Frame(frame: Uint8Array): Decoded<Ipv6Frame> {
   if (e.ethertype !== EtherType.Ipv6) return fail('ethernet', 'not-ipv6', `ethertype 0x${e.ethertype.toString(16).padStart(4, '0')}`);
   const ip = decodeIpv6(e.payload);
   if (!ip.ok) return ip;
-  const out: Ipv6Frame = { ...ip.value, srcMac: e.src, dstMac: e.dst };
+  // One flat object literal (not a spread): this runs for every IPv6 frame on every tap.
+  const p = ip.value;
+  const out: Ipv6Frame = {
+    srcMac: e.src,
+    dstMac: e.dst,
+    trafficClass: p.trafficClass,
+    flowLabel: p.flowLabel,
+    hopLimit: p.hopLimit,
+    nextHeader: p.nextHeader,
+    src: p.src,
+    dst: p.dst,
+    protocol: p.protocol,
+    extensions: p.extensions,
+    payloadOffset: p.payloadOffset,
+    header: p.header,
+    payload: p.payload,
+  };
   if (e.vlan) out.vlan = e.vlan.id;
   return ok(out);
 }

@@ -108,4 +108,16 @@ describe('binding files', () => {
       expect(again).toEqual(b);
     }
   });
+
+  // Regression (found by test/fuzz/files.fuzz.test.ts): TAGS=" (an unbalanced quote) lost its quote on rewrite.
+  it('round-trips values with quote characters, and refuses values mixing both quotes', () => {
+    for (const v of ['"', "'", 'a"b', "it's", '"x"', 'a b', '#x', '$HOME']) {
+      const b = parse(`MAC=aa:00:00:00:00:10\nTAGS=${v.includes("'") ? `"${v}"` : `'${v}'`}\n`);
+      expect(b.tags, v).toBe(v);
+      expect(parse(serializeBinding(b)).tags, v).toBe(v);
+    }
+    expect(parse('MAC=aa:00:00:00:00:10\nTAGS="\n').tags).toBe('"');
+    expect(error('MAC=aa:00:00:00:00:10\nTAGS=a\'b"c\n')).toMatchObject({ line: 2, key: 'TAGS' });
+    expect(error('MAC=aa:00:00:00:00:10\nTAGS=a\x01b\n')).toMatchObject({ line: 2, key: 'TAGS' });
+  });
 });

@@ -1,0 +1,162 @@
+/**
+ * Human-readable output of onlinkctl. Input is a response's `arguments`
+ * (untyped JSON from the daemon), so every accessor tolerates missing or
+ * odd fields: an older or newer daemon must not make the client crash.
+ */
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+}
+
+function str(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.map(str).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Left-aligned columns separated by two spaces; no trailing blanks. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `list`: one row per binding. */
+export function formatBindingList(args: unknown): string {
+  const a = obj(args);
+  const list = Array.isArray(a.bindings) ? a.bindings.map(obj) : [];
+  if (list.length === 0) return 'no bindings\n';
+  const rows = list.map((v) => {
+    const b = obj(v.binding);
+    const link = obj(v.link);
+    let state = str(v.state);
+    if (state === 'attached') state = link.up === true ? 'up' : 'down';
+    if (v.error) state += ' (!)';
+    return [str(v.tap), state, str(b.mac), str(b.ip), str(b.subnet6 ?? b.eui64), str(b.hostname)];
+  });
+  let out = table(['TAP', 'STATE', 'MAC', 'IPV4', 'IPV6 PREFIX', 'HOSTNAME'], rows);
+  if (list.some((v) => v.error)) out += '(!) the binding file was rejected; the last good binding stays in force (see "onlinkctl show TAP")\n';
+  if (typeof a.next === 'string') out += `more: onlinkctl list --from ${a.next}\n`;
+  return out;
+}
+
+const SHOW_FIELDS: Array<[string, string]> = [
+  ['mac', 'MAC'],
+  ['ip', 'IPv4'],
+  ['subnet', 'subnet'],
+  ['gateway', 'gateway'],
+  ['subnet6', 'IPv6 prefix'],
+  ['gateway6', 'gateway6'],
+  ['eui64', 'EUI-64'],
+  ['hostname', 'hostname'],
+  ['domain', 'domain'],
+  ['dns', 'DNS'],
+  ['dns6', 'DNS6'],
+  ['routes', 'routes'],
+  ['mtu', 'MTU'],
+  ['indev', 'indev'],
+  ['uplink', 'uplink'],
+  ['uplink6', 'uplink6'],
+  ['tags', 'tags'],
+];
+
+/** `show TAP`: key/value lines. */
+export function formatBindingShow(args: unknown): string {
+  const v = obj(args);
+  const b = obj(v.binding);
+  const rows: Array<[string, string]> = [['tap', str(v.tap)], ['state', str(v.state)]];
+  for (const [k, label] of SHOW_FIELDS) if (b[k] !== undefined) rows.push([label, str(b[k])]);
+  const flags = ['macspoof', 'private', 'windows'].filter((f) => b[f] === true);
+  if (flags.length) rows.push(['flags', flags.join(', ')]);
+  for (const [k, val] of Object.entries(obj(v.extra))) rows.push([`extra ${k}`, str(val)]);
+  const link = obj(v.link);
+  if (v.link !== undefined) {
+    rows.push(['ifindex', str(link.ifindex)]);
+    rows.push(['link', `${link.up ? 'up' : 'down'}${link.running ? ', running' : ''}`]);
+    if (link.mac !== undefined) rows.push(['server MAC', str(link.mac)]);
+    if (link.routerLinkLocal !== undefined) rows.push(['router link-local', str(link.routerLinkLocal)]);
+  }
+  const err = obj(v.error);
+  if (v.error !== undefined) {
+    rows.push([
+      'error',
+      `${str(err.message)}${v.binding ? ' (last good binding stays in force)' : ' (no binding in force)'}`,
+    ]);
+  }
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, val]) => `${`${k}:`.padEnd(w + 1)}  ${val}`.trimEnd()).join('\n') + '\n';
+}
+
+function counters(c: unknown): string {
+  const entries = Object.entries(obj(c));
+  return entries.length ? entries.map(([k, n]) => `${k}=${str(n)}`).join(' ') : '-';
+}
+
+function total(c: unknown): number {
+  return Object.values(obj(c)).reduce<number>((s, n) => s + (typeof n === 'number' ? n : 0), 0);
+}
+
+/** `stats [TAP]`: a summary table, then per-kind counters. */
+export function formatStats(args: unknown): string {
+  const a = obj(args);
+  const taps = Object.entries(obj(a.taps)).sort(([x], [y]) => x.localeCompare(y, 'en', { numeric: true }));
+  let out = '';
+  if (taps.length) {
+    out += table(
+      ['TAP', 'REQUESTS', 'REPLIES', 'DROPS', 'LAST SEEN'],
+      taps.map(([tap, c]) => {
+        const t = obj(c);
+        return [tap, String(total(t.requests)), String(total(t.replies)), String(total(t.drops)), str(t.lastSeen) || '-'];
+      }),
+    );
+    for (const [tap, c] of taps) {
+      const t = obj(c);
+      out += `\n${tap}\n  requests: ${counters(t.requests)}\n  replies:  ${counters(t.replies)}\n  drops:    ${counters(t.drops)}\n`;
+    }
+  } else {
+    out += 'no per-tap statistics yet\n';
+  }
+  if (a.global !== undefined) {
+    const g = obj(a.global);
+    out += `\nglobal: frames=${str(g.frames)} drops: ${counters(g.drops)}\n`;
+  }
+  return out;
+}
+
+export function formatStatus(args: unknown): string {
+  const s = obj(args);
+  const rows: Array<[string, unknown]> = [
+    ['version', s.version],
+    ['pid', s.pid],
+    ['started', s.startedAt],
+    ['uptime', typeof s.uptimeSeconds === 'number' ? formatDuration(s.uptimeSeconds) : undefined],
+    ['bindings', s.bindings],
+    ['attached', s.attached],
+    ['rejected', s.rejected],
+    ['datapath', s.datapath],
+    ['control socket', s.controlSocket],
+  ];
+  const present = rows.filter(([, v]) => v !== undefined);
+  const w = Math.max(...present.map(([k]) => k.length));
+  return present.map(([k, v]) => `${`${k}:`.padEnd(w + 1)}  ${str(v)}`).join('\n') + '\n';
+}
+
+export function formatDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  return [d ? `${d}d` : '', d || h ? `${h}h` : '', d || h || m ? `${m}m` : '', `${s}s`].filter(Boolean).join(' ');
+}
+
+/** `--json`: the response arguments, pretty-printed, one document per run. */
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value ?? {}, null, 2)}\n`;
+}
