@@ -49,6 +49,13 @@ export interface Settings {
     nameservers: string[];
     domains: string[];
     proxySubnet: boolean;
+    /** Prefix valid / preferred lifetimes in RAs (radvd's 86400 / 14400). */
+    validLifetime: number;
+    preferredLifetime: number;
+    /** Router Lifetime in RAs; 0 = 3 × ra_period (at most 9000, RFC 4861 §6.2.1). */
+    routerLifetime: number;
+    /** DHCPv6 Information Refresh Time (option 32; RFC 8415 §21.23, at least 600). */
+    informationRefreshTime: number;
   };
   announce: {
     uplink: string | undefined;
@@ -232,6 +239,10 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     nameservers: { target: ['ipv6', 'nameservers'], parse: ipv6List },
     domains: { target: ['ipv6', 'domains'], parse: domainList },
     proxy_subnet: { target: ['ipv6', 'proxySubnet'], parse: bool },
+    valid_lifetime: { target: ['ipv6', 'validLifetime'], parse: int(1, 0xffffffff) },
+    preferred_lifetime: { target: ['ipv6', 'preferredLifetime'], parse: int(0, 0xffffffff) },
+    router_lifetime: { target: ['ipv6', 'routerLifetime'], parse: int(0, 65535) },
+    information_refresh_time: { target: ['ipv6', 'informationRefreshTime'], parse: int(600, 0xffffffff) },
     rs_queue: UNUSED,
     ns_queue: UNUSED,
     dhcp_queue: UNUSED,
@@ -291,6 +302,10 @@ export function defaultSettings(): Settings {
       nameservers: [],
       domains: [],
       proxySubnet: true,
+      validLifetime: 86400,
+      preferredLifetime: 14400,
+      routerLifetime: 0,
+      informationRefreshTime: 86400,
     },
     announce: {
       uplink: undefined,
@@ -323,6 +338,13 @@ function finish(s: Settings, file: string, lineOf: (section: string, key: string
       'lease_rebinding',
       `T2 (${d.leaseRebinding}) must lie between lease_renewal (${d.leaseRenewal}) and lease_lifetime (${d.leaseLifetime})`,
     );
+  }
+  const v6 = s.ipv6;
+  if (v6.preferredLifetime > v6.validLifetime) {
+    throw new ConfigError(file, lineOf('ipv6', 'preferred_lifetime'), 'preferred_lifetime', 'must not exceed valid_lifetime (RFC 4861 §4.6.2)');
+  }
+  if (v6.routerLifetime !== 0 && v6.routerLifetime < v6.raPeriod) {
+    throw new ConfigError(file, lineOf('ipv6', 'router_lifetime'), 'router_lifetime', `must be 0 or at least ra_period (${v6.raPeriod}), or the router expires between RAs`);
   }
   return s;
 }

@@ -9,6 +9,7 @@
 import type { Tap } from '../taps.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { EtherType } from '../wire/ethernet.js';
+import { handleArp } from './arp-handler.js';
 import { PathContext, type PacketPathDeps, type ReceivedFrame } from './context.js';
 import { handleIpv4 } from './dhcp4-handler.js';
 import { Ipv6Handler } from './ipv6-handler.js';
@@ -83,6 +84,8 @@ export class PacketPath {
         return handleIpv4(this.#ctx, tap, frame);
       case EtherType.Ipv6:
         return this.#ipv6.handle(tap, frame);
+      case EtherType.Arp:
+        return handleArp(this.#ctx, tap, frame);
       default:
         return this.#ctx.drop(tap, 'unhandled-ethertype');
     }

@@ -36,7 +36,7 @@ import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
 import { isIpv6Multicast, parseIpv6Address } from '../wire/ipv6-address.js';
-import { routerLinkLocal, type Ipv6Settings } from './router-advert.js';
+import { routerLinkLocal, searchDomains, type Ipv6Settings } from './router-advert.js';
 
 /** IRT_DEFAULT and IRT_MINIMUM (RFC 8415 §7.6). */
 export const DEFAULT_INFORMATION_REFRESH_TIME = 86400;
@@ -140,8 +140,10 @@ export function respondInformationRequest(
   out.push([Dhcp6Option.ServerId, serverDuid.slice()]);
   const dns = binding.dns6 ?? settings.nameservers;
   if (dns.length > 0) out.push([Dhcp6Option.DnsServers, dnsServersOption.encode([...dns])]);
-  if (settings.domains.length > 0) out.push([Dhcp6Option.DomainList, domainListOption.encode([...settings.domains])]);
-  out.push([Dhcp6Option.InformationRefreshTime, informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime))]);
+  const domains = searchDomains(binding, settings);
+  if (domains.length > 0) out.push([Dhcp6Option.DomainList, domainListOption.encode(domains)]);
+  const irt = refreshTime(options.informationRefreshTime ?? settings.informationRefreshTime);
+  out.push([Dhcp6Option.InformationRefreshTime, informationRefreshTimeOption.encode(irt)]);
 
   return {
     kind: 'reply',

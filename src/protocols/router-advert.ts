@@ -72,6 +72,12 @@ export function dnsOptionLifetime(raPeriod: number): number {
   return Math.min(3 * raPeriod, 0xfffffffe);
 }
 
+/** The search list for DNSSL and DHCPv6 option 24: the binding's DOMAIN first, then [ipv6] domains. */
+export function searchDomains(binding: Binding, settings: Ipv6Settings): string[] {
+  const list = binding.domain ? [binding.domain, ...settings.domains] : [...settings.domains];
+  return [...new Set(list.map((d) => d.replace(/\.$/, '').toLowerCase()))];
+}
+
 /** The address onlinkd's RAs, NAs and DHCPv6 replies come from: fe80:: + EUI-64 of the INDEV MAC. */
 export function routerLinkLocal(serverMac: string): string {
   return linkLocalFromMac(serverMac);
@@ -101,8 +107,8 @@ export function buildRouterAdvertisement(
 ): RouterAdvertBuild {
   const s6 = binding.subnet6;
   if (!s6) return { kind: 'drop', reason: 'no-subnet6' };
-  const valid = options.validLifetime ?? DEFAULT_VALID_LIFETIME;
-  const preferred = Math.min(options.preferredLifetime ?? DEFAULT_PREFERRED_LIFETIME, valid);
+  const valid = options.validLifetime ?? settings.validLifetime ?? DEFAULT_VALID_LIFETIME;
+  const preferred = Math.min(options.preferredLifetime ?? settings.preferredLifetime ?? DEFAULT_PREFERRED_LIFETIME, valid);
   const dnsLifetime = dnsOptionLifetime(settings.raPeriod);
 
   const opts: NdpOption[] = [{ kind: 'source-link-layer', mac: serverMac }];
@@ -119,7 +125,8 @@ export function buildRouterAdvertisement(
   });
   const dns = binding.dns6 ?? settings.nameservers;
   if (dns.length > 0) opts.push({ kind: 'rdnss', lifetime: dnsLifetime, servers: [...dns] });
-  if (settings.domains.length > 0) opts.push({ kind: 'dnssl', lifetime: dnsLifetime, domains: [...settings.domains] });
+  const domains = searchDomains(binding, settings);
+  if (domains.length > 0) opts.push({ kind: 'dnssl', lifetime: dnsLifetime, domains });
 
   return {
     kind: 'ra',
@@ -132,7 +139,7 @@ export function buildRouterAdvertisement(
       other: otherConfigFlag(settings),
       homeAgent: false,
       preference: 'medium',
-      routerLifetime: options.routerLifetime ?? defaultRouterLifetime(settings.raPeriod),
+      routerLifetime: options.routerLifetime ?? (settings.routerLifetime || defaultRouterLifetime(settings.raPeriod)),
       reachableTime: 0,
       retransTimer: 0,
       options: opts,

@@ -1,0 +1,39 @@
+/**
+ * ARP frames on a bound tap: decode → responder (protocols/arp.ts, opt-in
+ * with [arp] responder or the tap's ARP_RESPONDER) → reply frame → send on
+ * the same tap. Every ARP frame the guest sends is counted as a request by
+ * operation ('arp-request', 'arp-reply', 'arp-op-N'), which also keeps the
+ * tap's last-seen time fresh; sent answers are counted as 'arp-reply'.
+ * Guests ARP for their gateway every few minutes, so answers are logged at
+ * debug; drops are counted per reason ('arp-<reason>').
+ */
+import { arpReplyFrame, arpResponderEnabled, respondArp } from '../protocols/arp.js';
+import type { Tap } from '../taps.js';
+import { ArpOp, decodeArpFrame } from '../wire/arp.js';
+import type { PathContext, ReceivedFrame } from './context.js';
+
+/** Counter name of a received ARP operation. */
+export function arpOpName(op: number): string {
+  if (op === ArpOp.Request) return 'arp-request';
+  if (op === ArpOp.Reply) return 'arp-reply';
+  return `arp-op-${op}`;
+}
+
+export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
+  const { d } = ctx;
+  const f = decodeArpFrame(frame.data);
+  if (!f.ok) return ctx.drop(tap, `decode-${f.error.layer}-${f.error.reason}`, f.error.toString());
+  const a = f.value;
+  const b = tap.binding;
+  d.stats.request(b.tap, arpOpName(a.op), d.now());
+  const settings = d.settings().arp;
+  // Off by default: leave before looking up INDEV (whose absence would be logged).
+  if (!arpResponderEnabled(b, settings)) return ctx.drop(tap, 'arp-responder-disabled');
+  const serverMac = ctx.serverMac(tap);
+  if (!serverMac) return;
+  const decision = respondArp(a, a, b, settings, serverMac);
+  if (decision.kind === 'drop') return ctx.drop(tap, `arp-${decision.reason}`);
+  if (ctx.sendFrame(tap, arpReplyFrame(decision.reply, serverMac), 'arp-reply')) {
+    d.log.debug({ tap: b.tap, mac: b.mac, target: a.targetIp, kind: decision.target, requester: a.senderIp }, 'ARP reply sent');
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Fuzzing ARP (wire/arp.ts), the ARP responder (protocols/arp.ts) and the
+ * announcement builders (protocols/announce.ts) with fast-check, in the
+ * manner of wire.fuzz.test.ts: random bytes and mutations of valid frames
+ * go into the decoders, which must return a value or a DecodeError, and a
+ * value must re-encode to the same thing. Whatever decodes is handed to
+ * the responder, whose answers must keep the rules whatever the input.
+ *
+ * Short by default; FUZZ_RUNS=200000 npx vitest run test/fuzz for a long
+ * run, FUZZ_SEED=<n> to replay one.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { garpFrame, unaFrame } from '../../src/protocols/announce.js';
+import { arpReplyFrame, respondArp, type ArpSettings } from '../../src/protocols/arp.js';
+import type { Binding } from '../../src/bindings/binding.js';
+import { formatIpv4, formatMac } from '../../src/wire/addr.js';
+import { ARP_LENGTH, buildArpFrame, decodeArp, decodeArpFrame, encodeArp } from '../../src/wire/arp.js';
+import { decodeNdpFrame } from '../../src/wire/frame6.js';
+import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
+import { DecodeError, type Decoded } from '../../src/wire/result.js';
+
+const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 250));
+const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+const params = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
+const TIMEOUT = Math.max(30_000, RUNS * 20);
+
+const VM_MAC = 'aa:00:00:00:00:10';
+const SERVER_MAC = 'fe:00:00:00:00:10';
+
+const BINDING: Binding = {
+  tap: 'tap10', indev: 'tap10', mac: VM_MAC, ip: '203.0.113.10', hostname: undefined, tags: undefined,
+  subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1', subnet6: undefined, gateway6: undefined,
+  eui64: undefined, private: false, mtu: undefined, macspoof: false, windows: false, uplink: undefined, uplink6: undefined,
+  routes: [], dns: undefined, dns6: undefined, domain: undefined, extra: {},
+};
+const SETTINGS: ArpSettings = { responder: true, addresses: ['169.254.0.0/16'] };
+
+// ---------------------------------------------------------------------------
+// Seeds: a request for the gateway, one for metadata, a probe, a GARP, a reply, a tagged request.
+
+const seedFrame = (over: Partial<Parameters<typeof buildArpFrame>[0]>) =>
+  buildArpFrame({
+    srcMac: VM_MAC,
+    dstMac: 'ff:ff:ff:ff:ff:ff',
+    op: 1,
+    senderMac: VM_MAC,
+    senderIp: '203.0.113.10',
+    targetMac: '00:00:00:00:00:00',
+    targetIp: '203.0.113.1',
+    ...over,
+  });
+
+const FRAME_SEEDS = [
+  seedFrame({}),
+  seedFrame({ targetIp: '169.254.169.254' }),
+  seedFrame({ senderIp: '0.0.0.0' }),
+  seedFrame({ targetIp: '203.0.113.10' }),
+  seedFrame({ op: 2, dstMac: SERVER_MAC, targetMac: SERVER_MAC }),
+  seedFrame({ vlan: 5 }),
+];
+
+// ---------------------------------------------------------------------------
+// Mutations (as in wire.fuzz.test.ts).
+
+type Mutation = { kind: number; pos: number; val: number; len: number };
+const interesting = fc.constantFrom(0x00, 0x01, 0x02, 0x04, 0x06, 0x08, 0x7f, 0x80, 0xa9, 0xfe, 0xff);
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.nat(5),
+  pos: fc.nat(),
+  val: fc.oneof(fc.nat(255), interesting),
+  len: fc.integer({ min: 1, max: 16 }),
+});
+
+function mutate(seed: Uint8Array, muts: Mutation[]): Uint8Array {
+  let b = seed.slice();
+  for (const m of muts) {
+    const at = b.length === 0 ? 0 : m.pos % b.length;
+    switch (m.kind) {
+      case 0:
+      case 1:
+        if (b.length) b[at] = m.val;
+        break;
+      case 2:
+        if (b.length) b[at]! ^= 1 << (m.val & 7);
+        break;
+      case 3:
+        b = b.slice(0, at);
+        break;
+      case 4:
+        b = Uint8Array.from([...b.subarray(0, at), ...new Array<number>(m.len).fill(m.val), ...b.subarray(at)]);
+        break;
+      default:
+        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.len)]);
+    }
+  }
+  return b;
+}
+
+function input(seeds: Uint8Array[], maxLength = 100): fc.Arbitrary<Uint8Array> {
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength }) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([s, m]) => mutate(s, m)) },
+  );
+}
+
+function outcome<T>(f: () => Decoded<T>): T | undefined {
+  const r = f();
+  expect(typeof r.ok).toBe('boolean');
+  if (r.ok) return r.value;
+  expect(r.error).toBeInstanceOf(DecodeError);
+  expect(r.error.layer.length).toBeGreaterThan(0);
+  expect(r.error.reason.length).toBeGreaterThan(0);
+  return undefined;
+}
+
+const macArb = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => formatMac(b));
+const ipv4Arb = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((b) => formatIpv4(b));
+const ipv6Arb = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatIpv6Address(b));
+
+// ---------------------------------------------------------------------------
+
+describe('arp fuzz', () => {
+  it('packets: decode never throws; what decodes re-encodes to its first 28 octets', () => {
+    fc.assert(
+      fc.property(input(FRAME_SEEDS.map((f) => f.subarray(14))), (b) => {
+        const p = outcome(() => decodeArp(b));
+        if (p) expect(encodeArp(p)).toEqual(b.subarray(0, ARP_LENGTH));
+      }),
+      params,
+    );
+  }, TIMEOUT);
+
+  it('frames: decode never throws; decode → build → decode is stable', () => {
+    fc.assert(
+      fc.property(input(FRAME_SEEDS), (b) => {
+        const f = outcome(() => decodeArpFrame(b));
+        if (f) expect(outcome(() => decodeArpFrame(buildArpFrame(f)))).toEqual(f);
+      }),
+      params,
+    );
+  }, TIMEOUT);
+
+  it('responder: never throws; a reply is a well-formed unicast answer for the gateway or a link-local address', () => {
+    let replies = 0;
+    fc.assert(
+      fc.property(input(FRAME_SEEDS), fc.boolean(), (b, macspoof) => {
+        const f = outcome(() => decodeArpFrame(b));
+        if (!f) return;
+        const binding = { ...BINDING, macspoof };
+        const d = respondArp(f, f, binding, SETTINGS, SERVER_MAC);
+        if (d.kind === 'drop') {
+          expect(d.reason.length).toBeGreaterThan(0);
+          return;
+        }
+        expect(f.op).toBe(1);
+        expect(f.senderIp).not.toBe('0.0.0.0');
+        expect(f.senderIp).not.toBe(f.targetIp);
+        expect(f.targetIp).not.toBe(binding.ip);
+        expect(f.senderMac).toBe(f.srcMac);
+        if (!macspoof) expect(f.srcMac).toBe(VM_MAC);
+        if (d.target === 'gateway') expect(f.targetIp).toBe(binding.gateway);
+        else expect(f.targetIp.startsWith('169.254.')).toBe(true);
+        replies++;
+        const built = arpReplyFrame(d.reply, SERVER_MAC);
+        if (!built.ok) throw new Error(built.error);
+        const r = outcome(() => decodeArpFrame(built.frame));
+        expect(r).toEqual({ op: 2, srcMac: SERVER_MAC, dstMac: f.srcMac, senderMac: SERVER_MAC, senderIp: f.targetIp, targetMac: f.senderMac, targetIp: f.senderIp });
+      }),
+      params,
+    );
+    // The mutations must leave some requests answerable, or the property above proves nothing.
+    if (RUNS >= 100) expect(replies).toBeGreaterThan(0);
+  }, TIMEOUT);
+
+  it('announcements: any address and MAC give a frame that decodes to what was asked', () => {
+    fc.assert(
+      fc.property(ipv4Arb, ipv6Arb, macArb, fc.constantFrom('request' as const, 'reply' as const), fc.constantFrom('link-local' as const, 'target' as const), (ip, ip6, mac, form, source) => {
+        const g = garpFrame(ip, mac, form);
+        if (!g.ok) throw new Error(g.error);
+        expect(g.frame.length).toBe(60);
+        expect(outcome(() => decodeArpFrame(g.frame))).toMatchObject({ op: form === 'reply' ? 2 : 1, senderIp: ip, targetIp: ip, senderMac: mac, srcMac: mac });
+        const u = unaFrame(ip6, mac, { source });
+        if (!u.ok) throw new Error(u.error);
+        const n = outcome(() => decodeNdpFrame(u.frame));
+        expect(n?.message).toMatchObject({ type: 136, router: false, solicited: false, override: true, target: ip6 });
+        expect(n?.frame.hopLimit).toBe(255);
+      }),
+      params,
+    );
+  }, TIMEOUT);
+});
