@@ -87,7 +87,8 @@ export interface StatusSnapshot {
 }
 
 export interface StatsView {
-  global: { frames: number; drops: Record<string, number> };
+  /** Counters not tied to a bound tap (see src/stats.ts), passed through as they are. */
+  global: Record<string, unknown>;
   taps: Record<string, TapCounters>;
 }
 

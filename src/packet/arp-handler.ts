@@ -1,13 +1,16 @@
 /**
  * ARP frames on a bound tap: decode → responder (protocols/arp.ts, opt-in
  * with [arp] responder or the tap's ARP_RESPONDER) → reply frame → send on
- * the same tap. Every ARP frame the guest sends is counted as a request by
- * operation ('arp-request', 'arp-reply', 'arp-op-N'), which also keeps the
- * tap's last-seen time fresh; sent answers are counted as 'arp-reply'.
+ * the same tap. A frame from a MAC other than the binding's is dropped
+ * first ('foreign-source-mac', unless MACSPOOF), as on the other paths.
+ * Every other ARP frame is counted as a request by operation
+ * ('arp-request', 'arp-reply', 'arp-op-N'), which also keeps the tap's
+ * last-seen time fresh; sent answers are counted as 'arp-reply'.
  * Guests ARP for their gateway every few minutes, so answers are logged at
  * debug; drops are counted per reason ('arp-<reason>').
  */
 import { arpReplyFrame, arpResponderEnabled, respondArp } from '../protocols/arp.js';
+import { checkSourceMac } from '../protocols/guard.js';
 import type { Tap } from '../taps.js';
 import { ArpOp, decodeArpFrame } from '../wire/arp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
@@ -25,6 +28,9 @@ export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): voi
   if (!f.ok) return ctx.drop(tap, `decode-${f.error.layer}-${f.error.reason}`, f.error.toString());
   const a = f.value;
   const b = tap.binding;
+  // The guard first, as for IPv6, so its counter has the same name on every path.
+  const guard = checkSourceMac(b, a.srcMac);
+  if (guard) return ctx.drop(tap, guard, `src ${a.srcMac}`);
   d.stats.request(b.tap, arpOpName(a.op), d.now());
   const settings = d.settings().arp;
   // Off by default: leave before looking up INDEV (whose absence would be logged).

@@ -135,9 +135,9 @@ describe('persist', () => {
   });
 
   it('messages say what is wrong', async () => {
-    const e = await writeBindingFile(dir, 'tap10', NEW, { fs: faulty('open', 'EROFS') }).catch((x: Error) => x);
+    const e = await writeBindingFile(dir, 'tap10', NEW, { fs: faulty('open', 'EROFS') }).then(() => new Error('no error'), (x: Error) => x);
     expect(e.message).toBe(`cannot write binding file ${join(dir, 'tap10')}: read-only file system (EROFS at open)`);
-    const f = await writeBindingFile(dir, 'tap10', NEW, { fs: faulty('write', 'ENOSPC') }).catch((x: Error) => x);
+    const f = await writeBindingFile(dir, 'tap10', NEW, { fs: faulty('write', 'ENOSPC') }).then(() => new Error('no error'), (x: Error) => x);
     expect(f.message).toContain('no space left on device');
   });
 
