@@ -16,6 +16,7 @@ import { PacketPath } from './packet/path.js';
 import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from './protocols/router-advert.js';
 import { ndpReplyFrame } from './protocols/ndp-frame.js';
 import { RaScheduler, type RaKind } from './ra-scheduler.js';
+import { Announcer } from './announcer.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
 import { Stats } from './stats.js';
 import { TapTable, type Tap } from './taps.js';
@@ -42,6 +43,7 @@ export class Daemon {
   #taps: TapTable | undefined;
   #path: PacketPath | undefined;
   #ra: RaScheduler | undefined;
+  #announcer: Announcer | undefined;
   #stopped = false;
   readonly #notify = new SdNotify();
   #statusTimer: NodeJS.Timeout | undefined;
@@ -115,6 +117,22 @@ export class Daemon {
     this.#ra = ra;
     this.#taps.on('attached', (tap) => ra.attach(tap));
     this.#taps.on('linkChanged', (tap, previous) => ra.linkChanged(tap, previous?.up ?? false));
+
+    // Announcements upstream when a bound tap comes up or a binding arrives for an up tap.
+    const announcer = new Announcer({
+      settings: () => this.#settings,
+      links: this.#links,
+      send: (ifindex, frame) => this.#socket!.send(ifindex, frame),
+      stats: this.stats,
+      log: this.log,
+    });
+    this.#announcer = announcer;
+    this.#taps.on('attached', (tap) => {
+      if (tap.link.up) announcer.announce(tap, 'binding-added');
+    });
+    this.#taps.on('linkChanged', (tap, previous) => {
+      if (tap.link.up && !(previous?.up ?? false)) announcer.announce(tap, 'tap-up');
+    });
     this.#taps.on('detached', (binding, ifindex) => this.#onDetached(binding, ifindex));
     for (const b of this.store.bindings()) {
       const tap = this.#taps.byName(b.tap);
@@ -171,6 +189,7 @@ export class Daemon {
    */
   #onDetached(binding: Binding, ifindex: number): void {
     this.#ra?.detach(ifindex);
+    this.#announcer?.cancel(binding.tap);
     this.#path?.forget(binding.tap);
     const link = this.#links?.byIndex(ifindex);
     if (!link || link.name !== binding.tap || this.store.get(binding.tap) || !link.up) return;
@@ -183,6 +202,13 @@ export class Daemon {
     if (built.ok && this.#socket.send(ifindex, built.frame).ok) {
       this.log.info({ tap: binding.tap, mac: binding.mac }, 'final router advertisement (lifetime 0) sent for removed binding');
     }
+  }
+
+  /** The `announce` command: announce a bound tap's addresses now (after a live migration). */
+  announce(tapName: string): { ok: true; frames: number } | { ok: false; error: string } {
+    const tap = this.#taps?.byName(tapName);
+    if (!tap || !this.#announcer) return { ok: false, error: this.store.get(tapName) ? 'the tap does not exist (yet)' : 'no such binding' };
+    return { ok: true, frames: this.#announcer.announce(tap, 'command').length };
   }
 
   /** Re-reads the configuration; on error the running configuration stays. */
@@ -217,6 +243,7 @@ export class Daemon {
     if (this.#kernelTimer) clearInterval(this.#kernelTimer);
     // No withdrawal on stop: routing goes on without the daemon, a restart must change nothing.
     this.#ra?.stop();
+    this.#announcer?.stop();
     this.#socket?.close();
     this.#directory?.close();
     this.#links?.close();

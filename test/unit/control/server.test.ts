@@ -360,6 +360,10 @@ describe('control server', () => {
         expect(primary.out.trim().split('\n').map((l) => JSON.parse(l).result)).toEqual([0, 0]);
         const supplementary = await asUser(['--reuid=65534', '--regid=65534', '--groups=4242'], path, ['{"command":"binding-get","arguments":{"tap":"tap20"}}']);
         expect(JSON.parse(supplementary.out).result).toBe(0);
+        // More groups than the first SO_PEERGROUPS buffer holds (256): the ERANGE retry must find the last one.
+        const many = Array.from({ length: 300 }, (_, i) => 5000 + i).concat(4242).join(',');
+        const lots = await asUser(['--reuid=65534', '--regid=65534', `--groups=${many}`], path, ['{"command":"version-get"}']);
+        expect(JSON.parse(lots.out).result).toBe(0);
         const outsider = await asUser(['--reuid=65534', '--regid=65534', '--groups=4243'], path, ['{"command":"version-get"}']);
         expect(JSON.parse(outsider.out)).toEqual({ connectError: 'EACCES' }); // the 0660 mode already stops it
 
