@@ -22,6 +22,10 @@ import { Stats } from './stats.js';
 import { TapTable, type Tap } from './taps.js';
 import type { Binding } from './bindings/binding.js';
 import { VERSION } from './version.js';
+// ---- control socket (src/control) ----
+import { createDaemonContext } from './control/daemon-context.js';
+import { ControlServer } from './control/server.js';
+// ---- end control socket ----
 
 export interface DaemonOptions {
   configPath: string | undefined;
@@ -44,6 +48,10 @@ export class Daemon {
   #path: PacketPath | undefined;
   #ra: RaScheduler | undefined;
   #announcer: Announcer | undefined;
+  // ---- control socket (src/control) ----
+  #control: ControlServer | undefined;
+  readonly #startedAt = new Date();
+  // ---- end control socket ----
   #stopped = false;
   readonly #notify = new SdNotify();
   #statusTimer: NodeJS.Timeout | undefined;
@@ -84,6 +92,33 @@ export class Daemon {
   async #open(): Promise<void> {
     const s = this.#settings;
     mkdirSync(s.general.datapath, { recursive: true, mode: 0o755 });
+
+    // ---- control socket (src/control) ----
+    // First: a second onlinkd finds the live socket and stops here, before it opens any tap.
+    this.#control = await ControlServer.start({
+      path: s.general.controlSocket,
+      group: s.general.controlGroup,
+      log: this.log,
+      context: createDaemonContext({
+        store: this.store,
+        datapath: () => this.#settings.general.datapath,
+        stats: this.stats,
+        taps: () => this.#taps,
+        links: () => this.#links,
+        settings: () => this.#settings,
+        announce: (tap) => {
+          if (!this.#announcer) throw new Error('onlinkd is still starting');
+          return { frames: this.#announcer.announce(tap, 'command').length };
+        },
+        reload: () =>
+          this.reload()
+            ? { ok: true }
+            : { ok: false, message: 'configuration reload failed; the running configuration stays (the reason is in the log)' },
+        startedAt: this.#startedAt,
+        version: VERSION,
+      }),
+    });
+    // ---- end control socket ----
 
     // Interfaces first, so bindings loaded next attach at once.
     this.#links = LinkMonitor.open();
@@ -244,6 +279,7 @@ export class Daemon {
     // No withdrawal on stop: routing goes on without the daemon, a restart must change nothing.
     this.#ra?.stop();
     this.#announcer?.stop();
+    void this.#control?.close(); // ---- control socket (src/control): closes and unlinks it
     this.#socket?.close();
     this.#directory?.close();
     this.#links?.close();

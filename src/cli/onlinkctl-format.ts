@@ -126,6 +126,11 @@ export function formatStats(args: unknown): string {
   if (a.global !== undefined) {
     const g = obj(a.global);
     out += `\nglobal: frames=${str(g.frames)} drops: ${counters(g.drops)}\n`;
+    // Whatever else the daemon counts globally (e.g. kernel: packets, drops).
+    for (const [k, v] of Object.entries(g)) {
+      if (k === 'frames' || k === 'drops') continue;
+      out += `${k}: ${v !== null && typeof v === 'object' ? counters(v) : str(v)}\n`;
+    }
   }
   return out;
 }

@@ -31,8 +31,12 @@ export interface DaemonContextDeps {
   /** Name → live interface (the link monitor): O(1), where TapTable.byName is a scan. */
   links: () => { byName(name: string): LinkInfo | undefined } | undefined;
   settings: () => Settings;
-  /** Sends the announcements for an attached tap; a throw is reported as a failure. Omitted: unsupported. */
-  announce?: (tap: Tap) => void | Promise<void>;
+  /**
+   * Starts the announcements for an attached tap (src/announcer.ts); may
+   * return how many frames are planned (0: no uplink configured). A throw is
+   * reported as a failure. Omitted: the command is unsupported.
+   */
+  announce?: (tap: Tap) => AnnounceReturn | Promise<AnnounceReturn>;
   reload: () => ReloadOutcome | Promise<ReloadOutcome>;
   startedAt: Date;
   version: string;
@@ -41,6 +45,8 @@ export interface DaemonContextDeps {
   /** Test hook: fault injection for the file writes. */
   persist?: PersistOptions;
 }
+
+export type AnnounceReturn = void | { frames: number };
 
 export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
   const now = deps.now ?? (() => new Date());
@@ -136,21 +142,26 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       if (!deps.announce) return { ok: false, reason: 'unavailable', message: 'announcements are not available in this onlinkd' };
       const tap = liveTap(name, binding);
       if (!tap) return { ok: false, reason: 'not-attached', message: `tap ${name} does not exist (its binding waits for it); nothing to announce` };
+      let r: AnnounceReturn;
       try {
-        await deps.announce(tap);
+        r = await deps.announce(tap);
       } catch (e) {
         return { ok: false, reason: 'failed', message: `announce on ${name} failed: ${(e as Error).message}` };
       }
       const s = deps.settings().announce;
+      const uplink = binding.uplink ?? s.uplink;
+      const uplink6 = binding.uplink6 ?? s.uplink6;
+      if (r && r.frames === 0) {
+        return {
+          ok: false,
+          reason: 'failed',
+          message: `nothing to announce for ${name}: no uplink for its addresses ([announce] uplink/uplink6 or UPLINK/UPLINK6 in the binding)`,
+        };
+      }
       return {
         ok: true,
         text: `announcing ${[binding.ip, binding.eui64].filter(Boolean).join(' and ') || 'nothing'} for ${name}`,
-        details: {
-          ip: binding.ip,
-          eui64: binding.eui64,
-          uplink: binding.uplink ?? s.uplink,
-          uplink6: binding.uplink6 ?? s.uplink6,
-        },
+        details: { ip: binding.ip, eui64: binding.eui64, uplink, uplink6, ...(r ? { frames: r.frames } : {}) },
       };
     },
 

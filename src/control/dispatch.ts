@@ -361,7 +361,35 @@ export function bindingView(info: BindingInfo): Record<string, unknown> {
   };
   const b = info.binding;
   if (b) {
-    view.binding = compact({
+    view.binding = bindingFields(b);
+    if (Object.keys(b.extra).length > 0) view.extra = b.extra;
+  }
+  if (info.link) {
+    const l = info.link;
+    view.link = compact({
+      ifindex: l.ifindex,
+      up: l.up,
+      running: l.running,
+      mac: l.serverMac,
+      routerLinkLocal: l.serverMac ? `${routerLinkLocalOf(l.serverMac)}%${info.tap}` : undefined,
+    });
+  }
+  if (info.error) view.error = compact({ ...info.error });
+  return view;
+}
+
+/**
+ * Bindings are immutable (a change replaces the object), so their view can
+ * be cached by identity: a binding-list of thousands of taps then costs a
+ * walk and a JSON.stringify, not thousands of formatting passes on the
+ * event loop the packet path shares. Views are only ever serialised.
+ */
+const fieldsCache = new WeakMap<Binding, Record<string, unknown>>();
+
+function bindingFields(b: Binding): Record<string, unknown> {
+  let f = fieldsCache.get(b);
+  if (!f) {
+    f = compact({
       mac: b.mac,
       ip: b.ip,
       subnet: b.subnet && `${b.subnet.network}/${b.subnet.prefixLength}`,
@@ -383,21 +411,22 @@ export function bindingView(info: BindingInfo): Record<string, unknown> {
       dns6: b.dns6,
       domain: b.domain,
     });
-    if (Object.keys(b.extra).length > 0) view.extra = b.extra;
+    fieldsCache.set(b, f);
   }
-  if (info.link) {
-    const l = info.link;
-    view.link = compact({
-      ifindex: l.ifindex,
-      up: l.up,
-      running: l.running,
-      mac: l.serverMac,
-      // linkLocalFromMac is link-local by construction: append the zone without re-parsing.
-      routerLinkLocal: l.serverMac ? `${linkLocalFromMac(l.serverMac)}%${info.tap}` : undefined,
-    });
+  return f;
+}
+
+const linkLocalCache = new Map<string, string>();
+
+/** fe80::/64 + EUI-64 of the server MAC: link-local by construction, so the zone is appended without re-parsing. */
+function routerLinkLocalOf(mac: string): string {
+  let ll = linkLocalCache.get(mac);
+  if (ll === undefined) {
+    if (linkLocalCache.size >= 16384) linkLocalCache.clear(); // bounded: MACs of vanished taps do not pile up
+    ll = linkLocalFromMac(mac);
+    linkLocalCache.set(mac, ll);
   }
-  if (info.error) view.error = compact({ ...info.error });
-  return view;
+  return ll;
 }
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {
@@ -405,11 +434,45 @@ function compact(o: Record<string, unknown>): Record<string, unknown> {
   return o;
 }
 
-const collator = new Intl.Collator('en', { numeric: true });
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-/** tap2 before tap10: operators read lists by number. */
+/**
+ * Natural order of interface names: tap2 before tap10, vm10-0 before
+ * vm10-1; digit runs compare by value, everything else by code unit.
+ * Hand-written (no Intl.Collator): a total, locale-free order that costs
+ * nothing to set up on the daemon's event loop.
+ */
 export function compareTaps(a: string, b: string): number {
-  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ie = i;
+      while (ie < a.length && isDigit(a.charCodeAt(ie))) ie++;
+      let je = j;
+      while (je < b.length && isDigit(b.charCodeAt(je))) je++;
+      let is = i;
+      while (is < ie - 1 && a.charCodeAt(is) === 48) is++;
+      let js = j;
+      while (js < je - 1 && b.charCodeAt(js) === 48) js++;
+      if (ie - is !== je - js) return ie - is - (je - js);
+      for (let k = 0; k < ie - is; k++) {
+        const d = a.charCodeAt(is + k) - b.charCodeAt(js + k);
+        if (d !== 0) return d;
+      }
+      i = ie;
+      j = je;
+      continue;
+    }
+    if (ca !== cb) return ca - cb;
+    i++;
+    j++;
+  }
+  const rest = a.length - i - (b.length - j);
+  if (rest !== 0) return rest;
+  return a < b ? -1 : a > b ? 1 : 0; // "tap01" vs "tap1": equal by value, still ordered
 }
 
 /** Index of the first entry sorting after `from` (binary search; entries are sorted). */

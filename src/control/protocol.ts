@@ -78,8 +78,10 @@ export const responseSchema = z.object({
   arguments: z.record(z.string(), z.unknown()).optional(),
 });
 
-const tapName = z.string({ error: 'must be a string (interface name)' });
-const text = z.string({ error: 'must be a string' });
+/** zod error text that tells a missing key from a wrong type. */
+const typeError = (wrong: string) => (iss: { input?: unknown }) => (iss.input === undefined ? 'missing (required)' : wrong);
+const tapName = z.string({ error: typeError('must be a string (interface name)') });
+const text = z.string({ error: typeError('must be a string') });
 /** null and "" mean "unset", as an empty value does in a binding file. */
 const optionalText = text.nullable().optional();
 const flag = z.boolean({ error: 'must be true or false' }).nullable().optional();

@@ -192,6 +192,9 @@ export class ControlServer {
   readonly #sockets = new Set<net.Socket>();
   #policy: AccessPolicy;
   #closed = false;
+  /** Refusals since the last "too many connections" log line (logged at most every 10 s). */
+  #refused = 0;
+  #refusedLoggedAt = 0;
 
   private constructor(opts: ControlServerOptions, server: net.Server, policy: AccessPolicy) {
     this.path = opts.path;
@@ -272,7 +275,14 @@ export class ControlServer {
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     if (this.#closed || this.#conns.size >= max) {
-      this.#log.warn({ socket: this.path, limit: max }, 'control connection refused: too many connections');
+      // A connection storm must not become a log storm: one line per 10 s with the count.
+      this.#refused++;
+      const now = Date.now();
+      if (now - this.#refusedLoggedAt >= 10_000) {
+        this.#log.warn({ socket: this.path, limit: max, refused: this.#refused }, 'control connection refused: too many connections');
+        this.#refusedLoggedAt = now;
+        this.#refused = 0;
+      }
       socket.end(encodeResponse(failure(`too many connections (limit ${max}); try again`)));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
@@ -367,8 +377,10 @@ class Connection {
     this.#peer = peer;
     this.#allowed = allowed;
     this.#o = o;
+    // Idle: nothing read or written for idleMs. Close, unless a command is still running
+    // (a slow fsync) -- but a peer that stopped reading its answers is closed regardless.
     socket.setTimeout(o.idleMs, () => {
-      if (!this.#busy && this.#queue.length === 0) socket.destroy();
+      if (!this.#busy || socket.writableLength > 0) socket.destroy();
     });
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());

@@ -10,6 +10,7 @@ import type { Lab, LabProcess } from './lab.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ONLINKD = join(ROOT, 'dist/cli/onlinkd.js');
+export const ONLINKCTL = join(ROOT, 'dist/cli/onlinkctl.js');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -36,6 +37,8 @@ export type LogLine = Record<string, unknown> & { msg: string; level: string };
 export class Onlinkd {
   readonly datapath: string;
   readonly configPath: string;
+  /** Each lab daemon has its own control socket: tests never meet the host's /run/onlinkd. */
+  readonly socketPath: string;
   #proc: LabProcess | undefined;
 
   constructor(
@@ -44,6 +47,7 @@ export class Onlinkd {
   ) {
     this.datapath = lab.path(name, 'bindings');
     this.configPath = lab.path(name, 'onlinkd.conf');
+    this.socketPath = lab.path(name, 'control.sock');
     mkdirSync(this.datapath, { recursive: true });
   }
 
@@ -66,9 +70,14 @@ export class Onlinkd {
 
   async start(config = '', extraArgs: string[] = []): Promise<void> {
     assertBuilt();
-    writeFileSync(this.configPath, `[general]\nlog_level = debug\n${config}`);
+    writeFileSync(this.configPath, `[general]\nlog_level = debug\ncontrol_socket = ${this.socketPath}\n${config}`);
     this.#proc = this.lab.spawn('hv', [process.execPath, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
     await this.#proc.waitForLine(/"msg":"onlinkd ready"/, { timeoutMs: 10_000 });
+  }
+
+  /** Runs onlinkctl against this daemon (from the hv namespace); never throws on a non-zero exit. */
+  async ctl(args: string[], timeoutMs = 10_000) {
+    return this.lab.exec('hv', [process.execPath, ONLINKCTL, '--socket', this.socketPath, ...args], { timeoutMs });
   }
 
   async stop(): Promise<void> {

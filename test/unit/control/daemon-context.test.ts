@@ -198,6 +198,10 @@ describe('daemon context', () => {
     expect(announced.map((t) => t.link.ifindex)).toEqual([7]);
     const failing = make({ announce: () => Promise.reject(new Error('ENETDOWN')) });
     expect(await failing.announce('tap10')).toEqual({ ok: false, reason: 'failed', message: 'announce on tap10 failed: ENETDOWN' });
+    const planned = make({ announce: () => ({ frames: 5 }) });
+    expect(await planned.announce('tap10')).toMatchObject({ ok: true, details: { frames: 5 } });
+    const nothing = make({ announce: () => ({ frames: 0 }) });
+    expect(await nothing.announce('tap10')).toMatchObject({ ok: false, reason: 'failed', message: expect.stringMatching(/^nothing to announce for tap10: no uplink/) });
     const none = make({ announce: undefined });
     expect(await none.announce('tap10')).toMatchObject({ ok: false, reason: 'unavailable' });
   });

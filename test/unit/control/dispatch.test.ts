@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { bindingFromArgs, dispatch, handleLine, type AuditEvent } from '../../../src/control/dispatch.js';
+import { bindingFromArgs, compareTaps, dispatch, handleLine, type AuditEvent } from '../../../src/control/dispatch.js';
 import { COMMANDS, isMutating, type CommandName } from '../../../src/control/protocol.js';
 import { FakeContext, READER, ROOT, TAP10, binding } from './fake-context.js';
 
@@ -266,7 +266,7 @@ describe('dispatch: binding-add', () => {
   });
 
   it.each([
-    [{ tap: 'tap10' }, /arguments\.mac: must be a string/],
+    [{ tap: 'tap10' }, /^arguments\.mac: missing \(required\)$/],
     [{ ...BASE, ip: 5 }, /arguments\.ip: must be a string/],
     [{ ...BASE, macspoof: 'yes' }, /arguments\.macspoof: must be true or false/],
     [{ ...BASE, mtu: true }, /arguments\.mtu: must be a number/],
@@ -321,5 +321,16 @@ describe('dispatch: binding-del, announce, config-reload', () => {
     });
     ctx.reloadResult = { ok: false, message: '/etc/onlinkd/onlinkd.conf:3: mtu: unknown key in [dhcp]' };
     expect(await dispatch({ command: 'config-reload' }, ctx, ROOT)).toEqual({ result: 1, text: '/etc/onlinkd/onlinkd.conf:3: mtu: unknown key in [dhcp]' });
+  });
+});
+
+describe('compareTaps', () => {
+  it('orders interface names naturally and totally', () => {
+    const names = ['tap10', 'tap2', 'eth0', 'tap1', 'vm10-1', 'vm10-0', 'vm9-10', 'tap01', 'tap', 'br0.100', 'br0.20', 'Tap3'];
+    expect([...names].sort(compareTaps)).toEqual(['Tap3', 'br0.20', 'br0.100', 'eth0', 'tap', 'tap01', 'tap1', 'tap2', 'tap10', 'vm9-10', 'vm10-0', 'vm10-1']);
+    for (const a of names) {
+      expect(compareTaps(a, a)).toBe(0);
+      for (const b of names) if (a !== b) expect(Math.sign(compareTaps(a, b))).toBe(-Math.sign(compareTaps(b, a)));
+    }
   });
 });

@@ -35,6 +35,14 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   });
 }
 
+/** The same CLI in-process (run()), for the checks that need no separate process. */
+async function ctl(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(args, { stdout: (x) => void (out += x), stderr: (x) => void (err += x), env: {} });
+  return { code, out, err };
+}
+
 describe('onlinkctl formatting', () => {
   it('table aligns columns without trailing blanks', () => {
     expect(table(['A', 'LONG'], [['xxx', 'y'], ['z', '']])).toBe('A    LONG\nxxx  y\nz\n');
@@ -94,12 +102,12 @@ describe('onlinkctl formatting', () => {
 
   it('stats and status', () => {
     const out = formatStats({
-      global: { frames: 3, drops: { 'no-binding': 3 } },
+      global: { frames: 3, drops: { 'no-binding': 3 }, kernel: { packets: 9, drops: 0 } },
       taps: { tap10: { requests: { 'dhcp-discover': 2, rs: 1 }, replies: { 'dhcp-offer': 2 }, drops: {}, lastSeen: '2026-01-01T00:00:00.000Z' } },
     });
     expect(out).toContain('TAP    REQUESTS  REPLIES  DROPS  LAST SEEN\ntap10  3         2        0      2026-01-01T00:00:00.000Z\n');
     expect(out).toContain('  requests: dhcp-discover=2 rs=1\n  replies:  dhcp-offer=2\n  drops:    -\n');
-    expect(out).toContain('global: frames=3 drops: no-binding=3');
+    expect(out).toContain('global: frames=3 drops: no-binding=3\nkernel: packets=9 drops=0\n');
     expect(formatStatus({ version: '1.0.0', uptimeSeconds: 90061, bindings: 2 })).toBe('version:   1.0.0\nuptime:    1d 1h 1m 1s\nbindings:  2\n');
     expect(formatDuration(59)).toBe('59s');
   });
@@ -138,13 +146,13 @@ describe('onlinkctl against a test server', () => {
       '--gateway', '203.0.113.1', '--mtu', '1400', '--macspoof', '--windows', '--routes', '10.0.0.0/8 via 203.0.113.1', '--routes', '10.1.0.0/16 via 203.0.113.1']);
     expect(b).toEqual({ code: 0, out: 'binding for tap30 added\n', err: '' });
     expect(ctx.infos.get('tap30')!.binding).toMatchObject({ mtu: 1400, macspoof: true, windows: true, routes: [expect.anything(), expect.anything()] });
-    const s = await cli(['-s', sock, 'show', 'tap30']);
+    const s = await ctl(['-s', sock, 'show', 'tap30']);
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/^IPv4: +203\.0\.113\.30$/m);
     expect(s.out).toMatch(/^flags: +macspoof, windows$/m);
-    const sj = await cli(['-s', sock, '--json', 'show', 'tap30']);
+    const sj = await ctl(['-s', sock, '--json', 'show', 'tap30']);
     expect(JSON.parse(sj.out)).toMatchObject({ tap: 'tap30', binding: { mtu: 1400 } });
-    expect(await cli(['-s', sock, 'unbind', 'tap30'])).toEqual({ code: 0, out: 'binding for tap30 removed\n', err: '' });
+    expect(await ctl(['-s', sock, 'unbind', 'tap30'])).toEqual({ code: 0, out: 'binding for tap30 removed\n', err: '' });
     const nf = await cli(['-s', sock, 'show', 'tap30']);
     expect(nf).toEqual({ code: 3, out: '', err: 'onlinkctl: no binding for tap "tap30"\n' });
     const nfj = await cli(['-s', sock, '--json', 'unbind', 'tap30']);
@@ -155,24 +163,24 @@ describe('onlinkctl against a test server', () => {
   it('a binding the daemon rejects exits 1 with the binding-file message', async () => {
     const r = await cli(['-s', sock, 'bind', 'tap31', '--mac', 'aa:00:00:00:00:31', '--ip', '203.0.113.300', '--subnet', '203.0.113.0/24']);
     expect(r).toEqual({ code: 1, out: '', err: 'onlinkctl: invalid binding: ip: "203.0.113.300" is not an IPv4 address\n' });
-    const m = await cli(['-s', sock, 'bind', 'tap31', '--mac', 'aa:00:00:00:00:31', '--mtu', 'big']);
+    const m = await ctl(['-s', sock, 'bind', 'tap31', '--mac', 'aa:00:00:00:00:31', '--mtu', 'big']);
     expect(m.err).toBe('onlinkctl: invalid binding: mtu: "big" is not an MTU (68..65535)\n');
   });
 
   it('status, version, stats, reload, announce', async () => {
-    const st = await cli(['-s', sock, 'status']);
+    const st = await ctl(['-s', sock, 'status']);
     expect(st.code).toBe(0);
     expect(st.out).toContain('uptime:          1h 2m 5s\n');
-    const v = await cli(['-s', sock, 'version']);
+    const v = await ctl(['-s', sock, 'version']);
     expect(v.out).toMatch(/^onlinkd 9\.9\.9\nonlinkctl \d+\.\d+\.\d+/);
     ctx.counters.set('tap10', { requests: { rs: 1 }, replies: { ra: 1 }, drops: {}, lastSeen: undefined });
-    const s = await cli(['-s', sock, 'stats', 'tap10']);
+    const s = await ctl(['-s', sock, 'stats', 'tap10']);
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/^TAP\s+REQUESTS/);
-    expect((await cli(['-s', sock, 'stats', 'tap77'])).code).toBe(3);
-    expect(await cli(['-s', sock, 'reload'])).toEqual({ code: 0, out: 'configuration reloaded\n', err: '' });
-    expect((await cli(['-s', sock, 'announce', 'tap10'])).code).toBe(0);
-    expect((await cli(['-s', sock, 'announce', 'tap99'])).code).toBe(3);
+    expect((await ctl(['-s', sock, 'stats', 'tap77'])).code).toBe(3);
+    expect(await ctl(['-s', sock, 'reload'])).toEqual({ code: 0, out: 'configuration reloaded\n', err: '' });
+    expect((await ctl(['-s', sock, 'announce', 'tap10'])).code).toBe(0);
+    expect((await ctl(['-s', sock, 'announce', 'tap99'])).code).toBe(3);
   });
 
   it('usage errors exit 2 without contacting the daemon', async () => {
