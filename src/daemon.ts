@@ -110,10 +110,10 @@ export class Daemon {
           if (!this.#announcer) throw new Error('onlinkd is still starting');
           return { frames: this.#announcer.announce(tap, 'command').length };
         },
-        reload: () =>
-          this.reload()
-            ? { ok: true }
-            : { ok: false, message: 'configuration reload failed; the running configuration stays (the reason is in the log)' },
+        reload: () => {
+          const r = this.reload();
+          return r.ok ? { ok: true } : { ok: false, message: `configuration reload failed, the running configuration stays: ${r.error}` };
+        },
         startedAt: this.#startedAt,
         version: VERSION,
       }),
@@ -247,7 +247,7 @@ export class Daemon {
   }
 
   /** Re-reads the configuration; on error the running configuration stays. */
-  reload(): boolean {
+  reload(): { ok: true } | { ok: false; error: string } {
     this.#notify.reloading();
     try {
       const { settings, source } = loadConfig(this.#configPath);
@@ -261,10 +261,11 @@ export class Daemon {
       this.log.level = settings.general.logLevel;
       if (periodChanged) this.#ra?.reschedule();
       this.log.info({ config: source }, 'configuration reloaded');
-      return true;
+      return { ok: true };
     } catch (e) {
-      this.log.error({ err: (e as Error).message }, 'configuration reload failed; keeping the running configuration');
-      return false;
+      const error = (e as Error).message;
+      this.log.error({ err: error }, 'configuration reload failed; keeping the running configuration');
+      return { ok: false, error };
     } finally {
       this.#notify.reloaded(this.#statusLine());
     }

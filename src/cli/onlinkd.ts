@@ -4,7 +4,7 @@
  * and maps signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
 import { Daemon } from '../daemon.js';
 import { VERSION } from '../version.js';
 
@@ -72,7 +72,9 @@ function main(): void {
       process.on('SIGHUP', () => daemon.reload());
     },
     (e: unknown) => {
-      const msg = e instanceof ConfigError ? e.message : (e as Error).stack ?? String(e);
+      // Expected failures (config, socket in use, permissions) read best as one line;
+      // ONLINKD_DEBUG=1 shows the stack.
+      const msg = e instanceof Error ? (process.env.ONLINKD_DEBUG ? e.stack ?? e.message : e.message) : String(e);
       process.stderr.write(`onlinkd: cannot start: ${msg}\n`);
       process.exit(1);
     },
