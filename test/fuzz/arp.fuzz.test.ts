@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { RUNS, fuzzInput, fuzzParams, fuzzTimeout, outcome } from './harness.js';
 import { garpFrame, unaFrame } from '../../src/protocols/announce.js';
 import { arpReplyFrame, respondArp, type ArpSettings } from '../../src/protocols/arp.js';
 import type { Binding } from '../../src/bindings/binding.js';
@@ -18,12 +19,9 @@ import { formatIpv4, formatMac } from '../../src/wire/addr.js';
 import { ARP_LENGTH, buildArpFrame, decodeArp, decodeArpFrame, encodeArp } from '../../src/wire/arp.js';
 import { decodeNdpFrame } from '../../src/wire/frame6.js';
 import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
-import { DecodeError, type Decoded } from '../../src/wire/result.js';
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 250));
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const params = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
-const TIMEOUT = Math.max(30_000, RUNS * 20);
+const params = fuzzParams();
+const TIMEOUT = fuzzTimeout(20);
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const SERVER_MAC = 'fe:00:00:00:00:10';
@@ -63,56 +61,8 @@ const FRAME_SEEDS = [
 // ---------------------------------------------------------------------------
 // Mutations (as in wire.fuzz.test.ts).
 
-type Mutation = { kind: number; pos: number; val: number; len: number };
-const interesting = fc.constantFrom(0x00, 0x01, 0x02, 0x04, 0x06, 0x08, 0x7f, 0x80, 0xa9, 0xfe, 0xff);
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.nat(5),
-  pos: fc.nat(),
-  val: fc.oneof(fc.nat(255), interesting),
-  len: fc.integer({ min: 1, max: 16 }),
-});
-
-function mutate(seed: Uint8Array, muts: Mutation[]): Uint8Array {
-  let b = seed.slice();
-  for (const m of muts) {
-    const at = b.length === 0 ? 0 : m.pos % b.length;
-    switch (m.kind) {
-      case 0:
-      case 1:
-        if (b.length) b[at] = m.val;
-        break;
-      case 2:
-        if (b.length) b[at]! ^= 1 << (m.val & 7);
-        break;
-      case 3:
-        b = b.slice(0, at);
-        break;
-      case 4:
-        b = Uint8Array.from([...b.subarray(0, at), ...new Array<number>(m.len).fill(m.val), ...b.subarray(at)]);
-        break;
-      default:
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.len)]);
-    }
-  }
-  return b;
-}
-
-function input(seeds: Uint8Array[], maxLength = 100): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength }) },
-    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([s, m]) => mutate(s, m)) },
-  );
-}
-
-function outcome<T>(f: () => Decoded<T>): T | undefined {
-  const r = f();
-  expect(typeof r.ok).toBe('boolean');
-  if (r.ok) return r.value;
-  expect(r.error).toBeInstanceOf(DecodeError);
-  expect(r.error.layer.length).toBeGreaterThan(0);
-  expect(r.error.reason.length).toBeGreaterThan(0);
-  return undefined;
-}
+const INTERESTING = [0x00, 0x01, 0x02, 0x04, 0x06, 0x08, 0x7f, 0x80, 0xa9, 0xfe, 0xff];
+const input = (seeds: Uint8Array[], maxLength = 100) => fuzzInput(seeds, maxLength, INTERESTING);
 
 const macArb = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => formatMac(b));
 const ipv4Arb = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((b) => formatIpv4(b));

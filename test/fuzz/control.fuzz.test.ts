@@ -17,15 +17,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { RUNS, fuzzParams } from './harness.js';
 import { parseBindingFile, serializeBinding } from '../../src/bindings/binding-file.js';
 import { dispatch, handleLine } from '../../src/control/dispatch.js';
 import { BINDING_ADD_KEYS, COMMANDS, encodeResponse, responseSchema } from '../../src/control/protocol.js';
 import { ControlServer } from '../../src/control/server.js';
 import { FakeContext, READER, ROOT, TAP10, binding } from '../unit/control/fake-context.js';
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 300));
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const params = (numRuns = RUNS) => (SEED === undefined ? { numRuns } : { numRuns, seed: SEED });
+const params = fuzzParams;
 
 function wellFormed(r: unknown): void {
   expect(responseSchema.safeParse(r).success).toBe(true);

@@ -8,13 +8,12 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fuzzParams, fuzzTimeout } from './harness.js';
 import { BindingParseError, parseBindingFile, serializeBinding } from '../../src/bindings/binding-file.js';
 import { ConfigError, parseConfig } from '../../src/config.js';
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 250));
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const params = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
-const TIMEOUT = Math.max(30_000, RUNS * 5);
+const params = fuzzParams();
+const TIMEOUT = fuzzTimeout(5);
 
 const BINDING = readFileSync(new URL('../../config/bindings/tap10', import.meta.url), 'utf8');
 const CONFIG = readFileSync(new URL('../../config/onlinkd.conf', import.meta.url), 'utf8');

@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { RUNS, fuzzInput, fuzzParams, fuzzTimeout, outcome } from './harness.js';
 import { dhcp6ReplyFrame } from '../../src/protocols/dhcp6-frame.js';
 import { makeServerDuid, respondInformationRequest } from '../../src/protocols/dhcp6.js';
 import { respondNeighborSolicitation } from '../../src/protocols/neighbor.js';
@@ -45,14 +46,11 @@ import { decodeIcmpv6 } from '../../src/wire/icmpv6.js';
 import { decodeIpv6, encodeIpv6 } from '../../src/wire/ipv6.js';
 import { formatIpv6Address, parseIpv6Address } from '../../src/wire/ipv6-address.js';
 import { decodeNdp, encodeNdp, type NdpMessage } from '../../src/wire/ndp.js';
-import { DecodeError, type Decoded } from '../../src/wire/result.js';
 import { binding6, ipv6Settings } from '../unit/protocols/ipv6-helpers.js';
 import { IR_FRAME, NA_FRAME, NS_FRAME, RA_FRAME, REPLY_FRAME, RS_FRAME } from '../unit/wire/ipv6-golden.js';
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 250));
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const params = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
-const TIMEOUT = Math.max(30_000, RUNS * 20);
+const params = fuzzParams();
+const TIMEOUT = fuzzTimeout(20);
 
 const hex = (s: string) => Uint8Array.from((s.replace(/\s+/g, '').match(/../g) ?? []).map((h) => parseInt(h, 16)));
 
@@ -70,56 +68,8 @@ const ICMP = ND_FRAMES.slice(0, 4).map((f) => f.subarray(54));
 const DHCP6 = UDP_FRAMES.map((f) => f.subarray(62));
 const DUIDS = [hex('0001000100000000aa0000000010'), hex('00020000000901'), hex('00030001020000000001'), hex('000400112233445566778899aabbccddeeff')];
 
-type Mutation = { kind: number; pos: number; val: number; len: number };
-const interesting = fc.constantFrom(0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x0b, 0x11, 0x19, 0x1f, 0x2c, 0x3a, 0x3b, 0x3c, 0x2b, 0x40, 0x7f, 0x80, 0xc0, 0xfe, 0xff);
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.nat(5),
-  pos: fc.nat(),
-  val: fc.oneof(fc.nat(255), interesting),
-  len: fc.integer({ min: 1, max: 16 }),
-});
-
-function mutate(seed: Uint8Array, muts: Mutation[]): Uint8Array {
-  let b = seed.slice();
-  for (const m of muts) {
-    const at = b.length === 0 ? 0 : m.pos % b.length;
-    switch (m.kind) {
-      case 0:
-      case 1:
-        if (b.length) b[at] = m.val;
-        break;
-      case 2:
-        if (b.length) b[at]! ^= 1 << (m.val & 7);
-        break;
-      case 3:
-        b = b.slice(0, at);
-        break;
-      case 4:
-        b = Uint8Array.from([...b.subarray(0, at), ...new Array<number>(m.len).fill(m.val), ...b.subarray(at)]);
-        break;
-      default:
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.len)]);
-    }
-  }
-  return b;
-}
-
-function input(seeds: Uint8Array[], maxLength = 300): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength }) },
-    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([s, m]) => mutate(s, m)) },
-  );
-}
-
-function outcome<T>(f: () => Decoded<T>): T | undefined {
-  const r = f();
-  expect(typeof r.ok).toBe('boolean');
-  if (r.ok) return r.value;
-  expect(r.error).toBeInstanceOf(DecodeError);
-  expect(r.error.layer.length).toBeGreaterThan(0);
-  expect(r.error.reason.length).toBeGreaterThan(0);
-  return undefined;
-}
+const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x0b, 0x11, 0x19, 0x1f, 0x2c, 0x3a, 0x3b, 0x3c, 0x2b, 0x40, 0x7f, 0x80, 0xc0, 0xfe, 0xff];
+const input = (seeds: Uint8Array[], maxLength = 300) => fuzzInput(seeds, maxLength, INTERESTING);
 
 const addresses = fc.constantFrom('fe80::a800:ff:fe00:10', '::', 'ff02::1', '2001:db8:10::1', '2001:db8:10::99', 'fe80::fc00:ff:fe00:1', 'ff02::1:ff00:1', '2001:db8:10:0:a800:ff:fe00:10');
 

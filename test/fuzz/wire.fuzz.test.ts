@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { fuzzInput, fuzzParams, fuzzTimeout, outcome } from './harness.js';
 import { decodeClasslessRoutes, encodeClasslessRoutes } from '../../src/wire/classless-routes.js';
 import { DHCP4_OPTIONS, bytesOption, decodeOptionArea, encodeOptionArea } from '../../src/wire/dhcp4-options.js';
 import {
@@ -33,14 +34,11 @@ import { decodeDnsName, decodeDnsNames, encodeDnsNames } from '../../src/wire/dn
 import { decodeEthernet, encodeEthernet } from '../../src/wire/ethernet.js';
 import { buildUdpFrame, decodeUdpFrame } from '../../src/wire/frame.js';
 import { decodeIpv4, encodeIpv4 } from '../../src/wire/ipv4.js';
-import { DecodeError, type Decoded } from '../../src/wire/result.js';
 import { decodeUdp, encodeUdp } from '../../src/wire/udp.js';
+import type { Decoded } from '../../src/wire/result.js';
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 250));
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const params = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
-// Long runs need room; the default run stays within vitest's usual timeout.
-const TIMEOUT = Math.max(30_000, RUNS * 20);
+const params = fuzzParams();
+const TIMEOUT = fuzzTimeout(20);
 
 // ---------------------------------------------------------------------------
 // Seeds: valid messages built with the encoders.
@@ -118,57 +116,8 @@ const NAME_SEED = hex('03656e67056170706c6503636f6d00096d61726b6574696e67c004');
 // ---------------------------------------------------------------------------
 // Inputs: random bytes, and mutations of seeds.
 
-type Mutation = { kind: number; pos: number; val: number; len: number };
-const interesting = fc.constantFrom(0x00, 0x01, 0x02, 0x03, 0x06, 0x10, 0x20, 0x21, 0x34, 0x35, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xfe, 0xff);
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.nat(5),
-  pos: fc.nat(),
-  val: fc.oneof(fc.nat(255), interesting),
-  len: fc.integer({ min: 1, max: 16 }),
-});
-
-function mutate(seed: Uint8Array, muts: Mutation[]): Uint8Array {
-  let b = seed.slice();
-  for (const m of muts) {
-    const at = b.length === 0 ? 0 : m.pos % b.length;
-    switch (m.kind) {
-      case 0: // set one octet
-      case 1:
-        if (b.length) b[at] = m.val;
-        break;
-      case 2: // flip one bit
-        if (b.length) b[at]! ^= 1 << (m.val & 7);
-        break;
-      case 3: // truncate
-        b = b.slice(0, at);
-        break;
-      case 4: // insert
-        b = Uint8Array.from([...b.subarray(0, at), ...new Array<number>(m.len).fill(m.val), ...b.subarray(at)]);
-        break;
-      default: // delete
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.len)]);
-    }
-  }
-  return b;
-}
-
-function input(seeds: Uint8Array[], maxLength = 700): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength }) },
-    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([s, m]) => mutate(s, m)) },
-  );
-}
-
-/** A Decoded, never a throw; returns the value or undefined. */
-function outcome<T>(f: () => Decoded<T>): T | undefined {
-  const r = f();
-  expect(typeof r.ok).toBe('boolean');
-  if (r.ok) return r.value;
-  expect(r.error).toBeInstanceOf(DecodeError);
-  expect(r.error.layer.length).toBeGreaterThan(0);
-  expect(r.error.reason.length).toBeGreaterThan(0);
-  return undefined;
-}
+const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x06, 0x10, 0x20, 0x21, 0x34, 0x35, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xfe, 0xff];
+const input = (seeds: Uint8Array[], maxLength = 700) => fuzzInput(seeds, maxLength, INTERESTING);
 
 // ---------------------------------------------------------------------------
 

@@ -1,31 +1,7 @@
-import { EventEmitter } from 'node:events';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { BindingStore } from '../../../src/bindings/store.js';
-import { defaultSettings } from '../../../src/config.js';
+import { pathRig } from '../../helpers/path-rig.js';
 import { arpOpName } from '../../../src/packet/arp-handler.js';
-import { PacketPath } from '../../../src/packet/path.js';
-import { Stats } from '../../../src/stats.js';
-import { TapTable, type LinkInfo } from '../../../src/taps.js';
 import { buildArpFrame, decodeArpFrame, type ArpFrame } from '../../../src/wire/arp.js';
-
-class FakeLinks extends EventEmitter {
-  readonly map = new Map<number, LinkInfo>();
-  byName(name: string) {
-    return [...this.map.values()].find((l) => l.name === name);
-  }
-  byIndex(i: number) {
-    return this.map.get(i);
-  }
-  links() {
-    return this.map.values();
-  }
-  add(l: LinkInfo) {
-    this.map.set(l.ifindex, l);
-    this.emit('link', l);
-  }
-}
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
@@ -33,32 +9,10 @@ const VM_IP = '203.0.113.10';
 const GATEWAY = '203.0.113.1';
 
 function setup(o: { responder?: boolean; bindingExtra?: string } = {}) {
-  const log = pino({ level: 'silent' });
-  const store = new BindingStore();
-  const links = new FakeLinks();
-  const taps = new TapTable(store, links, log);
-  const stats = new Stats();
-  const sent: Array<{ ifindex: number; frame: Uint8Array }> = [];
-  const s = defaultSettings();
-  s.arp.responder = o.responder ?? true;
-  const path = new PacketPath({
-    taps,
-    settings: () => s,
-    send: (ifindex, frame) => {
-      sent.push({ ifindex, frame });
-      return { ok: true };
-    },
-    stats,
-    log,
-    now: () => new Date(0),
-    serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
-  });
-  const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=${VM_IP}\nSUBNET=203.0.113.0/24\nGATEWAY=${GATEWAY}\n${o.bindingExtra ?? ''}`);
-  if (!r.ok) throw new Error(r.error.message);
-  links.add({ ifindex: 7, name: 'tap10', mac: TAP_MAC, up: true, running: true });
-  store.set(r.binding);
-  const counters = () => stats.tap('tap10')!;
-  return { path, sent, stats, counters, links, store, settings: s };
+  const rig = pathRig((s) => (s.arp.responder = o.responder ?? true));
+  rig.addTap('tap10', 7, TAP_MAC, `MAC=${VM_MAC}\nIP=${VM_IP}\nSUBNET=203.0.113.0/24\nGATEWAY=${GATEWAY}\n${o.bindingExtra ?? ''}`);
+  const counters = () => rig.stats.tap('tap10')!;
+  return { ...rig, counters };
 }
 
 function arp(targetIp: string, over: Partial<ArpFrame> = {}): Uint8Array {

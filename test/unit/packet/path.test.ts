@@ -1,72 +1,17 @@
-import { EventEmitter } from 'node:events';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { BindingStore } from '../../../src/bindings/store.js';
-import { defaultSettings } from '../../../src/config.js';
-import { PacketPath } from '../../../src/packet/path.js';
-import { Stats } from '../../../src/stats.js';
-import { TapTable, type LinkInfo } from '../../../src/taps.js';
+import { pathRig } from '../../helpers/path-rig.js';
 import { decodeDhcp4, messageType } from '../../../src/wire/dhcp4.js';
 import { encodeDhcp4 } from '../../../src/wire/dhcp4.js';
 import { buildUdpFrame, decodeUdpFrame } from '../../../src/wire/frame.js';
-
-class FakeLinks extends EventEmitter {
-  readonly map = new Map<number, LinkInfo>();
-  byName(name: string) {
-    return [...this.map.values()].find((l) => l.name === name);
-  }
-  byIndex(i: number) {
-    return this.map.get(i);
-  }
-  links() {
-    return this.map.values();
-  }
-  add(l: LinkInfo) {
-    this.map.set(l.ifindex, l);
-    this.emit('link', l);
-  }
-  del(i: number) {
-    const l = this.map.get(i)!;
-    this.map.delete(i);
-    this.emit('unlink', l);
-  }
-}
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
 
 function setup(guard = { rate: 1_000_000, burst: 1_000_000 }) {
-  const log = pino({ level: 'silent' });
-  const store = new BindingStore();
-  const links = new FakeLinks();
-  const taps = new TapTable(store, links, log);
-  const stats = new Stats();
-  const sent: Array<{ ifindex: number; frame: Uint8Array }> = [];
-  const s = defaultSettings();
-  s.guard = guard;
-  let clock = 0;
-  const path = new PacketPath({
-    taps,
-    settings: () => s,
-    send: (ifindex, frame) => {
-      sent.push({ ifindex, frame });
-      return { ok: true };
-    },
-    stats,
-    log,
-    now: () => new Date(clock),
-    serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
-  });
-  const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
-  if (!r.ok) throw new Error('binding');
-  links.add({ ifindex: 7, name: 'tap10', mac: TAP_MAC, up: true, running: true });
-  store.set(r.binding);
-  const r2 = parseBindingFile('tap11', `MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
-  if (!r2.ok) throw new Error('binding');
-  links.add({ ifindex: 8, name: 'tap11', mac: 'fe:00:00:00:00:11', up: true, running: true });
-  store.set(r2.binding);
-  return { path, sent, stats, links, store, tick: (ms: number) => void (clock += ms) };
+  const rig = pathRig((s) => (s.guard = guard));
+  rig.addTap('tap10', 7, TAP_MAC, `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
+  rig.addTap('tap11', 8, 'fe:00:00:00:00:11', `MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
+  return rig;
 }
 
 function discover(srcMac = VM_MAC, chaddr = VM_MAC): Uint8Array {

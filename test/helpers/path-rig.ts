@@ -1,0 +1,67 @@
+/**
+ * An in-process packet path for unit tests: a fake interface table, a real
+ * BindingStore/TapTable/PacketPath, a send function that records frames and
+ * a clock the test moves.
+ */
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import { parseBindingFile } from '../../src/bindings/binding-file.js';
+import { BindingStore } from '../../src/bindings/store.js';
+import { defaultSettings, type Settings } from '../../src/config.js';
+import { PacketPath } from '../../src/packet/path.js';
+import { Stats } from '../../src/stats.js';
+import { TapTable, type LinkInfo } from '../../src/taps.js';
+
+export class FakeLinks extends EventEmitter {
+  readonly map = new Map<number, LinkInfo>();
+  byName(name: string) {
+    return [...this.map.values()].find((l) => l.name === name);
+  }
+  byIndex(i: number) {
+    return this.map.get(i);
+  }
+  links() {
+    return this.map.values();
+  }
+  add(l: LinkInfo) {
+    this.map.set(l.ifindex, l);
+    this.emit('link', l);
+  }
+  del(i: number) {
+    const l = this.map.get(i)!;
+    this.map.delete(i);
+    this.emit('unlink', l);
+  }
+}
+
+export function pathRig(tune: (s: Settings) => void = () => undefined) {
+  const log = pino({ level: 'silent' });
+  const store = new BindingStore();
+  const links = new FakeLinks();
+  const taps = new TapTable(store, links, log);
+  const stats = new Stats();
+  const sent: Array<{ ifindex: number; frame: Uint8Array }> = [];
+  const settings = defaultSettings();
+  tune(settings);
+  let clock = 0;
+  const path = new PacketPath({
+    taps,
+    settings: () => settings,
+    send: (ifindex, frame) => {
+      sent.push({ ifindex, frame });
+      return { ok: true };
+    },
+    stats,
+    log,
+    now: () => new Date(clock),
+    serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
+  });
+  /** Adds an up interface and a binding (binding-file text) for it. */
+  const addTap = (name: string, ifindex: number, mac: string, bindingText: string) => {
+    const r = parseBindingFile(name, bindingText);
+    if (!r.ok) throw new Error(r.error.message);
+    links.add({ ifindex, name, mac, up: true, running: true });
+    store.set(r.binding);
+  };
+  return { path, sent, stats, links, store, settings, addTap, tick: (ms: number) => void (clock += ms) };
+}
