@@ -101,7 +101,7 @@ export class Announcer {
   #warnOnce(key: string, fn: () => void): void {
     const now = Date.now();
     const last = this.#warned.get(key);
-    if (last !== undefined && now - last < 60_000) return;
+    if (last !== undefined && now - last < 60_000 && now >= last) return; // a clock stepped back does not mute it
     if (this.#warned.size > 10_000) this.#warned.clear();
     this.#warned.set(key, now);
     fn();

@@ -7,9 +7,11 @@ import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { BindingDirectory } from './bindings/directory.js';
 import { BindingStore } from './bindings/store.js';
+import { removeStaleTempFiles } from './bindings/persist.js';
 import { loadConfig, type Settings } from './config.js';
 import { LinkMonitor } from './io/link-monitor.js';
 import { PacketSocket } from './io/packet-socket.js';
+import { TapSockets } from './io/tap-sockets.js';
 import { SdNotify } from './io/sd-notify.js';
 import { createLogger } from './log.js';
 import { PacketPath } from './packet/path.js';
@@ -43,7 +45,10 @@ export class Daemon {
   readonly stats = new Stats();
   #directory: BindingDirectory | undefined;
   #links: LinkMonitor | undefined;
+  /** Send-only: replies, RAs and announcements go out here. */
   #socket: PacketSocket | undefined;
+  /** Receiving: one socket per bound tap, so one tap's flood cannot overflow another's queue. */
+  #tapSockets: TapSockets | undefined;
   #taps: TapTable | undefined;
   #path: PacketPath | undefined;
   #ra: RaScheduler | undefined;
@@ -56,6 +61,9 @@ export class Daemon {
   readonly #notify = new SdNotify();
   #statusTimer: NodeJS.Timeout | undefined;
   #kernelTimer: NodeJS.Timeout | undefined;
+  /** Kernel drops per tap not logged yet, and when the last such line was logged. */
+  readonly #kernelLost = new Map<string, number>();
+  #kernelLoggedAt = 0;
 
   private constructor(settings: Settings, opts: DaemonOptions, log: Logger) {
     this.#settings = settings;
@@ -103,6 +111,7 @@ export class Daemon {
         store: this.store,
         datapath: () => this.#settings.general.datapath,
         stats: this.stats,
+        refreshStats: () => this.readKernelStats(),
         taps: () => this.#taps,
         links: () => this.#links,
         settings: () => this.#settings,
@@ -120,6 +129,10 @@ export class Daemon {
     });
     // ---- end control socket ----
 
+    // Temp files of binding writes killed midway (we hold the control socket: no other onlinkd writes here).
+    const stale = await removeStaleTempFiles(s.general.datapath, this.#startedAt.getTime());
+    if (stale.length > 0) this.log.info({ datapath: s.general.datapath, files: stale }, 'removed temporary files left by an interrupted binding write');
+
     // Interfaces first, so bindings loaded next attach at once.
     this.#links = LinkMonitor.open();
     this.#links.on('resync', (reason: string) => this.log.warn({ reason }, 'interface table resynchronised from the kernel'));
@@ -130,7 +143,7 @@ export class Daemon {
     await this.#directory.start();
 
     const serverDuid = loadOrCreateServerDuid(s.general.datapath, this.log);
-    this.#socket = PacketSocket.open();
+    this.#socket = PacketSocket.open({ receive: false });
     const path = new PacketPath({
       taps: this.#taps,
       settings: () => this.#settings,
@@ -139,10 +152,35 @@ export class Daemon {
       log: this.log,
       now: () => new Date(),
       serverDuid,
+      onRateLimited: (tap, waitMs) => this.#tapSockets?.pause(tap.link.ifindex, waitMs),
     });
     this.#path = path;
-    this.#socket.onFrame((f) => path.handle(f));
-    this.#socket.onError((err) => this.log.warn({ err }, 'packet socket error (receiving continues)'));
+    // ---- per-tap receive sockets (hardening, issue 6) ----
+    const tapSockets = new TapSockets({
+      onFrame: (f) => path.handle(f),
+      onError: (tap, ifindex, err) => {
+        // ENETDOWN: the tap went down or away; the link monitor reports it and the socket follows the tap.
+        if (err === 'ENETDOWN') this.log.debug({ tap, ifindex, err }, 'packet socket: tap down');
+        else this.log.warn({ tap, ifindex, err }, 'packet socket error (receiving continues)');
+      },
+    });
+    this.#tapSockets = tapSockets;
+    const listen = (tap: Tap) => {
+      const r = tapSockets.open(tap.link.ifindex, tap.binding.tap);
+      if (!r.ok) this.log.error({ tap: tap.binding.tap, ifindex: tap.link.ifindex, err: r.error }, 'cannot open a packet socket on the tap; its guest is not answered');
+    };
+    this.#taps.on('attached', listen);
+    this.#taps.on('linkChanged', (tap) => {
+      if (!tapSockets.has(tap.link.ifindex)) listen(tap); // an earlier open failed: retry on the next link event
+    });
+    this.#taps.on('detached', (_binding, ifindex) => tapSockets.close(ifindex));
+    // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
+    this.store.on('removed', (b) => this.stats.forget(b.tap));
+    for (const b of this.store.bindings()) {
+      const tap = this.#taps.byName(b.tap);
+      if (tap) listen(tap);
+    }
+    // ---- end per-tap receive sockets ----
     // Frames the kernel dropped because we read too slowly show up here (and in statistic-get).
     this.#kernelTimer = setInterval(() => this.readKernelStats(), 10_000);
     this.#kernelTimer.unref();
@@ -192,13 +230,27 @@ export class Daemon {
     this.#taps.on('detached', refresh);
   }
 
-  /** Refreshes the kernel's receive counters; a growing drop count is worth a warning. */
+  /**
+   * Refreshes the kernel's receive counters (every 10 s and on statistic-get);
+   * a growing drop count is worth a warning: one line per 10 s at most, with
+   * the taps that lost frames.
+   */
   readKernelStats(): void {
-    if (!this.#socket) return;
-    const before = this.stats.global.kernel.drops;
-    this.stats.global.kernel = this.#socket.kernelStats();
-    const lost = this.stats.global.kernel.drops - before;
-    if (lost > 0) this.log.warn({ lost, total: this.stats.global.kernel.drops }, 'packet socket receive buffer overflowed: frames lost');
+    if (!this.#tapSockets) return;
+    const k = this.#tapSockets.readKernelStats();
+    for (const [tap, n] of k.drops) {
+      if (this.store.get(tap)) this.stats.drop(tap, 'kernel-buffer-full', n); // a removed binding's counters are gone
+      this.#kernelLost.set(tap, (this.#kernelLost.get(tap) ?? 0) + n);
+    }
+    this.stats.global.kernel = k.total;
+    const now = Date.now();
+    if (this.#kernelLost.size > 0 && !(now - this.#kernelLoggedAt < 10_000 && now >= this.#kernelLoggedAt)) {
+      const taps = Object.fromEntries(this.#kernelLost);
+      const lost = Object.values(taps).reduce((a, b) => a + b, 0);
+      this.log.warn({ lost, total: k.total.drops, taps }, 'packet socket receive queue overflowed: frames lost (a guest sends faster than its rate)');
+      this.#kernelLost.clear();
+      this.#kernelLoggedAt = now;
+    }
   }
 
   #statusLine(): string {
@@ -281,6 +333,7 @@ export class Daemon {
     this.#ra?.stop();
     this.#announcer?.stop();
     void this.#control?.close(); // ---- control socket (src/control): closes and unlinks it
+    this.#tapSockets?.closeAll();
     this.#socket?.close();
     this.#directory?.close();
     this.#links?.close();

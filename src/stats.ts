@@ -17,7 +17,8 @@ export class Stats {
   readonly global: {
     frames: number;
     drops: Record<string, number>;
-    /** The packet socket's kernel counters (PACKET_STATISTICS): frames queued and frames lost to a full buffer. */
+    /** The packet sockets' kernel counters (PACKET_STATISTICS), summed over the per-tap sockets: frames
+     * queued and frames lost to a full receive queue (per tap: drop reason `kernel-buffer-full`). */
     kernel: { packets: number; drops: number };
   } = { frames: 0, drops: {}, kernel: { packets: 0, drops: 0 } };
 
@@ -41,9 +42,9 @@ export class Stats {
     c.replies[kind] = (c.replies[kind] ?? 0) + 1;
   }
 
-  drop(tap: string | undefined, reason: string): void {
+  drop(tap: string | undefined, reason: string, count = 1): void {
     const d = tap === undefined ? this.global.drops : this.#tap(tap).drops;
-    d[reason] = (d[reason] ?? 0) + 1;
+    d[reason] = (d[reason] ?? 0) + count;
   }
 
   tap(tap: string): TapCounters | undefined {

@@ -15,7 +15,7 @@
  * '~', '.tmp', '.swp' are ignored, as are names that cannot be interface
  * names (path tricks, longer than IFNAMSIZ).
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { constants, watch, type FSWatcher } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -208,10 +208,16 @@ export class BindingDirectory {
   }
 }
 
-/** Reads at most `limit` bytes: a huge or endless file cannot exhaust memory. */
-async function readLimited(path: string, limit: number): Promise<string> {
-  const fh = await open(path, 'r');
+/**
+ * Reads at most `limit` bytes: a huge or endless file cannot exhaust memory.
+ * Opened non-blocking and checked to be a regular file once open: a FIFO or
+ * device swapped in after the caller's stat() can neither block a libuv
+ * thread on open nor be read (EINVAL "not a regular file").
+ */
+export async function readLimited(path: string, limit: number): Promise<string> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!(await fh.stat()).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
     const buf = Buffer.alloc(limit);
     let total = 0;
     while (total < limit) {

@@ -163,3 +163,37 @@ export async function removeBindingFile(dir: string, tap: string, opts: PersistO
   await syncDir(fs, dir, 'remove', path);
   return true;
 }
+
+/** The temporary names writeBindingFile uses: `.<tap>.tmp-<12 hex>`. */
+const TEMP_NAME = /^\.[A-Za-z0-9_.:@-]{1,15}\.tmp-[0-9a-f]{12}$/;
+
+/**
+ * Removes temporary files that a write killed midway (SIGKILL, power loss)
+ * left behind: only names of writeBindingFile's own pattern, and only those
+ * last modified before `beforeMs` (the daemon's start), so a write that is
+ * running now is never touched. Returns the names removed. Never throws:
+ * a leftover temp file is harmless (the watcher ignores dot files).
+ */
+export async function removeStaleTempFiles(dir: string, beforeMs: number, opts: { fs?: Pick<typeof fsp, 'readdir' | 'stat' | 'unlink'> } = {}): Promise<string[]> {
+  const fs = opts.fs ?? fsp;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!TEMP_NAME.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      const st = await fs.stat(path);
+      if (!st.isFile() || st.mtimeMs >= beforeMs) continue;
+      await fs.unlink(path);
+      removed.push(name);
+    } catch {
+      /* gone meanwhile, or not ours to remove */
+    }
+  }
+  return removed;
+}

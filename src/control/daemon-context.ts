@@ -26,6 +26,8 @@ export interface DaemonContextDeps {
   /** State directory (`[general] datapath`); a getter because it is resolved at start. */
   datapath: () => string;
   stats: Stats;
+  /** Brings counters read on a timer (the kernel's drop counters) up to date before `statistic-get` answers. */
+  refreshStats?: () => void;
   /** Undefined until the daemon has opened its link monitor. */
   taps: () => TapTable | undefined;
   /** Name → live interface (the link monitor): O(1), where TapTable.byName is a scan. */
@@ -166,6 +168,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
     },
 
     stats(tap?: string): StatsView {
+      deps.refreshStats?.();
       if (tap === undefined) {
         const snap = deps.stats.snapshot();
         return { global: snap.global, taps: snap.taps };

@@ -278,7 +278,7 @@ export class ControlServer {
       // A connection storm must not become a log storm: one line per 10 s with the count.
       this.#refused++;
       const now = Date.now();
-      if (now - this.#refusedLoggedAt >= 10_000) {
+      if (now - this.#refusedLoggedAt >= 10_000 || now < this.#refusedLoggedAt) {
         this.#log.warn({ socket: this.path, limit: max, refused: this.#refused }, 'control connection refused: too many connections');
         this.#refusedLoggedAt = now;
         this.#refused = 0;

@@ -26,6 +26,16 @@ export type RecvCallback = (
   vlanTci: number,
 ) => void;
 
+/** Batched receive: `count` > 0 frames are in the ring (rows of `meta`, RECV_META_FIELDS each), or -errno. */
+export type RecvBatchCallback = (count: number) => void;
+
+/** Int32 fields per frame in startRecvBatch's meta array. */
+export const RECV_META_FIELDS = 8;
+/** Row layout: offset in the ring, length, ifindex, pkttype, tp_status, vlan_tci, flags, reserved. */
+export const RECV_META = { offset: 0, length: 1, ifindex: 2, pkttype: 3, tpStatus: 4, vlanTci: 5, flags: 6 } as const;
+/** flags bit: the frame was longer than a ring slot and was cut. */
+export const RECV_TRUNCATED = 1;
+
 export interface NativeAddon {
   /** Always adds SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the fd. */
   socket(domain: number, type: number, protocol: number): number;
@@ -43,11 +53,22 @@ export interface NativeAddon {
   /** A leading '@' or '\0' names an abstract socket (unix(7)). */
   bindUnix(fd: number, path: string): void;
   sendToUnix(fd: number, path: string, data: Uint8Array): number;
-  /** sendto with sockaddr_ll{ifindex, halen 6, addr = frame[0..6]}; frame >= 14 bytes. */
-  sendPacket(fd: number, ifindex: number, frame: Uint8Array): number;
+  /** sendto with sockaddr_ll{ifindex, halen 6, addr = frame[0..6]}; frame >= 14 bytes.
+   * `length` sends only frame[0..length) (a reused encode buffer); -EINVAL when longer than frame. */
+  sendPacket(fd: number, ifindex: number, frame: Uint8Array, length?: number): number;
   send(fd: number, data: Uint8Array): number;
   /** Polls on the env's own loop; drains up to 256 datagrams per wake-up. */
   startRecv(fd: number, callback: RecvCallback): void;
+  /**
+   * Like startRecv, but recvmmsg()s up to 64 frames at a time straight into
+   * `ring` (frame i at meta[i*8] with length meta[i*8+1], slots of `slotSize`
+   * bytes) and calls `callback(count)` once per batch: no allocation and one
+   * JS call per batch instead of per frame. The frames are valid only until
+   * the callback returns (the next batch overwrites them), so one ring can
+   * serve every socket of a thread. Frames longer than a slot are cut and
+   * flagged RECV_TRUNCATED. Errors arrive as callback(-errno).
+   */
+  startRecvBatch(fd: number, ring: Uint8Array, meta: Int32Array, slotSize: number, callback: RecvBatchCallback): void;
   stopRecv(fd: number): void;
   /** 0 when there is no such interface (in this process's namespace). */
   ifNameToIndex(name: string): number;

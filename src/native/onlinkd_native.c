@@ -19,6 +19,10 @@
  *     with err a positive errno (data null) or 0. Positional arguments
  *     instead of a meta object avoid one allocation per frame; the TS
  *     wrapper builds the typed object it needs.
+ *   - startRecvBatch callback: cb(count) once per recvmmsg batch, the frames
+ *     already in a JS-owned ring with their metadata in an Int32Array (no
+ *     allocation, one JS call per batch); cb(-errno) on a socket error.
+ *     The packet sockets use it; netlink and sd_notify use startRecv.
  *
  * State lives in per-env instance data (napi_set_instance_data) so the addon
  * works in several worker threads at once; uv_poll handles use the env's own
@@ -51,6 +55,34 @@
 
 typedef struct instance instance;
 
+/* Batched receive (startRecvBatch): up to MAX_MMSG frames per recvmmsg,
+ * written straight into a JS-owned ring (one slot per frame) with their
+ * metadata in a JS-owned Int32Array, then ONE callback for the batch. No
+ * allocation per frame; a ring may be shared by every socket of a thread,
+ * since a batch is only valid during its (synchronous) callback. */
+#define MAX_MMSG 64
+#define META_FIELDS 8 /* offset, length, ifindex, pkttype, tp_status, vlan_tci, flags, 0 */
+#define META_TRUNCATED 1
+typedef struct batch {
+  napi_ref ring_ref, meta_ref;
+  unsigned char *ring;
+  int32_t *meta;
+  uint32_t slot_size;
+  uint32_t slots; /* frames per recvmmsg: min(ring slots, meta rows, MAX_MMSG) */
+} batch;
+
+/* recvmmsg's headers: one set per thread (instance), not per socket, since
+ * on_poll is never re-entered (thousands of per-tap sockets stay cheap). */
+typedef struct mmsg_scratch {
+  struct mmsghdr msgs[MAX_MMSG];
+  struct iovec iov[MAX_MMSG];
+  struct sockaddr_ll from[MAX_MMSG];
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+  } ctl[MAX_MMSG];
+} mmsg_scratch;
+
 /* A receiving socket's poll handle. Allocated by startRecv and freed only in
  * the uv_close callback, so it can outlive close(fd) by one loop turn. */
 typedef struct poller {
@@ -61,6 +93,7 @@ typedef struct poller {
   int dispatching; /* inside on_poll: defer releasing JS objects */
   napi_ref callback;
   napi_async_context async_ctx;
+  batch *batch; /* NULL: one callback per frame (startRecv) */
 } poller;
 
 /* Every fd this instance opened, so close() only closes our own fds and env
@@ -79,6 +112,7 @@ struct instance {
   napi_async_cleanup_hook_handle cleanup_hook;
   int tearing_down;
   unsigned char *rxbuf;
+  mmsg_scratch *mm; /* allocated by the first startRecvBatch */
 };
 
 /* ---- errors and argument helpers ------------------------------------- */
@@ -166,11 +200,19 @@ static void release_js(poller *p) {
   if (p->async_ctx) napi_async_destroy(env, p->async_ctx);
   p->callback = NULL;
   p->async_ctx = NULL;
+  if (p->batch) {
+    if (p->batch->ring_ref) napi_delete_reference(env, p->batch->ring_ref);
+    if (p->batch->meta_ref) napi_delete_reference(env, p->batch->meta_ref);
+    p->batch->ring_ref = p->batch->meta_ref = NULL;
+    p->batch->ring = NULL;
+    p->batch->meta = NULL;
+  }
 }
 
 static void on_poll_closed(uv_handle_t *h) {
   poller *p = h->data;
   instance *inst = p->inst;
+  free(p->batch);
   free(p);
   /* During env teardown, tell Node we are done once the last handle is gone. */
   if (--inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
@@ -220,6 +262,7 @@ static int deliver(poller *p, napi_value fn, int err, const void *data, size_t l
 }
 
 static void on_poll(uv_poll_t *h, int status, int events);
+static int deliver_count(poller *p, napi_value fn, int32_t count);
 
 /* libuv trap: on EPOLLERR uv_poll stops the handle and reports UV_EBADF even
  * though the fd is fine (e.g. netlink ENOBUFS, ENETDOWN on a bound packet
@@ -239,7 +282,10 @@ static void handle_poll_error(poller *p, napi_value fn) {
       if (recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
     }
   }
-  if (err) deliver(p, fn, err, NULL, 0, 0, 0, 0, 0);
+  if (err) {
+    if (p->batch) deliver_count(p, fn, -err);
+    else deliver(p, fn, err, NULL, 0, 0, 0, 0, 0);
+  }
   if (!p->stopped && err != EBADF && err != ENOTSOCK)
     uv_poll_start(&p->handle, UV_READABLE, on_poll);
 }
@@ -287,6 +333,84 @@ static void drain(poller *p, napi_value fn) {
   }
 }
 
+/* Calls the batch callback with a frame count (> 0) or -errno; returns 0 if it threw. */
+static int deliver_count(poller *p, napi_value fn, int32_t count) {
+  napi_env env = p->inst->env;
+  napi_handle_scope hs;
+  napi_value arg, recv, result;
+  int ok = 1;
+  napi_open_handle_scope(env, &hs);
+  napi_create_int32(env, count, &arg);
+  napi_get_undefined(env, &recv);
+  if (napi_call_function(env, recv, fn, 1, &arg, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+    ok = 0;
+  }
+  napi_close_handle_scope(env, hs);
+  return ok;
+}
+
+static void drain_batch(poller *p, napi_value fn) {
+  batch *b = p->batch;
+  mmsg_scratch *mm = p->inst->mm;
+  for (unsigned total = 0; total < MAX_BATCH && !p->stopped && b->ring;) {
+    unsigned n = b->slots;
+    if (n > MAX_BATCH - total) n = MAX_BATCH - total;
+    for (unsigned i = 0; i < n; i++) {
+      mm->iov[i].iov_base = b->ring + (size_t)i * b->slot_size;
+      mm->iov[i].iov_len = b->slot_size;
+      memset(&mm->msgs[i].msg_hdr, 0, sizeof mm->msgs[i].msg_hdr);
+      mm->msgs[i].msg_hdr.msg_name = &mm->from[i];
+      mm->msgs[i].msg_hdr.msg_namelen = sizeof mm->from[i];
+      mm->msgs[i].msg_hdr.msg_iov = &mm->iov[i];
+      mm->msgs[i].msg_hdr.msg_iovlen = 1;
+      mm->msgs[i].msg_hdr.msg_control = mm->ctl[i].buf;
+      mm->msgs[i].msg_hdr.msg_controllen = sizeof mm->ctl[i].buf;
+      mm->msgs[i].msg_len = 0;
+    }
+    int r = recvmmsg(p->fd, mm->msgs, n, MSG_DONTWAIT, NULL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) deliver_count(p, fn, -errno);
+      return;
+    }
+    if (r == 0) return;
+    for (int i = 0; i < r; i++) {
+      struct msghdr *m = &mm->msgs[i].msg_hdr;
+      int32_t *row = b->meta + (size_t)i * META_FIELDS;
+      int32_t ifindex = 0, pkttype = 0, flags = 0;
+      uint32_t status = 0, tci = 0;
+      if (m->msg_namelen >= sizeof(struct sockaddr_ll) && mm->from[i].sll_family == AF_PACKET) {
+        ifindex = mm->from[i].sll_ifindex;
+        pkttype = mm->from[i].sll_pkttype;
+      }
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+          struct tpacket_auxdata aux;
+          memcpy(&aux, CMSG_DATA(c), sizeof aux);
+          status = aux.tp_status;
+          tci = aux.tp_vlan_tci;
+        }
+      }
+      if (m->msg_flags & MSG_TRUNC) flags |= META_TRUNCATED;
+      row[0] = (int32_t)((size_t)i * b->slot_size);
+      row[1] = (int32_t)mm->msgs[i].msg_len;
+      row[2] = ifindex;
+      row[3] = pkttype;
+      row[4] = (int32_t)status;
+      row[5] = (int32_t)tci;
+      row[6] = flags;
+      row[7] = 0;
+    }
+    if (!deliver_count(p, fn, r)) return;
+    total += (unsigned)r;
+    if ((unsigned)r < n) return; /* drained */
+  }
+}
+
 static void on_poll(uv_poll_t *h, int status, int events) {
   (void)events;
   poller *p = h->data;
@@ -303,6 +427,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   p->dispatching = 1;
   napi_open_callback_scope(env, fn, p->async_ctx, &cs);
   if (status < 0) handle_poll_error(p, fn);
+  else if (p->batch) drain_batch(p, fn);
   else drain(p, fn);
   napi_close_callback_scope(env, cs);
   p->dispatching = 0;
@@ -491,17 +616,32 @@ static napi_value js_send_to_unix(napi_env env, napi_callback_info info) {
   return num(env, r < 0 ? -errno : r);
 }
 
-/* sendPacket(fd, ifindex, frame) -> bytes sent or -errno (ENETDOWN: link
- * down, ENXIO: interface gone). The destination in sockaddr_ll is the frame's
- * own destination MAC; the ethertype is copied so skb->protocol is right. */
+/* sendPacket(fd, ifindex, frame[, length]) -> bytes sent or -errno (ENETDOWN:
+ * link down, ENXIO: interface gone). The destination in sockaddr_ll is the
+ * frame's own destination MAC; the ethertype is copied so skb->protocol is
+ * right. `length` sends only the first bytes of `frame`, so a caller can
+ * encode every reply into one reused buffer (no allocation per frame). */
 static napi_value js_send_packet(napi_env env, napi_callback_info info) {
-  ARGS(3);
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3) return throw_type(env, "missing argument");
   int32_t fd, ifindex;
   void *data;
   size_t n;
   if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &ifindex) ||
       !get_bytes(env, argv[2], &data, &n))
     return NULL;
+  if (argc >= 4) {
+    napi_valuetype t;
+    napi_typeof(env, argv[3], &t);
+    if (t != napi_undefined) {
+      uint32_t len;
+      if (!get_u32(env, argv[3], &len)) return NULL;
+      if (len > n) return num(env, -EINVAL);
+      n = len;
+    }
+  }
   if (n < 14) return num(env, -EINVAL); /* not even an Ethernet header */
   const unsigned char *frame = data;
   struct sockaddr_ll ll = {0};
@@ -525,22 +665,34 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return num(env, r < 0 ? -errno : r);
 }
 
-/* startRecv(fd, cb): see the callback convention at the top. */
-static napi_value js_start_recv(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  int32_t fd;
+/* Starts polling fd with callback cb (batch: NULL for one callback per frame).
+ * Takes ownership of b on success and on failure. */
+static napi_value start_poller(napi_env env, int32_t fd, napi_value cb, batch *b) {
   napi_valuetype t;
-  if (!get_i32(env, argv[0], &fd)) return NULL;
-  napi_typeof(env, argv[1], &t);
-  if (t != napi_function) return throw_type(env, "expected a callback function");
+  napi_typeof(env, cb, &t);
+  if (t != napi_function) {
+    free(b);
+    return throw_type(env, "expected a callback function");
+  }
   instance *inst = get_inst(env);
   sock *s = find_sock(inst, fd, NULL);
-  if (!s) return throw_errno(env, "startRecv", EBADF);
-  if (s->poll) return throw_errno(env, "startRecv", EBUSY);
+  if (!s) {
+    free(b);
+    return throw_errno(env, "startRecv", EBADF);
+  }
+  if (s->poll) {
+    free(b);
+    return throw_errno(env, "startRecv", EBUSY);
+  }
   poller *p = calloc(1, sizeof *p);
-  if (!p) return throw_errno(env, "startRecv", ENOMEM);
+  if (!p) {
+    free(b);
+    return throw_errno(env, "startRecv", ENOMEM);
+  }
+  p->batch = b;
   int r = uv_poll_init(inst->loop, &p->handle, fd);
   if (r < 0) {
+    free(b);
     free(p);
     return throw_errno(env, "uv_poll_init", -r);
   }
@@ -549,7 +701,7 @@ static napi_value js_start_recv(napi_env env, napi_callback_info info) {
   p->fd = fd;
   napi_value name;
   napi_create_string_utf8(env, "onlinkd:socket", NAPI_AUTO_LENGTH, &name);
-  napi_create_reference(env, argv[1], 1, &p->callback);
+  napi_create_reference(env, cb, 1, &p->callback);
   napi_async_init(env, NULL, name, &p->async_ctx);
   s->poll = p;
   r = uv_poll_start(&p->handle, UV_READABLE, on_poll);
@@ -559,6 +711,59 @@ static napi_value js_start_recv(napi_env env, napi_callback_info info) {
     return throw_errno(env, "uv_poll_start", -r);
   }
   return undefined(env);
+}
+
+/* startRecv(fd, cb): see the callback convention at the top. */
+static napi_value js_start_recv(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  return start_poller(env, fd, argv[1], NULL);
+}
+
+/* startRecvBatch(fd, ring, meta, slotSize, cb): see struct batch. ring is a
+ * Uint8Array of whole slots, meta an Int32Array of META_FIELDS per frame;
+ * cb(count) with count > 0 frames (row i of meta describes frame i: offset
+ * in ring, length, ifindex, pkttype, tp_status, vlan_tci, flags with bit 0 =
+ * truncated to slotSize) or cb(-errno). Frames are valid until cb returns. */
+static napi_value js_start_recv_batch(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  int32_t fd;
+  uint32_t slot;
+  napi_typedarray_type rt, mt;
+  size_t rlen, mlen;
+  void *rdata, *mdata;
+  napi_value rab, mab;
+  size_t roff, moff;
+  if (!get_i32(env, argv[0], &fd) || !get_u32(env, argv[3], &slot)) return NULL;
+  bool is_ta = false;
+  napi_is_typedarray(env, argv[1], &is_ta);
+  if (!is_ta) return throw_type(env, "ring: expected a Uint8Array");
+  napi_get_typedarray_info(env, argv[1], &rt, &rlen, &rdata, &rab, &roff);
+  napi_is_typedarray(env, argv[2], &is_ta);
+  if (!is_ta) return throw_type(env, "meta: expected an Int32Array");
+  napi_get_typedarray_info(env, argv[2], &mt, &mlen, &mdata, &mab, &moff);
+  if (rt != napi_uint8_array) return throw_type(env, "ring: expected a Uint8Array");
+  if (mt != napi_int32_array) return throw_type(env, "meta: expected an Int32Array");
+  if (slot < 64 || slot > RXBUF_SIZE || rlen / slot < 1 || mlen / META_FIELDS < 1 || rlen > INT32_MAX)
+    return throw_errno(env, "startRecvBatch", EINVAL);
+  instance *inst = get_inst(env);
+  if (!inst->mm && !(inst->mm = calloc(1, sizeof *inst->mm))) return throw_errno(env, "startRecvBatch", ENOMEM);
+  batch *b = calloc(1, sizeof *b);
+  if (!b) return throw_errno(env, "startRecvBatch", ENOMEM);
+  b->ring = rdata;
+  b->meta = mdata;
+  b->slot_size = slot;
+  size_t n = rlen / slot;
+  if (n > mlen / META_FIELDS) n = mlen / META_FIELDS;
+  if (n > MAX_MMSG) n = MAX_MMSG;
+  b->slots = (uint32_t)n;
+  napi_value r = start_poller(env, fd, argv[4], b);
+  if (r == NULL) return NULL; /* threw; b freed */
+  /* Keep the ring and meta arrays (and so their memory) alive while polling. */
+  napi_create_reference(env, argv[1], 1, &b->ring_ref);
+  napi_create_reference(env, argv[2], 1, &b->meta_ref);
+  return r;
 }
 
 static napi_value js_stop_recv(napi_env env, napi_callback_info info) {
@@ -629,6 +834,7 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
     free(s);
   }
   free(inst->rxbuf);
+  free(inst->mm);
   free(inst);
 }
 
@@ -659,6 +865,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("sendPacket", js_send_packet),
       FN("send", js_send),
       FN("startRecv", js_start_recv),
+      FN("startRecvBatch", js_start_recv_batch),
       FN("stopRecv", js_stop_recv),
       FN("ifNameToIndex", js_if_name_to_index),
       FN("ifIndexToName", js_if_index_to_name),

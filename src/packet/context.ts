@@ -30,6 +30,11 @@ export interface PacketPathDeps {
   now: () => Date;
   /** The server DUID for DHCPv6 (stable across restarts). */
   serverDuid: Uint8Array;
+  /**
+   * A tap exceeded its frame rate; nothing more of it can pass for `waitMs`.
+   * The daemon stops reading the tap's socket meanwhile (io/tap-sockets.ts).
+   */
+  onRateLimited?: (tap: Tap, waitMs: number) => void;
 }
 
 export class PathContext {

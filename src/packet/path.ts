@@ -62,6 +62,8 @@ export class PacketPath {
     }
     if (b.take(now)) return true;
     this.#ctx.drop(tap, 'rate-limited');
+    // The bucket is empty: the next frame passes in at most 1/rate s; until then reading is wasted work.
+    this.#ctx.d.onRateLimited?.(tap, Math.max(5, Math.ceil(1000 / guard.rate)));
     this.#ctx.rateLimited(`flood:${tap.binding.tap}`, () =>
       this.#ctx.d.log.warn(
         { tap: tap.binding.tap, mac: tap.binding.mac, rate: guard.rate, burst: guard.burst },

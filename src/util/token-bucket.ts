@@ -17,8 +17,11 @@ export class TokenBucket {
   }
 
   take(nowMs: number): boolean {
-    const elapsed = Math.max(0, nowMs - this.#last) / 1000; // a clock stepping back adds nothing
-    this.#last = nowMs;
+    // A clock stepping back adds nothing (and the rate goes on from the new time); a time that is
+    // not a finite number (an invalid Date) adds nothing and is not kept.
+    const valid = Number.isFinite(nowMs);
+    const elapsed = valid && nowMs > this.#last ? (nowMs - this.#last) / 1000 : 0;
+    if (valid) this.#last = nowMs;
     this.#tokens = Math.min(this.capacity, this.#tokens + elapsed * this.rate);
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

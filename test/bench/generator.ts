@@ -7,8 +7,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, NsRef } from '../e2e/lab.js';
+import { cpuPlacement } from './procstat.js';
 
-/** The repository root, from test/bench (vitest) or build/bench/js/test/bench (compiled). */
+/** The repository root, from test/bench (vitest) or node_modules/.cache/onlinkd-bench/js/test/bench (compiled). */
 function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
@@ -20,7 +21,7 @@ function findRoot(): string {
 
 export const ROOT = findRoot();
 export const GENERATOR_SOURCE = join(ROOT, 'test/bench/olkgen.c');
-export const GENERATOR = join(ROOT, 'build/bench/olkgen');
+export const GENERATOR = join(ROOT, 'node_modules/.cache/onlinkd-bench/olkgen');
 
 export type Exchange = 'dora' | 'rs' | 'ns' | 'ir';
 export const EXCHANGES: readonly Exchange[] = ['dora', 'rs', 'ns', 'ir'];
@@ -45,6 +46,12 @@ export interface GenOptions {
   raUnicastOnly?: boolean;
   bucketMs?: number;
   seed?: number;
+  /** Stop after this many exchanges; the rate is then over the time to the last answer. */
+  count?: number;
+  /** Spin instead of sleeping in poll() (no wake-up per answer, but a whole CPU). BENCH_GEN_BUSY=1. */
+  busy?: boolean;
+  /** Run the generator on this CPU only (taskset); default: see cpuPlacement() in servers.ts. */
+  cpu?: number;
 }
 
 export interface LatencyUs {
@@ -57,6 +64,8 @@ export interface LatencyUs {
 }
 
 export interface GenResult {
+  /** The generator's own CPU time (user + system), seconds: near elapsed_s means it was the bottleneck. */
+  generator_cpu_s: number;
   exchange: Exchange;
   mode: string;
   window: number;
@@ -73,6 +82,8 @@ export interface GenResult {
   ignored: number;
   offers: number;
   naks: number;
+  /** NS for the VM's link-local answered by the generator (the server resolving it). */
+  ns_answered: number;
   rx_frames: number;
   send_errors: number;
   send_eagain: number;
@@ -111,6 +122,8 @@ export function generatorArgs(o: GenOptions): string[] {
   if (o.raUnicastOnly) a.push('--ra-unicast-only');
   if (o.bucketMs) a.push('--bucket-ms', String(o.bucketMs));
   if (o.seed !== undefined) a.push('--seed', String(o.seed));
+  if (o.count) a.push('--count', String(o.count));
+  if (o.busy ?? process.env.BENCH_GEN_BUSY === '1') a.push('--busy');
   return a;
 }
 
@@ -122,7 +135,8 @@ export interface RunningGenerator {
 /** Starts olkgen in `ns`; `result` resolves with its JSON (rejects on failure or after a bounded wait). */
 export function startGenerator(lab: Lab, ns: NsRef, o: GenOptions): RunningGenerator {
   const bin = ensureGenerator();
-  const argv = [bin, ...generatorArgs(o)];
+  const cpu = o.cpu ?? cpuPlacement()?.generator;
+  const argv = [...(cpu !== undefined ? ['taskset', '-c', String(cpu)] : []), bin, ...generatorArgs(o)];
   const p = lab.spawn(ns, argv);
   const boundMs = ((o.warmupS ?? 0.5) + (o.durationS ?? 5) + (o.timeoutS ?? 1)) * 1000 + 15_000;
   const result = (async () => {

@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,7 +80,8 @@ static struct {
   int broadcast_flag;
   unsigned seed;
   int bucket_ms;
-} opt = {EX_DORA, MODE_WINDOW, 16, 0, 5, 0.5, 1.0, 0, 0, 0, 0, 1, 100};
+  uint64_t count; /* stop after this many exchanges (0: run for --duration) */
+} opt = {EX_DORA, MODE_WINDOW, 16, 0, 5, 0.5, 1.0, 0, 0, 0, 0, 1, 100, 0};
 
 /* ---- interfaces --------------------------------------------------------- */
 
@@ -124,9 +126,11 @@ static struct {
   uint64_t rx_frames;
   uint64_t offers;      /* DORA: OFFERs received (first half) */
   uint64_t naks;
+  uint64_t ns_answered; /* NS for our own link-local, answered */
   int last_send_errno;
 } st;
 
+static uint64_t t_last_answer; /* when the last measured exchange completed */
 static uint32_t *lat; /* ns, measured exchanges only */
 static size_t nlat, caplat;
 
@@ -152,7 +156,7 @@ static void usage(int code) {
           "usage: olkgen --exchange dora|rs|ns|ir [--mode window|flood|listen] [--window N]\n"
           "              [--rate R] [--duration S] [--warmup S] [--timeout S] [--pick rr|random]\n"
           "              [--if NAME[,NS_TARGET]]... [--if-file FILE] [--ns-target ADDR]\n"
-          "              [--ra-unicast-only] [--busy] [--broadcast-flag] [--seed N] [--bucket-ms MS]\n");
+          "              [--ra-unicast-only] [--busy] [--broadcast-flag] [--seed N] [--bucket-ms MS] [--count N]\n");
   exit(code);
 }
 
@@ -289,31 +293,54 @@ static size_t build_ir(uint8_t *f, const iface *i, uint32_t txid) {
   return o + 40 + ulen;
 }
 
+/* NA for our own link-local, to the NS's source (solicited, override, with our MAC). */
+static void send_frame(const iface *i, const uint8_t *f, size_t n);
+static void answer_ns(const iface *i, const uint8_t *ns) {
+  static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+  const uint8_t *src = ns + 14 + 8;
+  int dad = 1;
+  for (int k = 0; k < 16; k++) dad &= src[k] == 0;
+  uint8_t f[14 + 40 + 32];
+  uint8_t dmac[6] = {0x33, 0x33, 0, 0, 0, 1};
+  size_t o = eth(f, dad ? dmac : ns + 6, i->mac, 0x86dd);
+  uint8_t *ip = f + o, *icmp = ip + 40;
+  ip6hdr(ip, 32, 58, 255, i->ll, dad ? all_nodes : src);
+  memset(icmp, 0, 32);
+  icmp[0] = 136;
+  icmp[4] = dad ? 0x20 : 0x60; /* S (not for DAD) and O */
+  memcpy(icmp + 8, i->ll, 16);
+  icmp[24] = 2; icmp[25] = 1; memcpy(icmp + 26, i->mac, 6);
+  csum6(ip, icmp, 32, 58, 2);
+  st.ns_answered++;
+  send_frame(i, f, sizeof f);
+}
+
 /* ---- socket ---------------------------------------------------------------- */
 
 /* Accept only what answers look like: IPv4 UDP to 68, IPv6 UDP to 546,
  * ICMPv6 134 (RA) and 136 (NA) right after the fixed IPv6 header. */
 static struct sock_filter filter[] = {
     /* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-    /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 7),  /* ipv4 -> 2, else 9 */
+    /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 7),   /* ipv4 -> 2, else 9 */
     /* 2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
-    /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 15),     /* udp -> 4, else reject(19) */
+    /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 16),      /* udp -> 4, else reject */
     /* 4 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
-    /* 5 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 13, 0), /* fragment -> reject */
+    /* 5 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 14, 0), /* fragment -> reject */
     /* 6 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
     /* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
-    /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 68, 9, 10),     /* -> accept(18) / reject(19) */
-    /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 9),  /* A still ethertype; else reject */
+    /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 68, 10, 11),     /* -> accept / reject */
+    /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 10),  /* A is still the ethertype */
     /* 10 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
-    /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 3),     /* icmpv6 -> 12, else 15 */
+    /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 4),      /* icmpv6 -> 12, else 16 */
     /* 12 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
-    /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 134, 4, 0),    /* RA -> accept */
-    /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 3, 4),    /* NA -> accept, else reject */
-    /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 3),     /* udp -> 16, else reject */
-    /* 16 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 56),
-    /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 546, 0, 1),
-    /* 18 */ BPF_STMT(BPF_RET | BPF_K, 0x40000),
-    /* 19 */ BPF_STMT(BPF_RET | BPF_K, 0),
+    /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 134, 5, 0),     /* RA */
+    /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 4, 0),     /* NS (for our own address) */
+    /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 3, 4),     /* NA */
+    /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 3),      /* udp -> 17, else reject */
+    /* 17 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 56),
+    /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 546, 0, 1),
+    /* 19 */ BPF_STMT(BPF_RET | BPF_K, 0x40000),
+    /* 20 */ BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
 static void open_socket(void) {
@@ -387,6 +414,7 @@ static void record(slot *s, uint64_t now) {
       if (!lat) die("realloc");
     }
     lat[nlat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+    t_last_answer = now;
   }
   s->busy = 0;
   inflight--;
@@ -526,6 +554,12 @@ static void on_frame(const uint8_t *f, size_t n, int ifindex, uint64_t now) {
       record(&slots[idx], now);
       return;
     }
+    if (type == 135) {
+      /* The server resolving our link-local (to unicast a DHCPv6 reply): answer as the VM's kernel would. */
+      if (n >= 14 + 40 + 24 && memcmp(ip6 + 48, i->ll, 16) == 0) answer_ns(i, f);
+      else st.ignored++;
+      return;
+    }
     if (type == 136 && opt.ex == EX_NS) {
       if (n < 14 + 40 + 24 || memcmp(ip6 + 48, i->target, 16) != 0) { st.ignored++; return; }
       if (!i->fifo_head) { st.late++; return; }
@@ -631,7 +665,7 @@ int main(int argc, char **argv) {
       {"duration", 1, 0, 'd'}, {"warmup", 1, 0, 'W'}, {"timeout", 1, 0, 't'}, {"pick", 1, 0, 'p'},
       {"if", 1, 0, 'i'}, {"if-file", 1, 0, 'f'}, {"ns-target", 1, 0, 'n'}, {"ra-unicast-only", 0, 0, 'u'},
       {"busy", 0, 0, 'b'}, {"broadcast-flag", 0, 0, 'B'}, {"seed", 1, 0, 's'}, {"bucket-ms", 1, 0, 'k'},
-      {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+      {"count", 1, 0, 'c'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   uint8_t default_target[16];
   int has_default = 0;
   int c;
@@ -678,6 +712,7 @@ int main(int argc, char **argv) {
       case 'B': opt.broadcast_flag = 1; break;
       case 's': opt.seed = (unsigned)strtoul(optarg, NULL, 10); break;
       case 'k': opt.bucket_ms = atoi(optarg); break;
+      case 'c': opt.count = strtoull(optarg, NULL, 10); break;
       case 'h': usage(0); break;
       default: usage(2);
     }
@@ -722,7 +757,7 @@ int main(int argc, char **argv) {
   uint64_t now = t_start;
   while (!interrupted) {
     now = now_ns();
-    if (sending && now >= t_end) {
+    if (sending && (now >= t_end || (opt.count && seq_head >= opt.count))) {
       sending = 0;
       drain_until = now + timeout_ns;
     }
@@ -736,7 +771,7 @@ int main(int argc, char **argv) {
         double due = (double)(now - t_start) / 1e9 * opt.rate + 1;
         allowed = due > (double)seq_head ? (uint64_t)due - seq_head : 0;
       }
-      while (inflight < limit && sent < 64 && allowed > 0) {
+      while (inflight < limit && sent < 64 && allowed > 0 && (!opt.count || seq_head < opt.count)) {
         start_exchange(now);
         sent++;
         allowed--;
@@ -782,6 +817,8 @@ int main(int argc, char **argv) {
   double elapsed = (double)(now - t_start) / 1e9;
   double measured = opt.mode == MODE_LISTEN ? elapsed : opt.duration;
   if (interrupted && now < t_end) measured = now > t_measure ? (double)(now - t_measure) / 1e9 : 0;
+  /* --count: the run lasted until its last answer. */
+  if (opt.count && t_last_answer > t_measure) measured = (double)(t_last_answer - t_measure) / 1e9;
 
   uint64_t ra_total = 0, ra_max = 0, ifs_with_ra = 0;
   size_t used_buckets = (size_t)(elapsed * 1000 / opt.bucket_ms);
@@ -792,22 +829,25 @@ int main(int argc, char **argv) {
   }
   for (int k = 0; k < nifs; k++) ifs_with_ra += ifs[k].ra_mcast > 0;
 
-  printf("{\"exchange\":\"%s\",\"mode\":\"%s\",\"window\":%u,\"rate\":%g,\"interfaces\":%d,"
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  printf("{\"generator_cpu_s\":%.3f,\"exchange\":\"%s\",\"mode\":\"%s\",\"window\":%u,\"rate\":%g,\"interfaces\":%d,"
          "\"duration_s\":%.3f,\"warmup_s\":%.3f,\"timeout_s\":%.3f,\"elapsed_s\":%.3f,"
          "\"started\":%llu,\"completed\":%llu,\"lost\":%llu,\"started_all\":%llu,\"completed_all\":%llu,"
-         "\"late\":%llu,\"ignored\":%llu,\"offers\":%llu,\"naks\":%llu,\"rx_frames\":%llu,"
+         "\"late\":%llu,\"ignored\":%llu,\"offers\":%llu,\"naks\":%llu,\"ns_answered\":%llu,\"rx_frames\":%llu,"
          "\"send_errors\":%llu,\"send_eagain\":%llu,\"last_send_error\":\"%s\","
          "\"rx_kernel_packets\":%u,\"rx_kernel_drops\":%u,"
          "\"exchanges_per_s\":%.1f,\"loss\":%.6f,"
          "\"latency_us\":{\"min\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"mean\":%.1f},"
          "\"ra_multicast\":{\"bucket_ms\":%d,\"total\":%llu,\"max_per_bucket\":%llu,\"interfaces_with_ra\":%llu,"
          "\"series\":[",
-         exchange_names[opt.ex], mode_names[opt.mode], opt.mode == MODE_FLOOD ? 0 : opt.window, opt.rate, nifs,
+         cpu_s, exchange_names[opt.ex], mode_names[opt.mode], opt.mode == MODE_FLOOD ? 0 : opt.window, opt.rate, nifs,
          measured, opt.warmup, opt.timeout, elapsed,
          (unsigned long long)st.started, (unsigned long long)st.completed, (unsigned long long)st.lost,
          (unsigned long long)st.started_all, (unsigned long long)st.completed_all,
          (unsigned long long)st.late, (unsigned long long)st.ignored, (unsigned long long)st.offers,
-         (unsigned long long)st.naks, (unsigned long long)st.rx_frames,
+         (unsigned long long)st.naks, (unsigned long long)st.ns_answered, (unsigned long long)st.rx_frames,
          (unsigned long long)st.send_errors, (unsigned long long)st.send_eagain,
          st.last_send_errno ? strerrorname_np(st.last_send_errno) : "",
          ks.tp_packets, ks.tp_drops,

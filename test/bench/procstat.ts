@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
 let clkTck: number | undefined;
 
@@ -54,3 +55,18 @@ export async function measureCpu<T>(pid: number | undefined, fn: () => Promise<T
   const c1 = pid === undefined ? undefined : cpuSeconds(pid);
   return { value, cpuS: c0 !== undefined && c1 !== undefined ? c1 - c0 : undefined, wallS };
 }
+
+/**
+ * CPU placement. On a small machine the scheduler's wake-affine logic puts
+ * the server and the generator, which wake each other for every exchange, on
+ * the same CPU about half the time, and the figures of a run then depend on
+ * where it landed (measured: dnsmasq 30k or 46k DORA/s). So by default the
+ * servers get CPU 0 (every thread) and the generator the last CPU; set
+ * BENCH_PIN=0 to let the scheduler decide.
+ */
+export function cpuPlacement(): { server: string; generator: number } | undefined {
+  const n = os.cpus().length;
+  if (process.env.BENCH_PIN === '0' || n < 2) return undefined;
+  return { server: process.env.BENCH_SERVER_CPUS ?? '0', generator: Number(process.env.BENCH_GEN_CPU ?? n - 1) };
+}
+

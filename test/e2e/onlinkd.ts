@@ -68,10 +68,15 @@ export class Onlinkd {
     writeFileSync(join(this.datapath, tap), text);
   }
 
-  async start(config = '', extraArgs: string[] = []): Promise<void> {
+  /**
+   * Starts the daemon and waits for "onlinkd ready". `prefix` runs before
+   * node and must exec it (setpriv, unshare ... sh -c '...; exec "$@"'), so
+   * the process keeps its pid.
+   */
+  async start(config = '', extraArgs: string[] = [], opts: { prefix?: string[] } = {}): Promise<void> {
     assertBuilt();
     writeFileSync(this.configPath, `[general]\nlog_level = debug\ncontrol_socket = ${this.socketPath}\n${config}`);
-    this.#proc = this.lab.spawn('hv', [process.execPath, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
+    this.#proc = this.lab.spawn('hv', [...(opts.prefix ?? []), process.execPath, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
     await this.#proc.waitForLine(/"msg":"onlinkd ready"/, { timeoutMs: 10_000 });
   }
 

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { BindingStore } from '../../src/bindings/store.js';
 import { defaultSettings, type Settings } from '../../src/config.js';
-import { PacketPath } from '../../src/packet/path.js';
+import { PacketPath, type PacketPathDeps } from '../../src/packet/path.js';
 import { Stats } from '../../src/stats.js';
 import { TapTable, type LinkInfo } from '../../src/taps.js';
 
@@ -34,7 +34,7 @@ export class FakeLinks extends EventEmitter {
   }
 }
 
-export function pathRig(tune: (s: Settings) => void = () => undefined) {
+export function pathRig(tune: (s: Settings) => void = () => undefined, deps: Pick<PacketPathDeps, 'onRateLimited'> = {}) {
   const log = pino({ level: 'silent' });
   const store = new BindingStore();
   const links = new FakeLinks();
@@ -55,6 +55,7 @@ export function pathRig(tune: (s: Settings) => void = () => undefined) {
     log,
     now: () => new Date(clock),
     serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
+    ...deps,
   });
   /** Adds an up interface and a binding (binding-file text) for it. */
   const addTap = (name: string, ifindex: number, mac: string, bindingText: string) => {

@@ -1,0 +1,139 @@
+/**
+ * One receiving packet socket per bound tap (see packet-socket.ts for why):
+ * opened when a binding meets its tap, closed when they part. Each socket
+ * has its own receive queue, so a guest that floods faster than the daemon
+ * reads overflows only its own queue; the kernel's drop counters are kept
+ * per tap and in total.
+ */
+import { PacketSocket, type PacketSocketOptions, type ReceivedFrame } from './packet-socket.js';
+
+export interface TapSocketsOptions {
+  onFrame: (frame: ReceivedFrame) => void;
+  /** A socket error while receiving (rare: ENETDOWN when the tap goes away). */
+  onError?: (tap: string, ifindex: number, error: string) => void;
+  /** Per-tap receive buffer (bytes); plenty for a guest's boot burst, small enough for thousands of taps. */
+  receiveBufferBytes?: number;
+  /** Opens the socket for an ifindex (tests). */
+  open?: (options: PacketSocketOptions) => Sock;
+}
+
+type Sock = Pick<PacketSocket, 'onFrame' | 'onError' | 'kernelStats' | 'close' | 'pause' | 'resume'>;
+
+interface Entry {
+  tap: string;
+  sock: Sock;
+  seen: KernelCounters;
+  /** Set while reading is paused (a flood): resumes the socket. */
+  resume: NodeJS.Timeout | undefined;
+}
+
+export interface KernelCounters {
+  packets: number;
+  drops: number;
+}
+
+export const DEFAULT_TAP_RECEIVE_BUFFER = 512 * 1024;
+
+export class TapSockets {
+  readonly #o: TapSocketsOptions;
+  readonly #open = new Map<number, Entry>();
+  /** Totals of sockets already closed. */
+  readonly #retired: KernelCounters = { packets: 0, drops: 0 };
+  /** Drops counted since the last readKernelStats(), by tap (closed sockets included). */
+  #newDrops = new Map<string, number>();
+
+  constructor(o: TapSocketsOptions) {
+    this.#o = o;
+  }
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  has(ifindex: number): boolean {
+    return this.#open.has(ifindex);
+  }
+
+  /** Starts receiving on a tap; idempotent. Returns the error (errno name) when the socket cannot be opened. */
+  open(ifindex: number, tap: string): { ok: true } | { ok: false; error: string } {
+    const cur = this.#open.get(ifindex);
+    if (cur) {
+      cur.tap = tap;
+      return { ok: true };
+    }
+    let sock: Sock;
+    try {
+      const options: PacketSocketOptions = { ifindex, receiveBufferBytes: this.#o.receiveBufferBytes ?? DEFAULT_TAP_RECEIVE_BUFFER };
+      sock = this.#o.open ? this.#o.open(options) : PacketSocket.open(options);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return { ok: false, error: err.code ?? err.message };
+    }
+    const entry: Entry = { tap, sock, seen: { packets: 0, drops: 0 }, resume: undefined };
+    sock.onFrame(this.#o.onFrame);
+    sock.onError((error) => this.#o.onError?.(entry.tap, ifindex, error));
+    this.#open.set(ifindex, entry);
+    return { ok: true };
+  }
+
+  /** Stops receiving on an ifindex (its counters go to the totals); no-op when not open. */
+  close(ifindex: number): void {
+    const e = this.#open.get(ifindex);
+    if (!e) return;
+    this.#open.delete(ifindex);
+    if (e.resume) clearTimeout(e.resume);
+    this.#account(e);
+    this.#retired.packets += e.seen.packets;
+    this.#retired.drops += e.seen.drops;
+    e.sock.close();
+  }
+
+  /**
+   * Stops reading a tap for `ms` (its guest exceeds its rate: whatever it
+   * sends meanwhile would be dropped anyway, so let the kernel drop it from
+   * the tap's own queue instead of spending the daemon's time on it).
+   * No-op when the tap is already paused or not open.
+   */
+  pause(ifindex: number, ms: number): void {
+    const e = this.#open.get(ifindex);
+    if (!e || e.resume) return;
+    e.sock.pause();
+    e.resume = setTimeout(() => {
+      e.resume = undefined;
+      if (this.#open.get(ifindex) === e) e.sock.resume();
+    }, ms);
+    e.resume.unref();
+  }
+
+  closeAll(): void {
+    for (const ifindex of [...this.#open.keys()]) this.close(ifindex);
+  }
+
+  /**
+   * The kernel's counters summed over every socket ever opened, and the
+   * frames each tap lost to a full receive queue since the previous call.
+   */
+  readKernelStats(): { total: KernelCounters; drops: Map<string, number> } {
+    const total = { ...this.#retired };
+    for (const e of this.#open.values()) {
+      this.#account(e);
+      total.packets += e.seen.packets;
+      total.drops += e.seen.drops;
+    }
+    const drops = this.#newDrops;
+    this.#newDrops = new Map();
+    return { total, drops };
+  }
+
+  #account(e: Entry): void {
+    let k: KernelCounters;
+    try {
+      k = e.sock.kernelStats();
+    } catch {
+      return; // the socket is unusable; it is about to be closed
+    }
+    const lost = k.drops - e.seen.drops;
+    if (lost > 0) this.#newDrops.set(e.tap, (this.#newDrops.get(e.tap) ?? 0) + lost);
+    e.seen = { packets: k.packets, drops: k.drops };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The side-by-side comparison: one VM on one tap, the same static binding,
+ * each server in turn in a fresh lab, each exchange it supports, several
+ * rounds (servers interleaved within a round so drift hits all alike).
+ */
+import { Lab } from '../e2e/lab.js';
+import { runGenerator, type Exchange, type GenMode, type GenOptions, type GenResult } from './generator.js';
+import { cpuSeconds, memory } from './procstat.js';
+import { SINGLE, type Adapter, type BenchBinding, type RunningServer } from './servers.js';
+
+export interface RunOptions {
+  mode: GenMode;
+  window: number;
+  durationS: number;
+  warmupS: number;
+  timeoutS: number;
+}
+
+export interface ProcessMemory {
+  role: string;
+  rssKb: number;
+  hwmKb: number;
+}
+
+export interface RunRecord {
+  server: string;
+  exchange: Exchange;
+  round: number;
+  mode: GenMode;
+  window: number;
+  gen: GenResult;
+  /** Server CPU over the whole generator run (warm-up and drain included), seconds. */
+  cpuS: number | undefined;
+  wallS: number;
+  /** Server CPU per answered exchange (all exchanges of the run), µs. */
+  cpuUsPerExchange: number | undefined;
+  /** Server CPU as a share of one CPU over the run, %. */
+  cpuPct: number | undefined;
+  memory: ProcessMemory[];
+}
+
+export interface CompareOptions extends RunOptions {
+  rounds: number;
+  exchanges: readonly Exchange[];
+  log: (line: string) => void;
+}
+
+/** Lab with one VM whose kernel stays quiet (the generator speaks for it). */
+export async function singleVmLab(b: BenchBinding = SINGLE): Promise<Lab> {
+  const lab = await Lab.create({ vms: [{ tap: b.tap, mac: b.mac, tapMac: 'fe:00:00:00:00:01' }] });
+  try {
+    // The VM's own kernel would answer, solicit and process RAs: only the generator speaks there.
+    await lab.sysctl(b.tap, { 'net/ipv6/conf/eth0/disable_ipv6': 1, 'net/ipv6/conf/default/disable_ipv6': 1 });
+  } catch (e) {
+    await lab.destroy();
+    throw e;
+  }
+  return lab;
+}
+
+export function serverMemory(server: RunningServer): ProcessMemory[] {
+  const out: ProcessMemory[] = [];
+  for (const { role, pid } of server.pids()) {
+    const m = memory(pid);
+    if (m) out.push({ role, ...m });
+  }
+  return out;
+}
+
+/** One generator run against a started server, with the server's CPU over it. */
+export async function measure(
+  lab: Lab,
+  vmNs: string,
+  server: RunningServer,
+  b: BenchBinding,
+  exchange: Exchange,
+  o: RunOptions,
+  round = 0,
+  extra: Partial<GenOptions> = {},
+): Promise<RunRecord> {
+  const pid = server.pidFor(exchange);
+  const c0 = pid === undefined ? undefined : cpuSeconds(pid);
+  const t0 = process.hrtime.bigint();
+  const gen = await runGenerator(lab, vmNs, {
+    exchange,
+    mode: o.mode,
+    window: o.window,
+    durationS: o.durationS,
+    warmupS: o.warmupS,
+    timeoutS: o.timeoutS,
+    nsTarget: b.gateway6,
+    // onlinkd answers an RS by unicast; its periodic/initial RAs (multicast) must not count as answers.
+    raUnicastOnly: server.name.startsWith('onlinkd'),
+    ...extra,
+  });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c1 = pid === undefined ? undefined : cpuSeconds(pid);
+  const cpuS = c0 !== undefined && c1 !== undefined ? c1 - c0 : undefined;
+  return {
+    server: server.name,
+    exchange,
+    round,
+    mode: o.mode,
+    window: o.mode === 'pingpong' ? 1 : o.window,
+    gen,
+    cpuS,
+    wallS,
+    cpuUsPerExchange: cpuS !== undefined && gen.completed_all > 0 ? (cpuS / gen.completed_all) * 1e6 : undefined,
+    cpuPct: cpuS !== undefined ? (cpuS / gen.elapsed_s) * 100 : undefined,
+    memory: serverMemory(server),
+  };
+}
+
+export function describeRun(r: RunRecord): string {
+  const g = r.gen;
+  const cpu = r.cpuUsPerExchange !== undefined ? ` cpu ${r.cpuUsPerExchange.toFixed(1)} µs/x (${r.cpuPct!.toFixed(0)}%)` : '';
+  const genPct = g.elapsed_s > 0 ? ` gen ${((g.generator_cpu_s / g.elapsed_s) * 100).toFixed(0)}%` : '';
+  return (
+    `${r.server.padEnd(14)} ${r.exchange.padEnd(4)} r${r.round} ${Math.round(g.exchanges_per_s).toString().padStart(7)}/s ` +
+    `loss ${(g.loss * 100).toFixed(2)}% p50 ${g.latency_us.p50.toFixed(0)} p99 ${g.latency_us.p99.toFixed(0)} max ${g.latency_us.max.toFixed(0)} µs${cpu}${genPct}`
+  );
+}
+
+/** Runs every adapter's exchanges, `rounds` times. */
+export async function runComparison(adapters: readonly Adapter[], o: CompareOptions): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    // Rotate the order each round so no server always runs first (cold caches) or last.
+    const order = adapters.map((_, i) => adapters[(i + round - 1) % adapters.length]!);
+    for (const adapter of order) {
+      const exchanges = adapter.exchanges.filter((e) => o.exchanges.includes(e));
+      if (exchanges.length === 0) continue;
+      const lab = await singleVmLab();
+      let server: RunningServer | undefined;
+      try {
+        server = await adapter.start(lab, [SINGLE]);
+        for (const ex of exchanges) {
+          const r = await measure(lab, lab.vm(SINGLE.tap).ns, server, SINGLE, ex, o, round);
+          r.server = adapter.name;
+          records.push(r);
+          o.log(describeRun(r));
+        }
+      } catch (e) {
+        const why = server ? `\n--- ${adapter.name} log\n${server.logTail()}` : '';
+        throw new Error(`${(e as Error).message}${why}`);
+      } finally {
+        await server?.stop().catch(() => undefined);
+        await lab.destroy();
+      }
+    }
+  }
+  return records;
+}

@@ -1,0 +1,271 @@
+/**
+ * `npm run bench` (through scripts/bench.sh): onlinkd, dnsmasq, Kea and the
+ * kernel side by side on the same veth pair, several rounds, then the
+ * hypervisor-scale scenario; prints medians and onlinkd/peer ratios, writes
+ * test/bench/results/<date>.json and BENCHMARKS.md.
+ *
+ * Every option is a flag or an environment variable (flag wins):
+ *   --rounds N         BENCH_ROUNDS      rounds of the comparison (3)
+ *   --duration S       BENCH_DURATION    measured seconds per run (5)
+ *   --warmup S         BENCH_WARMUP      unmeasured seconds before (0.5)
+ *   --window N         BENCH_WINDOW      exchanges in flight (16)
+ *   --mode M           BENCH_MODE        window | pingpong | flood (window)
+ *   --servers LIST     BENCH_SERVERS     onlinkd,onlinkd-info,dnsmasq,kea,kernel
+ *   --exchanges LIST   BENCH_EXCHANGES   dora,rs,ns,ir
+ *   --taps N           BENCH_TAPS        scale scenario taps (4096; 0 = skip it)
+ *   --ra-period S      BENCH_RA_PERIOD   ra_period for the periodic-RA figure (30)
+ *   --ra-window S      BENCH_RA_WINDOW   seconds RAs are counted (= ra-period)
+ *   --idle S           BENCH_IDLE        idle CPU measurement (20)
+ *   --control N        BENCH_CONTROL     binding-add requests (20000)
+ *   --no-compare                         only the scale scenario
+ *   --no-write                           print only (no JSON, no BENCHMARKS.md)
+ *   --quick                              1 round of 2 s, 512 taps (a look, not a figure)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { labAvailable } from '../e2e/lab.js';
+import { runComparison, type RunRecord } from './compare.js';
+import { EXCHANGES, ROOT, ensureGenerator, type Exchange, type GenMode } from './generator.js';
+import { EXCHANGE_LABEL, detailTable, headlineTable, machine, scaleTable, summarize, type Summary } from './report.js';
+import { runScale, type ScaleResult } from './scale.js';
+import { dnsmasqAdapter, keaAdapter, kernelAdapter, onlinkdAdapter, type Adapter } from './servers.js';
+
+const { values: f } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    window: { type: 'string' },
+    mode: { type: 'string' },
+    servers: { type: 'string' },
+    exchanges: { type: 'string' },
+    taps: { type: 'string' },
+    'ra-period': { type: 'string' },
+    'ra-window': { type: 'string' },
+    idle: { type: 'string' },
+    control: { type: 'string' },
+    'no-compare': { type: 'boolean' },
+    'no-write': { type: 'boolean' },
+    quick: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+
+if (f.help) {
+  const src = new URL(import.meta.url).pathname.replace(/node_modules\/.cache\/onlinkd-bench\/js\//, '').replace(/\.js$/, '.ts');
+  process.stdout.write(`usage: npm run bench -- [options]   (see ${src} for the list)\n`);
+  process.exit(0);
+}
+
+const quick = !!f.quick;
+const num = (flag: string | undefined, env: string, dflt: number): number => {
+  const v = flag ?? process.env[env];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`bench: ${env} / flag must be a number, got ${v}`);
+  return n;
+};
+const list = (flag: string | undefined, env: string, dflt: string): string[] => (flag ?? process.env[env] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
+
+const opts = {
+  rounds: num(f.rounds, 'BENCH_ROUNDS', quick ? 1 : 3),
+  durationS: num(f.duration, 'BENCH_DURATION', quick ? 2 : 5),
+  warmupS: num(f.warmup, 'BENCH_WARMUP', 0.5),
+  window: num(f.window, 'BENCH_WINDOW', 16),
+  mode: (f.mode ?? process.env.BENCH_MODE ?? 'window') as GenMode,
+  servers: list(f.servers, 'BENCH_SERVERS', 'onlinkd,onlinkd-info,dnsmasq,kea,kernel'),
+  exchanges: list(f.exchanges, 'BENCH_EXCHANGES', EXCHANGES.join(',')) as Exchange[],
+  taps: num(f.taps, 'BENCH_TAPS', quick ? 512 : 4096),
+  raPeriod: num(f['ra-period'], 'BENCH_RA_PERIOD', quick ? 10 : 30),
+  raWindowS: 0,
+  idleS: num(f.idle, 'BENCH_IDLE', quick ? 5 : 20),
+  control: num(f.control, 'BENCH_CONTROL', quick ? 2000 : 20000),
+  compare: !f['no-compare'],
+  write: !f['no-write'],
+};
+opts.raWindowS = num(f['ra-window'], 'BENCH_RA_WINDOW', opts.raPeriod);
+if (!['window', 'pingpong', 'flood'].includes(opts.mode)) throw new Error(`bench: mode must be window, pingpong or flood`);
+for (const e of opts.exchanges) if (!EXCHANGES.includes(e)) throw new Error(`bench: unknown exchange ${e}`);
+
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const av = labAvailable({ binaries: ['ip', 'sysctl', 'ss', 'sh'] });
+  if (!av.ok) throw new Error(`bench: cannot build the namespace lab: ${av.reason}`);
+  ensureGenerator();
+  const started = new Date();
+
+  const all: Record<string, () => Adapter> = {
+    onlinkd: () => onlinkdAdapter(),
+    // The shipped default log level: one info line per DHCP reply.
+    'onlinkd-info': () => ({ ...onlinkdAdapter({ logLevel: 'info' }, 'onlinkd-info'), exchanges: ['dora'] }),
+    dnsmasq: () => dnsmasqAdapter(),
+    kea: () => keaAdapter(),
+    kernel: () => kernelAdapter(),
+  };
+  const adapters: Adapter[] = [];
+  const skipped: string[] = [];
+  for (const name of opts.servers) {
+    const make = all[name];
+    if (!make) throw new Error(`bench: unknown server ${name} (${Object.keys(all).join(', ')})`);
+    const a = make();
+    const why = a.unavailable();
+    if (why) {
+      skipped.push(`${name}: ${why}`);
+      log(`bench: skipping ${name}: ${why}`);
+    } else adapters.push(a);
+  }
+  const versions = Object.fromEntries(adapters.map((a) => [a.name, a.version()]));
+  const m = machine();
+  log(`bench: ${m.cpus} × ${m.cpu}, ${m.kernel}, ${opts.rounds} rounds × ${opts.durationS} s, ${opts.mode} ${opts.window}`);
+  for (const [k, v] of Object.entries(versions)) log(`  ${k}: ${v}`);
+
+  let records: RunRecord[] = [];
+  let summary: Summary[] = [];
+  if (opts.compare) {
+    records = await runComparison(adapters, {
+      rounds: opts.rounds,
+      exchanges: opts.exchanges,
+      mode: opts.mode,
+      window: opts.window,
+      durationS: opts.durationS,
+      warmupS: opts.warmupS,
+      timeoutS: 1,
+      log,
+    });
+    summary = summarize(records);
+  }
+
+  let scale: ScaleResult | undefined;
+  if (opts.taps > 0 && opts.servers.includes('onlinkd')) {
+    scale = await runScale({
+      taps: opts.taps,
+      raPeriod: opts.raPeriod,
+      raWindowS: opts.raWindowS,
+      idleS: opts.idleS,
+      durationS: opts.durationS,
+      warmupS: opts.warmupS,
+      rsRate: 500,
+      controlCount: opts.control,
+      log,
+    });
+  }
+
+  const servers = adapters.map((a) => a.name);
+  const singleTapCpu = summary.find((s) => s.server === 'onlinkd' && s.exchange === 'dora')?.cpuUsPerExchange;
+  const parts: string[] = [];
+  if (summary.length) {
+    parts.push(`### Medians of ${opts.rounds} rounds (${opts.mode}${opts.mode === 'window' ? ` ${opts.window}` : ''}, ${opts.durationS} s each, one bound MAC)\n`);
+    parts.push(headlineTable(summary, servers));
+    parts.push('\n### Every figure (medians; RSS is the largest seen)\n');
+    parts.push(detailTable(summary));
+  }
+  if (scale) {
+    parts.push(`\n### Scale: ${scale.taps} bound taps\n`);
+    parts.push(scaleTable(scale, singleTapCpu));
+  }
+  const goals = goalTable(summary, scale, singleTapCpu);
+  if (goals) parts.push(`\n### Issue 5 goals\n\n${goals}`);
+  const text = parts.join('\n');
+  log(`\n${text}\n`);
+
+  if (!opts.write) return;
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const dir = join(ROOT, 'test/bench/results');
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${stamp}.json`);
+  writeFileSync(
+    json,
+    JSON.stringify(
+      { date: started.toISOString(), finished: new Date().toISOString(), machine: m, versions, options: opts, skipped, summary, records, scale },
+      null,
+      1,
+    ) + '\n',
+  );
+  const md = benchmarksMarkdown(started, m, versions, text, skipped, `test/bench/results/${stamp}.json`);
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
+  log(`bench: wrote ${json} and BENCHMARKS.md`);
+}
+
+function goalTable(s: readonly Summary[], scale: ScaleResult | undefined, singleTapCpu: number | undefined): string {
+  const rows: string[] = [];
+  const get = (srv: string, ex: Exchange) => s.find((x) => x.server === srv && x.exchange === ex);
+  const ratioGoal = (ex: Exchange, factor: number, extra = ''): void => {
+    const o = get('onlinkd', ex);
+    const d = get('dnsmasq', ex);
+    if (!o || !d) return;
+    const ratio = o.exchangesPerS / d.exchangesPerS;
+    rows.push(`| ${EXCHANGE_LABEL[ex]} ≥ ${factor}× dnsmasq${extra} | ${ratio.toFixed(2)}× (${Math.round(o.exchangesPerS)} vs ${Math.round(d.exchangesPerS)}/s, p99 ${(o.p99 / 1000).toFixed(2)} ms, loss ${(o.loss * 100).toFixed(2)} %) | ${ratio >= factor ? 'met' : 'not met'} |`);
+  };
+  ratioGoal('dora', 1.5, ', 0 % loss, p99 ≤ 1 ms');
+  ratioGoal('rs', 1.5);
+  ratioGoal('ir', 1.2);
+  const ns = get('onlinkd', 'ns');
+  if (ns) rows.push(`| NS → NA ≥ 100k/s | ${Math.round(ns.exchangesPerS)}/s | ${ns.exchangesPerS >= 100_000 ? 'met' : 'not met'} |`);
+  if (scale) {
+    rows.push(`| ${scale.taps} taps: start → ready < 1 s | ${scale.readyMs} ms | ${scale.readyMs < 1000 ? 'met' : 'not met'} |`);
+    const peak = scale.rssAtEnd?.hwmKb;
+    rows.push(`| RSS < 150 MB | peak ${peak ? (peak / 1024).toFixed(0) : '?'} MB | ${peak && peak < 150 * 1024 ? 'met' : 'not met'} |`);
+    rows.push(`| periodic RAs spread evenly | largest 100 ms burst ${scale.periodic.maxPer100ms} (mean ${scale.periodic.meanPer100ms.toFixed(1)}) | report |`);
+    const p99 = scale.rsWhilePeriodic.gen.latency_us.p99;
+    rows.push(`| RS → RA p99 on a random tap < 2 ms while periodic RAs run | ${(p99 / 1000).toFixed(2)} ms | ${p99 < 2000 ? 'met' : 'not met'} |`);
+    const c = scale.doraRandomTaps.cpuUsPerExchange;
+    if (c && singleTapCpu) {
+      const d = (c - singleTapCpu) / singleTapCpu;
+      rows.push(`| CPU per DORA with ${scale.taps} taps within 10 % of single tap | ${c.toFixed(1)} vs ${singleTapCpu.toFixed(1)} µs (${(d * 100).toFixed(0)} %) | ${Math.abs(d) <= 0.1 ? 'met' : 'not met'} |`);
+    }
+    if (scale.control.status === 'ok') {
+      rows.push(`| binding-add ≥ 5,000/s | ${scale.control.addsPerS.toFixed(0)}/s | ${scale.control.addsPerS >= 5000 ? 'met' : 'not met'} |`);
+    } else rows.push(`| binding-add ≥ 5,000/s | ${scale.control.message} | not measured |`);
+    rows.push(`| idle < 0.5 % CPU with ${scale.taps} taps | ${scale.idle.cpuPct.toFixed(3)} % | ${scale.idle.cpuPct < 0.5 ? 'met' : 'not met'} |`);
+  }
+  if (!rows.length) return '';
+  return ['| goal | measured | |', '|---|---|---|', ...rows].join('\n');
+}
+
+function benchmarksMarkdown(date: Date, m: ReturnType<typeof machine>, versions: Record<string, string>, tables: string, skipped: string[], jsonPath: string): string {
+  return `# Benchmarks
+
+Generated by \`npm run bench\` (test/bench/run.ts) on ${date.toISOString().slice(0, 10)}; the raw figures of every
+run are in \`${jsonPath}\`. Re-run it to reproduce on your machine; this file is overwritten.
+
+## Machine and versions
+
+- ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Linux ${m.kernel}, ${m.os}
+${Object.entries(versions)
+  .map(([k, v]) => `- ${k}: ${v}`)
+  .join('\n')}
+${skipped.map((s) => `- skipped: ${s}`).join('\n')}
+
+## How it is measured
+
+- A "hypervisor" network namespace holds the tap (the hv end of a veth pair) and the server; the "VM" namespace holds
+  the other end and the load generator (\`test/bench/olkgen.c\`, raw AF_PACKET, compiled with the system cc), which sends
+  what a guest sends: DISCOVER then REQUEST (server id and address from the OFFER), RS, NS for the gateway, DHCPv6
+  Information-Request. One bound MAC; ${'`window N`'} keeps N exchanges in flight (a DORA is one exchange of two round trips).
+  The VM namespace's own IPv6 stack is off; the generator answers the server's NS for the VM's link-local, as the
+  VM's kernel would. Generator ceiling: the hv kernel's own NS → NA (row "kernel").
+- Every server gets the same static binding (MAC, IPv4 address, router, DNS; IPv6 /64, gateway, DNS) and logs nothing
+  per transaction (dnsmasq quiet-dhcp/-dhcp6/-ra, Kea at WARN, onlinkd at \`warn\`); \`onlinkd-info\` is onlinkd at its
+  shipped default level (\`info\`, one log line per DHCP reply). onlinkd's per-tap flood guard is lifted
+  (\`[guard] rate/burst = 1000000\`): one VM driven flat out is a flood by its standards, and the peers have no such limit.
+  onlinkd's RS limiter (3, then 1 per second per tap, not configurable) stays: its single-tap RS row measures the
+  limiter; the scale table has RS → RA throughput within the allowance (3 RS on each of the taps).
+- Server CPU is utime + stime of the server process (all threads) over the run, divided by the exchanges answered;
+  RSS is VmRSS / VmHWM from /proc. Latency is per exchange, first request sent to last answer received.
+- Medians over rounds; within a round the servers run in rotated order, each in a fresh lab.
+
+## Results
+
+${tables}
+`;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
