@@ -35,6 +35,7 @@ const RX_SLOT = 16 * 1024;
 const RX_SLOTS = 64;
 const rxRing = new Uint8Array(RX_SLOT * RX_SLOTS);
 const rxMeta = new Int32Array(RECV_META_FIELDS * RX_SLOTS);
+let onlinkFilter: Buffer | undefined;
 
 export interface ReceivedFrame {
   /** Interface the frame arrived on (per namespace). */
@@ -91,7 +92,7 @@ export class PacketSocket {
       return new PacketSocket(n, fd);
     }
     try {
-      n.attachFilter(fd, buildOnlinkFilter());
+      n.attachFilter(fd, onlinkFilter ??= buildOnlinkFilter()); // assembled once: thousands of tap sockets
       n.setsockoptInt(fd, SOL_PACKET, PACKET_AUXDATA, 1);
       // Linux >= 4.20: our own replies are not looped back to us. The pkttype
       // check below covers older kernels, so failure here is not fatal.

@@ -186,7 +186,8 @@ async function main(): Promise<void> {
       return;
     }
     // SIGTERM: the daemon exits through process.exit, and node writes the profile on the way out.
-    await server.stop();
+    const exitMs = await server.stop(60_000);
+    console.log(`onlinkd exited ${exitMs} ms after SIGTERM`);
     const file = readdirSync(profDir).find((n) => n.endsWith('.cpuprofile'));
     if (!file) throw new Error('bench: no .cpuprofile written');
     const keep = join(dir, `${exchange}-${taps}taps-${basename(file)}`);

@@ -111,7 +111,7 @@ export interface RunningServer {
   pids(): Array<{ role: string; pid: number }>;
   /** Text of the server's own log (for failures). */
   logTail(): string;
-  stop(): Promise<void>;
+  stop(): Promise<unknown>;
 }
 
 export interface Adapter {
@@ -196,6 +196,8 @@ export interface OnlinkdOptions {
   controlSocket?: string;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Extra environment (e.g. UV_THREADPOOL_SIZE). */
+  env?: Record<string, string>;
 }
 
 export class OnlinkdServer implements RunningServer {
@@ -232,9 +234,12 @@ export class OnlinkdServer implements RunningServer {
     process.kill(this.process.pid, 'SIGHUP');
     await this.notify.wait((f) => f.READY === '1', 10_000, from);
   }
-  async stop(): Promise<void> {
-    await this.process.kill(3_000);
+  /** SIGTERM, SIGKILL after `graceMs`; resolves with the ms the daemon took to exit. */
+  async stop(graceMs = 3_000): Promise<number> {
+    const t0 = Date.now();
+    await this.process.kill(graceMs);
     this.notify.close();
+    return Date.now() - t0;
   }
 }
 
@@ -280,7 +285,7 @@ export async function startOnlinkd(lab: Lab, bindings: readonly BenchBinding[], 
   writeFileSync(configPath, onlinkdConfig(dir, o, controlSocket));
   const log = join(dir, 'onlinkd.log');
   const notify = new NotifySocket(join(dir, 'notify.sock'));
-  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', NOTIFY_SOCKET: notify.path };
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...o.env, NOTIFY_SOCKET: notify.path };
   const t0 = Date.now();
   const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), ONLINKD, '--config', configPath, '--datapath', datapath], log, env);
   let ready: Notification;

@@ -93,6 +93,14 @@ describeLab('hardening: tap and binding churn under traffic', () => {
     const macs = [...(stale ? [stale.mac] : []), v.mac];
     const [dhcp, rs] = await Promise.all([probe(lab, v.tap, 'dhcp', macs, 2_000), probe(lab, v.tap, 'rs', macs, 2_000)]);
     const last = (a: typeof dhcp) => a[a.length - 1]!;
+    if (!last(dhcp).answered || !last(rs).answered) {
+      // Diagnostics before failing: deaf for good, or only slow? What did the daemon see?
+      const again = await probe(lab, v.tap, 'dhcp', [v.mac], 2_000);
+      const stats = await ctl('statistic-get', { tap: v.tap }).catch((e: Error) => e.message);
+      const get = await ctl('binding-get', { tap: v.tap }).catch((e: Error) => e.message);
+      const logs = d.process.stdoutLines.filter((l) => l.includes(`"${v.tap}"`) || l.includes('"tap":"rn')).slice(-25);
+      console.log(`HARDENING_CHURN_DIAG ${JSON.stringify({ cycle, dhcp, rs, again, stats, get })}\n${logs.join('\n')}`);
+    }
     expect({ cycle, dhcp: last(dhcp).answered, ip: last(dhcp).yiaddr }).toEqual({ cycle, dhcp: true, ip: v.ip });
     expect({ cycle, rs: last(rs).answered, prefix: last(rs).prefix }).toEqual({ cycle, rs: true, prefix: v.subnet6 });
     if (stale) {
