@@ -101,7 +101,8 @@ export interface RsAllowance {
 /** Markdown table: one row per exchange, a column per server, onlinkd/peer ratios. */
 export function headlineTable(s: readonly Summary[], servers: readonly string[], rs?: RsAllowance): string {
   const peers = servers.filter((x) => x !== 'onlinkd');
-  const head = ['exchange', ...servers.map((x) => `${x}`), ...peers.filter((p) => p !== 'onlinkd-info').map((p) => `onlinkd / ${p}`)];
+  const ratioPeers = peers.filter((p) => p !== 'onlinkd-info' && p !== 'onlinkd-b');
+  const head = ['exchange', ...servers.map((x) => `${x}`), ...ratioPeers.map((p) => `onlinkd / ${p}`)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const exchanges = (['dora', 'rs', 'ns', 'ir'] as const).filter((e) => s.some((x) => x.exchange === e));
   for (const ex of exchanges) {
@@ -117,8 +118,7 @@ export function headlineTable(s: readonly Summary[], servers: readonly string[],
       const loss = x.loss > 0.001 ? `, loss ${fmtPct(x.loss)}` : '';
       return `${fmtRate(x.exchangesPerS)}/s, p99 ${fmtMs(x.p99)}${loss}`;
     });
-    const ratios = peers
-      .filter((p) => p !== 'onlinkd-info')
+    const ratios = ratioPeers
       .map((p) => {
         const x = find(s, p, ex);
         return o && x && x.exchangesPerS > 0 ? `${(o.exchangesPerS / x.exchangesPerS).toFixed(2)}×` : '—';

@@ -10,7 +10,8 @@
  *   --warmup S         BENCH_WARMUP      unmeasured seconds before (0.5)
  *   --window N         BENCH_WINDOW      exchanges in flight (16)
  *   --mode M           BENCH_MODE        window | pingpong | flood (window)
- *   --servers LIST     BENCH_SERVERS     onlinkd,onlinkd-info,dnsmasq,kea,kernel
+ *   --servers LIST     BENCH_SERVERS     onlinkd,onlinkd-info,dnsmasq,kea,kernel (+ onlinkd-b:
+ *                                        BENCH_ONLINKD_B=another build's dist/cli/onlinkd.js, same rounds)
  *   --exchanges LIST   BENCH_EXCHANGES   dora,rs,ns,ir
  *   --taps N           BENCH_TAPS        scale scenario taps (4096; 0 = skip it)
  *   --ra-period S      BENCH_RA_PERIOD   ra_period for the periodic-RA figure (30)
@@ -77,7 +78,7 @@ const opts = {
   warmupS: num(f.warmup, 'BENCH_WARMUP', 0.5),
   window: num(f.window, 'BENCH_WINDOW', 16),
   mode: (f.mode ?? process.env.BENCH_MODE ?? 'window') as GenMode,
-  servers: list(f.servers, 'BENCH_SERVERS', 'onlinkd,onlinkd-info,dnsmasq,kea,kernel'),
+  servers: list(f.servers, 'BENCH_SERVERS', `onlinkd,onlinkd-info,${process.env.BENCH_ONLINKD_B ? 'onlinkd-b,' : ''}dnsmasq,kea,kernel`),
   exchanges: list(f.exchanges, 'BENCH_EXCHANGES', EXCHANGES.join(',')) as Exchange[],
   taps: num(f.taps, 'BENCH_TAPS', quick ? 512 : 4096),
   raPeriod: num(f['ra-period'], 'BENCH_RA_PERIOD', quick ? 10 : 30),
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
     onlinkd: () => onlinkdAdapter(),
     // The shipped default log level: one info line per DHCP reply.
     'onlinkd-info': () => ({ ...onlinkdAdapter({ logLevel: 'info' }, 'onlinkd-info'), exchanges: ['dora'] }),
+    // A second build side by side (BENCH_ONLINKD_B=/path/to/dist/cli/onlinkd.js): to measure a patch in the same rounds.
+    'onlinkd-b': () => onlinkdAdapter({ entry: process.env.BENCH_ONLINKD_B || '/nonexistent: set BENCH_ONLINKD_B' }, 'onlinkd-b'),
     dnsmasq: () => dnsmasqAdapter(),
     kea: () => keaAdapter(),
     kernel: () => kernelAdapter(),

@@ -198,6 +198,8 @@ export interface OnlinkdOptions {
   nodeArgs?: string[];
   /** Extra environment (e.g. UV_THREADPOOL_SIZE). */
   env?: Record<string, string>;
+  /** Another build of the daemon (a patched copy: BENCH_ONLINKD_B); default ONLINKD. */
+  entry?: string;
 }
 
 export class OnlinkdServer implements RunningServer {
@@ -263,10 +265,10 @@ export function onlinkdAdapter(o: OnlinkdOptions = {}, name = 'onlinkd'): Adapte
   return {
     name,
     exchanges: ['dora', 'rs', 'ns', 'ir'],
-    unavailable: () => (existsSync(ONLINKD) ? undefined : `${ONLINKD} missing: run "npm run build"`),
+    unavailable: () => (existsSync(o.entry ?? ONLINKD) ? undefined : `${o.entry ?? ONLINKD} missing: run "npm run build"`),
     version: () => {
       const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-      return `onlinkd ${pkg.version} (${gitDescribe()}), node ${process.version}`;
+      return o.entry ? `${o.entry}, node ${process.version}` : `onlinkd ${pkg.version} (${gitDescribe()}), node ${process.version}`;
     },
     start: (lab, bindings) => startOnlinkd(lab, bindings, o),
   };
@@ -287,7 +289,7 @@ export async function startOnlinkd(lab: Lab, bindings: readonly BenchBinding[], 
   const notify = new NotifySocket(join(dir, 'notify.sock'));
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...o.env, NOTIFY_SOCKET: notify.path };
   const t0 = Date.now();
-  const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), ONLINKD, '--config', configPath, '--datapath', datapath], log, env);
+  const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), o.entry ?? ONLINKD, '--config', configPath, '--datapath', datapath], log, env);
   let ready: Notification;
   try {
     ready = await notify.wait((f) => f.READY === '1', 30_000, 0, () => !p.exitStatus);

@@ -34,6 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef PACKET_QDISC_BYPASS
+#define PACKET_QDISC_BYPASS 20
+#endif
+
 #define MAX_MACS 8
 
 static struct {
@@ -206,6 +210,11 @@ int main(int argc, char **argv) {
   if (fd < 0) { perror("olkprobe: socket"); return 2; }
   int one = 1;
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  /* Straight to the driver: right after a link comes up (a new VM, a flap) the
+   * kernel keeps the qdisc inactive until linkwatch runs -- up to a second
+   * later when links change often -- and drops what is sent meanwhile. A
+   * probe measures onlinkd, not that. */
+  setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
   struct sockaddr_ll sll = {0};
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = htons(ETH_P_ALL);
