@@ -84,6 +84,9 @@ export function decodeIpv4(bytes: Uint8Array): Decoded<Ipv4Packet> {
   if (total > bytes.length) return fail('ipv4', 'truncated', `total length ${total} > ${bytes.length} octets`);
   if (internetChecksum(bytes, 0, hlen) !== 0) return fail('ipv4', 'bad-checksum');
   const frag = u16(bytes, 6);
+  // RFC 791: the first flag bit is reserved and must be zero. No client sets it;
+  // refusing it keeps decode → encode exact (found by npm run fuzz).
+  if (frag & 0x8000) return fail('ipv4', 'reserved-flag');
   return ok({
     tos: bytes[1]!,
     id: u16(bytes, 4),

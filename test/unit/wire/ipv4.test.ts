@@ -82,6 +82,22 @@ describe('ipv4 decode', () => {
     expectError(decodeIpv4(mut(19, 0x0b)), 'ipv4', 'bad-checksum');
   });
 
+  // Regression, found by `npm run fuzz` (FUZZ_RUNS=200000, seed -1055170884): the reserved
+  // flag bit was accepted but not re-encoded, so decode → encode → decode changed the header.
+  it('refuses the reserved flag bit (RFC 791), with a valid checksum', () => {
+    const b = PACKET.slice();
+    b[6] = 0x80 | b[6]!;
+    b[10] = 0;
+    b[11] = 0;
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const c = ~sum & 0xffff;
+    b[10] = c >> 8;
+    b[11] = c & 0xff;
+    expectError(decodeIpv4(b), 'ipv4', 'reserved-flag');
+  });
+
   it('never throws on any truncation', () => {
     const reasons = everyTruncation(PACKET, decodeIpv4);
     expect(reasons).toEqual(new Set(['ipv4/truncated']));
