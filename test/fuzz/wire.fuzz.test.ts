@@ -138,7 +138,12 @@ describe('wire fuzz', () => {
         const p = outcome(() => decodeIpv4(b));
         if (!p) return;
         const again = outcome(() => decodeIpv4(encodeIpv4(p, p.payload)));
-        expect(again).toEqual(p);
+        // The raw header may differ in the checksum field only: ones' complement has two
+        // zeros, and a received 0xffff is as valid as the 0x0000 the encoder writes.
+        const { header: h1, ...v1 } = p;
+        const { header: h2, ...v2 } = again!;
+        expect(v2).toEqual(v1);
+        expect([...h2.subarray(0, 10), ...h2.subarray(12)]).toEqual([...h1.subarray(0, 10), ...h1.subarray(12)]);
       }),
       params,
     );
