@@ -34,6 +34,12 @@ export const SO_PEERGROUPS = 59;
 
 export const DEFAULT_MAX_CONNECTIONS = 64;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/**
+ * A request line must be complete within this time of its first byte: the idle
+ * timeout alone lets a client trickling one byte at a time hold a connection
+ * slot for ever.
+ */
+export const LINE_DEADLINE_MS = 10_000;
 /** Requests queued on one connection before it stops being read (a client that never reads its answers). */
 const MAX_QUEUED = 64;
 
@@ -174,6 +180,8 @@ export interface ControlServerOptions {
   mode?: number;
   maxConnections?: number;
   idleTimeoutMs?: number;
+  /** A request line must be complete this long after its first byte (default LINE_DEADLINE_MS). */
+  lineDeadlineMs?: number;
   maxRequestBytes?: number;
   /** Group database (tests). */
   groupFile?: string;
@@ -313,6 +321,7 @@ export class ControlServer {
       context: this.#opts.context,
       maxLine: this.#opts.maxRequestBytes ?? MAX_REQUEST_BYTES,
       idleMs: this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      lineDeadlineMs: this.#opts.lineDeadlineMs ?? LINE_DEADLINE_MS,
       audit: (e) => this.#audit(e, peer),
       onTooLarge: () => this.#log.info({ uid: peer.uid, pid: peer.pid }, 'control request too large; connection closed'),
     });
@@ -352,6 +361,7 @@ interface ConnectionOptions {
   context: ControlContext;
   maxLine: number;
   idleMs: number;
+  lineDeadlineMs: number;
   audit: (e: AuditEvent) => void;
   onTooLarge: () => void;
 }
@@ -371,6 +381,8 @@ class Connection {
   /** No more input will be read (peer ended, too large, denied). */
   #inputDone = false;
   #paused = false;
+  /** Armed while a line is partly received (see LINE_DEADLINE_MS). */
+  #lineTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, peer: Peer, allowed: boolean, o: ConnectionOptions) {
     this.#socket = socket;
@@ -384,6 +396,20 @@ class Connection {
     });
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
+    socket.on('close', () => clearTimeout(this.#lineTimer));
+  }
+
+  /** Starts the line deadline when a partial line begins, stops it when none is pending. */
+  #armLineDeadline(): void {
+    if (this.#size === 0) {
+      clearTimeout(this.#lineTimer);
+      this.#lineTimer = undefined;
+    } else if (!this.#lineTimer) {
+      this.#lineTimer = setTimeout(() => {
+        if (!this.#inputDone && this.#size > 0) this.#finish(failure(`request line not completed within ${this.#o.lineDeadlineMs} ms`));
+      }, this.#o.lineDeadlineMs);
+      this.#lineTimer.unref();
+    }
   }
 
   #onData(chunk: Buffer): void {
@@ -397,6 +423,7 @@ class Connection {
       const line = this.#size === 0 ? part.toString('utf8') : Buffer.concat([...this.#chunks, part]).toString('utf8');
       this.#chunks = [];
       this.#size = 0;
+      this.#armLineDeadline();
       this.#enqueueLine(line);
       if (this.#inputDone) return;
       start = nl + 1;
@@ -407,6 +434,7 @@ class Connection {
     // Copy: a subarray would pin the whole (up to 64 KiB) read buffer.
     this.#chunks.push(Buffer.from(rest));
     this.#size += rest.length;
+    this.#armLineDeadline();
   }
 
   #onEnd(): void {

@@ -219,6 +219,24 @@ describe('control server', () => {
       expect(logs.some((l) => l.msg === 'bad control request' && String(l.reason).startsWith('malformed JSON'))).toBe(true);
     });
 
+    it('closes a connection whose request line trickles in slower than the line deadline', async () => {
+      const srv = await start({ idleTimeoutMs: 5000, lineDeadlineMs: 200 });
+      const c = net.connect(path);
+      await new Promise((r) => c.once('connect', r));
+      const got: string[] = [];
+      c.on('data', (b) => got.push(b.toString()));
+      const closed = new Promise<void>((r) => c.once('close', () => r()));
+      // One byte every 50 ms: each resets the idle timer, only the line deadline ends it.
+      const text = '{"command":"version-get"';
+      let i = 0;
+      const t = setInterval(() => (i < text.length && !c.destroyed ? c.write(text[i++]!) : clearInterval(t)), 50);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
+      clearInterval(t);
+      expect(c.destroyed || srv.connectionCount === 0).toBe(true);
+      expect(JSON.parse(got.join('').trim())).toMatchObject({ result: 1, text: expect.stringContaining('not completed') });
+      c.destroy();
+    });
+
     it('closes idle connections', async () => {
       await start({ idleTimeoutMs: 150 });
       const t0 = Date.now();
