@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { RUNS, fuzzParams } from './harness.js';
+import { RUNS, fuzzParams, fuzzTimeout } from './harness.js';
 import { parseBindingFile, serializeBinding } from '../../src/bindings/binding-file.js';
 import { dispatch, handleLine } from '../../src/control/dispatch.js';
 import { BINDING_ADD_KEYS, COMMANDS, encodeResponse, responseSchema } from '../../src/control/protocol.js';
@@ -25,6 +25,8 @@ import { ControlServer } from '../../src/control/server.js';
 import { FakeContext, READER, ROOT, TAP10, binding } from '../unit/control/fake-context.js';
 
 const params = fuzzParams;
+// Async properties over a fake daemon: about 0.1 ms each; long runs need the room.
+const TIMEOUT = fuzzTimeout(1);
 
 function wellFormed(r: unknown): void {
   expect(responseSchema.safeParse(r).success).toBe(true);
@@ -54,7 +56,7 @@ const nearValidRequest = fc.record(
 );
 
 describe('control fuzz', () => {
-  it('any line gets a well-formed response, never an exception', async () => {
+  it('any line gets a well-formed response, never an exception', { timeout: TIMEOUT }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.json()), async (line) => {
         wellFormed(await handleLine(line, new FakeContext([binding('tap10', TAP10)]), ROOT));
@@ -63,7 +65,7 @@ describe('control fuzz', () => {
     );
   });
 
-  it('any JSON value or near-valid request is answered; refused mutations change nothing', async () => {
+  it('any JSON value or near-valid request is answered; refused mutations change nothing', { timeout: TIMEOUT }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.jsonValue(), nearValidRequest), fc.boolean(), async (req, root) => {
         const ctx = new FakeContext([binding('tap10', TAP10)]);
@@ -78,7 +80,7 @@ describe('control fuzz', () => {
     );
   });
 
-  it('an accepted binding-add survives write + read back unchanged, and equals the file parse', async () => {
+  it('an accepted binding-add survives write + read back unchanged, and equals the file parse', { timeout: TIMEOUT }, async () => {
     // Mostly valid values with a random one mixed in, so both outcomes are common.
     const mostly = <T,>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown>) => fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: other, weight: 1 });
     const args = fc.record(
@@ -128,7 +130,7 @@ describe('control fuzz', () => {
     }
   });
 
-  it('requests cut at random points on a real socket come back whole and in order', async () => {
+  it('requests cut at random points on a real socket come back whole and in order', { timeout: TIMEOUT }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'onlinkd-fuzz-'));
     const path = join(dir, 'control.sock');
     const ctx = new FakeContext([binding('tap10', TAP10)]);
