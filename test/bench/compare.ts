@@ -5,7 +5,7 @@
  */
 import { Lab } from '../e2e/lab.js';
 import { runGenerator, type Exchange, type GenMode, type GenOptions, type GenResult } from './generator.js';
-import { cpuSeconds, memory } from './procstat.js';
+import { cpuSeconds, machineUserSeconds, memory, userSeconds } from './procstat.js';
 import { SINGLE, type Adapter, type BenchBinding, type RunningServer } from './servers.js';
 
 export interface RunOptions {
@@ -37,6 +37,12 @@ export interface RunRecord {
   /** Server CPU as a share of one CPU over the run, %. */
   cpuPct: number | undefined;
   memory: ProcessMemory[];
+  /**
+   * User CPU of everything else on the machine during the run, as a share of
+   * one CPU (%): machine user time minus the server's and the generator's.
+   * Above a few % another workload was competing and the run is noisy.
+   */
+  foreignCpuPct: number | undefined;
 }
 
 export interface CompareOptions extends RunOptions {
@@ -80,6 +86,8 @@ export async function measure(
 ): Promise<RunRecord> {
   const pid = server.pidFor(exchange);
   const c0 = pid === undefined ? undefined : cpuSeconds(pid);
+  const u0 = pid === undefined ? 0 : userSeconds(pid) ?? 0;
+  const m0 = machineUserSeconds();
   const t0 = process.hrtime.bigint();
   const gen = await runGenerator(lab, vmNs, {
     exchange,
@@ -96,6 +104,8 @@ export async function measure(
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const c1 = pid === undefined ? undefined : cpuSeconds(pid);
   const cpuS = c0 !== undefined && c1 !== undefined ? c1 - c0 : undefined;
+  const serverUser = pid === undefined ? 0 : (userSeconds(pid) ?? u0) - u0;
+  const foreign = machineUserSeconds() - m0 - serverUser - (gen.generator_user_s ?? 0);
   return {
     server: server.name,
     exchange,
@@ -108,6 +118,7 @@ export async function measure(
     cpuUsPerExchange: cpuS !== undefined && gen.completed_all > 0 ? (cpuS / gen.completed_all) * 1e6 : undefined,
     cpuPct: cpuS !== undefined ? (cpuS / gen.elapsed_s) * 100 : undefined,
     memory: serverMemory(server),
+    foreignCpuPct: Math.max(0, (foreign / wallS) * 100),
   };
 }
 
@@ -115,9 +126,10 @@ export function describeRun(r: RunRecord): string {
   const g = r.gen;
   const cpu = r.cpuUsPerExchange !== undefined ? ` cpu ${r.cpuUsPerExchange.toFixed(1)} µs/x (${r.cpuPct!.toFixed(0)}%)` : '';
   const genPct = g.elapsed_s > 0 ? ` gen ${((g.generator_cpu_s / g.elapsed_s) * 100).toFixed(0)}%` : '';
+  const foreign = r.foreignCpuPct !== undefined && r.foreignCpuPct >= 5 ? ` OTHER LOAD ${r.foreignCpuPct.toFixed(0)}%` : '';
   return (
     `${r.server.padEnd(14)} ${r.exchange.padEnd(4)} r${r.round} ${Math.round(g.exchanges_per_s).toString().padStart(7)}/s ` +
-    `loss ${(g.loss * 100).toFixed(2)}% p50 ${g.latency_us.p50.toFixed(0)} p99 ${g.latency_us.p99.toFixed(0)} max ${g.latency_us.max.toFixed(0)} µs${cpu}${genPct}`
+    `loss ${(g.loss * 100).toFixed(2)}% p50 ${g.latency_us.p50.toFixed(0)} p99 ${g.latency_us.p99.toFixed(0)} max ${g.latency_us.max.toFixed(0)} µs${cpu}${genPct}${foreign}`
   );
 }
 

@@ -66,6 +66,7 @@ export interface LatencyUs {
 export interface GenResult {
   /** The generator's own CPU time (user + system), seconds: near elapsed_s means it was the bottleneck. */
   generator_cpu_s: number;
+  generator_user_s: number;
   exchange: Exchange;
   mode: string;
   window: number;

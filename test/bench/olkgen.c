@@ -832,7 +832,8 @@ int main(int argc, char **argv) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   double cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-  printf("{\"generator_cpu_s\":%.3f,\"exchange\":\"%s\",\"mode\":\"%s\",\"window\":%u,\"rate\":%g,\"interfaces\":%d,"
+  double user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+  printf("{\"generator_cpu_s\":%.3f,\"generator_user_s\":%.3f,\"exchange\":\"%s\",\"mode\":\"%s\",\"window\":%u,\"rate\":%g,\"interfaces\":%d,"
          "\"duration_s\":%.3f,\"warmup_s\":%.3f,\"timeout_s\":%.3f,\"elapsed_s\":%.3f,"
          "\"started\":%llu,\"completed\":%llu,\"lost\":%llu,\"started_all\":%llu,\"completed_all\":%llu,"
          "\"late\":%llu,\"ignored\":%llu,\"offers\":%llu,\"naks\":%llu,\"ns_answered\":%llu,\"rx_frames\":%llu,"
@@ -842,7 +843,7 @@ int main(int argc, char **argv) {
          "\"latency_us\":{\"min\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"mean\":%.1f},"
          "\"ra_multicast\":{\"bucket_ms\":%d,\"total\":%llu,\"max_per_bucket\":%llu,\"interfaces_with_ra\":%llu,"
          "\"series\":[",
-         cpu_s, exchange_names[opt.ex], mode_names[opt.mode], opt.mode == MODE_FLOOD ? 0 : opt.window, opt.rate, nifs,
+         cpu_s, user_s, exchange_names[opt.ex], mode_names[opt.mode], opt.mode == MODE_FLOOD ? 0 : opt.window, opt.rate, nifs,
          measured, opt.warmup, opt.timeout, elapsed,
          (unsigned long long)st.started, (unsigned long long)st.completed, (unsigned long long)st.lost,
          (unsigned long long)st.started_all, (unsigned long long)st.completed_all,

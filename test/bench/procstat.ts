@@ -30,6 +30,23 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(f[11]) + Number(f[12])) / clockTicks();
 }
 
+/** User CPU seconds of a process (all threads). */
+export function userSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[11]) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + nice CPU seconds of the whole machine (every CPU), from /proc/stat. */
+export function machineUserSeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!; // cpu  user nice system idle ...
+  const f = line.trim().split(/\s+/);
+  return (Number(f[1]) + Number(f[2])) / clockTicks();
+}
+
 export interface Memory {
   rssKb: number;
   hwmKb: number;

@@ -195,7 +195,12 @@ async function main(): Promise<void> {
       1,
     ) + '\n',
   );
-  const md = benchmarksMarkdown(started, m, versions, text, skipped, `test/bench/results/${stamp}.json`, [loadBefore, loadAfter], (Date.now() - started.getTime()) / 1000);
+  const foreign = records.map((r) => r.foreignCpuPct ?? 0);
+  const noisy = foreign.filter((x) => x >= 5).length;
+  const foreignLine = records.length
+    ? `other work on the machine during the runs: up to ${Math.max(...foreign).toFixed(0)} % of a CPU (user time not the server's or the generator's); ${noisy} of ${records.length} runs above 5 %${noisy ? ' (**noisy**)' : ''}`
+    : '';
+  const md = benchmarksMarkdown(started, m, versions, text, skipped, `test/bench/results/${stamp}.json`, [loadBefore, loadAfter], (Date.now() - started.getTime()) / 1000, foreignLine);
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
   log(`bench: wrote ${json} and BENCHMARKS.md`);
 }
@@ -250,6 +255,7 @@ function benchmarksMarkdown(
   jsonPath: string,
   load: [number, number],
   seconds: number,
+  foreignLine: string,
 ): string {
   const pin = cpuPlacement();
   return `# Benchmarks
@@ -261,7 +267,7 @@ this file is overwritten. \`npm run bench -- profile --exchange dora\` profiles 
 ## Machine and versions
 
 - ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Linux ${m.kernel}, ${m.os}
-- load average ${load[0].toFixed(2)} before, ${load[1].toFixed(2)} after${load[0] > 0.3 ? ' (**other work was running: noisy figures**)' : ''}
+- load average ${load[0].toFixed(2)} before, ${load[1].toFixed(2)} after${foreignLine ? `; ${foreignLine}` : ''}
 - CPU placement: ${pin ? `servers on CPU ${pin.server}, generator on CPU ${pin.generator} (BENCH_PIN=0: the scheduler decides)` : 'left to the scheduler'}
 ${Object.entries(versions)
   .map(([k, v]) => `- ${k}: ${v}`)
