@@ -174,6 +174,9 @@ export function scaleTable(r: ScaleResult, singleTapCpu: number | undefined): st
     ],
     ['binding-add over the control socket', ctl],
   ];
+  const foreign = [r.rsWhilePeriodic, r.doraOneTap, r.doraRandomTaps, r.rsAllowance].map((x) => x.foreignCpuPct ?? 0);
+  const worst = Math.max(...foreign);
+  rows.push(['other work on the machine during these runs', `up to ${worst.toFixed(0)} % of a CPU${worst >= 5 ? ' (**noisy**)' : ''}`]);
   return ['| scale figure | measured |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
 }
 

@@ -19,10 +19,11 @@
  *   --idle S           BENCH_IDLE        idle CPU measurement (20)
  *   --control N        BENCH_CONTROL     binding-add requests (20000)
  *   --no-compare                         only the scale scenario
+ *   --reuse-compare FILE                 take the comparison from an earlier results JSON, run the scale part
  *   --no-write                           print only (no JSON, no BENCHMARKS.md)
  *   --quick                              1 round of 2 s, 512 taps (a look, not a figure)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +50,7 @@ const { values: f } = parseArgs({
     idle: { type: 'string' },
     control: { type: 'string' },
     'no-compare': { type: 'boolean' },
+    'reuse-compare': { type: 'string' },
     'no-write': { type: 'boolean' },
     quick: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
       log(`bench: skipping ${name}: ${why}`);
     } else adapters.push(a);
   }
-  const versions = Object.fromEntries(adapters.map((a) => [a.name, a.version()]));
+  const versions: Record<string, string> = Object.fromEntries(adapters.map((a) => [a.name, a.version()]));
   const m = machine();
   const loadBefore = os.loadavg()[0]!;
   if (loadBefore > 0.3) log(`bench: WARNING: load average ${loadBefore.toFixed(2)} before the run: something else is using the CPUs, figures will be noisy`);
@@ -133,7 +135,15 @@ async function main(): Promise<void> {
 
   let records: RunRecord[] = [];
   let summary: Summary[] = [];
-  if (opts.compare) {
+  let reused = '';
+  if (f['reuse-compare']) {
+    const old = JSON.parse(readFileSync(f['reuse-compare'], 'utf8')) as { date: string; records: RunRecord[]; versions?: Record<string, string> };
+    records = old.records;
+    for (const [k, v] of Object.entries(old.versions ?? {})) versions[k] ??= v;
+    summary = summarize(records);
+    reused = `comparison reused from \`${f['reuse-compare'].replace(`${ROOT}/`, '')}\` (${old.date}); scale measured now`;
+    log(`bench: ${reused}`);
+  } else if (opts.compare) {
     records = await runComparison(adapters, {
       rounds: opts.rounds,
       exchanges: opts.exchanges,
@@ -197,9 +207,9 @@ async function main(): Promise<void> {
   );
   const foreign = records.map((r) => r.foreignCpuPct ?? 0);
   const noisy = foreign.filter((x) => x >= 5).length;
-  const foreignLine = records.length
+  const foreignLine = (reused ? `${reused}; ` : '') + (records.length
     ? `other work on the machine during the runs: up to ${Math.max(...foreign).toFixed(0)} % of a CPU (user time not the server's or the generator's); ${noisy} of ${records.length} runs above 5 %${noisy ? ' (**noisy**)' : ''}`
-    : '';
+    : '');
   const md = benchmarksMarkdown(started, m, versions, text, skipped, `test/bench/results/${stamp}.json`, [loadBefore, loadAfter], (Date.now() - started.getTime()) / 1000, foreignLine);
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
   log(`bench: wrote ${json} and BENCHMARKS.md`);
