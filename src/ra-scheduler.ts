@@ -42,13 +42,13 @@ export class RaScheduler {
   }
 
   /** A binding met its tap: start the periodic chain, and a burst if the tap is up. */
-  attach(tap: Tap): void {
+  attach(tap: Tap, burst = true): void {
     this.detach(tap.link.ifindex);
     if (!this.#enabled(tap)) return;
     const t: TapTimers = { tap, periodic: undefined, burst: [] };
     this.#timers.set(tap.link.ifindex, t);
     this.#armPeriodic(t, firstPeriodicDelayMs(this.#d.settings().ipv6.raPeriod, this.#random));
-    if (tap.link.up) this.#burst(t);
+    if (burst && tap.link.up) this.#burst(t);
   }
 
   /** The tap changed state: coming up (again) earns a new initial burst. */
@@ -69,7 +69,8 @@ export class RaScheduler {
 
   /** Re-reads the settings (ra_period, enable_ipv6) for every tap. */
   reschedule(): void {
-    for (const t of [...this.#timers.values()]) this.attach({ ...t.tap, link: { ...t.tap.link, up: false } });
+    // Keep each tap's real link state (periodic RAs check it); only skip the initial burst.
+    for (const t of [...this.#timers.values()]) this.attach(t.tap, false);
   }
 
   stop(): void {

@@ -93,4 +93,15 @@ describe('RaScheduler', () => {
     vi.advanceTimersByTime(1_000_000);
     expect(sent).toEqual([]);
   });
+
+  // Regression: a reload that changed ra_period marked every tap down, silencing periodic RAs.
+  it('reschedule() keeps sending periodic RAs on up taps, without a new burst', () => {
+    const { sch, sent, s } = make();
+    sch.attach(tap(11), false);
+    s.ipv6.raPeriod = 10;
+    sch.reschedule();
+    vi.advanceTimersByTime(20_000);
+    expect(sent.filter(([, k]) => k === 'initial')).toEqual([]);
+    expect(sent.filter(([, k]) => k === 'periodic').length).toBeGreaterThanOrEqual(2);
+  });
 });
