@@ -150,7 +150,7 @@ export class Daemon {
       send: (ifindex, frame) => this.#socket!.send(ifindex, frame),
       stats: this.stats,
       log: this.log,
-      now: () => new Date(),
+      now: Date.now,
       serverDuid,
       onRateLimited: (tap, waitMs) => this.#tapSockets?.pause(tap.link.ifindex, waitMs),
     });

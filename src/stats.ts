@@ -12,8 +12,22 @@ export interface TapCounters {
   lastSeen: string | undefined;
 }
 
+/** Per tap as kept: the last-seen time as epoch ms (a number per frame, not a string). */
+interface TapState extends Omit<TapCounters, 'lastSeen'> {
+  lastSeenMs: number | undefined;
+}
+
+function view(c: TapState): TapCounters {
+  return {
+    requests: { ...c.requests },
+    replies: { ...c.replies },
+    drops: { ...c.drops },
+    lastSeen: c.lastSeenMs === undefined ? undefined : new Date(c.lastSeenMs).toISOString(),
+  };
+}
+
 export class Stats {
-  readonly #taps = new Map<string, TapCounters>();
+  readonly #taps = new Map<string, TapState>();
   readonly global: {
     frames: number;
     drops: Record<string, number>;
@@ -22,19 +36,20 @@ export class Stats {
     kernel: { packets: number; drops: number };
   } = { frames: 0, drops: {}, kernel: { packets: 0, drops: 0 } };
 
-  #tap(tap: string): TapCounters {
+  #tap(tap: string): TapState {
     let c = this.#taps.get(tap);
     if (!c) {
-      c = { requests: {}, replies: {}, drops: {}, lastSeen: undefined };
+      c = { requests: {}, replies: {}, drops: {}, lastSeenMs: undefined };
       this.#taps.set(tap, c);
     }
     return c;
   }
 
-  request(tap: string, kind: string, now: Date): void {
+  /** A request of `kind` from the guest on `tap`, received at `nowMs` (epoch ms). */
+  request(tap: string, kind: string, nowMs: number): void {
     const c = this.#tap(tap);
     c.requests[kind] = (c.requests[kind] ?? 0) + 1;
-    c.lastSeen = now.toISOString();
+    c.lastSeenMs = nowMs;
   }
 
   reply(tap: string, kind: string): void {
@@ -47,8 +62,10 @@ export class Stats {
     d[reason] = (d[reason] ?? 0) + count;
   }
 
+  /** A copy of the tap's counters, or undefined when it has none. */
   tap(tap: string): TapCounters | undefined {
-    return this.#taps.get(tap);
+    const c = this.#taps.get(tap);
+    return c && view(c);
   }
 
   forget(tap: string): void {
@@ -56,6 +73,6 @@ export class Stats {
   }
 
   snapshot(): { global: Stats['global']; taps: Record<string, TapCounters> } {
-    return { global: structuredClone(this.global), taps: Object.fromEntries([...this.#taps].map(([k, v]) => [k, structuredClone(v)])) };
+    return { global: structuredClone(this.global), taps: Object.fromEntries([...this.#taps].map(([k, v]) => [k, view(v)])) };
   }
 }

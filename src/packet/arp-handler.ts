@@ -39,7 +39,7 @@ export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): voi
   if (!serverMac) return;
   const decision = respondArp(a, a, b, settings, serverMac);
   if (decision.kind === 'drop') return ctx.drop(tap, `arp-${decision.reason}`);
-  if (ctx.sendFrame(tap, arpReplyFrame(decision.reply, serverMac), 'arp-reply')) {
+  if (ctx.sendFrame(tap, arpReplyFrame(decision.reply, serverMac), 'arp-reply') && ctx.debug) {
     d.log.debug({ tap: b.tap, mac: b.mac, target: a.targetIp, kind: decision.target, requester: a.senderIp }, 'ARP reply sent');
   }
 }

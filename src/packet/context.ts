@@ -19,6 +19,7 @@ export interface ReceivedFrame {
   vlanTci?: number;
 }
 
+/** Sends `frame` at once; the frame may be a view of a reused buffer, valid only during the call. */
 export type SendFn = (ifindex: number, frame: Uint8Array) => { ok: true } | { ok: false; error: string };
 
 export interface PacketPathDeps {
@@ -27,7 +28,8 @@ export interface PacketPathDeps {
   send: SendFn;
   stats: Stats;
   log: Logger;
-  now: () => Date;
+  /** Epoch milliseconds (a number: read for every frame). */
+  now: () => number;
   /** The server DUID for DHCPv6 (stable across restarts). */
   serverDuid: Uint8Array;
   /**
@@ -37,11 +39,65 @@ export interface PacketPathDeps {
   onRateLimited?: (tap: Tap, waitMs: number) => void;
 }
 
+/** How often a repeated reply (same tap, kind and address) is logged again at info. */
+export const REPLY_LOG_INTERVAL_MS = 60_000;
+
+interface ReplyLogState {
+  at: number;
+  address: string | undefined;
+  /** Replies sent since the last info line and not logged at info. */
+  repeated: number;
+}
+
 export class PathContext {
   /** Per-key time of the last rate-limited log line, so a flood cannot flood the journal. */
   readonly #lastLogged = new Map<string, number>();
+  /** tap → reply kind → when it was last logged at info. */
+  readonly #replyLog = new Map<string, Map<string, ReplyLogState>>();
+  /**
+   * Where replies are built: one send completes before the next reply is
+   * built (sendto copies the frame), so one buffer serves them all and the
+   * packet path allocates no frame per reply. 64 KiB: the largest datagram.
+   */
+  readonly scratch = new Uint8Array(64 * 1024 + 64);
 
   constructor(readonly d: PacketPathDeps) {}
+
+  /** Whether debug lines are wanted: checked before building a per-packet log object. */
+  get debug(): boolean {
+    return this.d.log.isLevelEnabled('debug');
+  }
+
+  /**
+   * Logs a reply a guest's configuration depends on (DHCPv4 OFFER/ACK/NAK):
+   * at info the first time, when the address changes, and then at most every
+   * REPLY_LOG_INTERVAL_MS per tap and kind with the count of replies in
+   * between (`repeated`); every reply at debug. So an operator sees each
+   * lease decision, and a guest asking thousands of times a second costs the
+   * journal a line a minute.
+   */
+  logReply(tap: string, kind: string, address: string | undefined, fields: () => Record<string, unknown>, msg: string): void {
+    const now = this.d.now();
+    let kinds = this.#replyLog.get(tap);
+    if (!kinds) {
+      if (this.#replyLog.size > 10_000) this.#replyLog.clear(); // bounded under hostile churn
+      this.#replyLog.set(tap, (kinds = new Map()));
+    }
+    const st = kinds.get(kind);
+    if (!st || st.address !== address || now - st.at >= REPLY_LOG_INTERVAL_MS || now < st.at) {
+      const repeated = st?.repeated ?? 0;
+      kinds.set(kind, { at: now, address, repeated: 0 });
+      this.d.log.info(repeated > 0 ? { ...fields(), repeated } : fields(), msg);
+      return;
+    }
+    st.repeated++;
+    if (this.debug) this.d.log.debug(fields(), msg);
+  }
+
+  /** Forgets a tap's reply-log state (the tap went away). */
+  forgetTap(tap: string): void {
+    this.#replyLog.delete(tap);
+  }
 
   drop(tap: Tap, reason: string, detail?: string): void {
     this.d.stats.drop(tap.binding.tap, reason);
@@ -81,7 +137,7 @@ export class PathContext {
   }
 
   rateLimited(key: string, fn: () => void, intervalMs = 10_000): void {
-    const now = this.d.now().getTime();
+    const now = this.d.now();
     const last = this.#lastLogged.get(key);
     if (last !== undefined && now - last < intervalMs && now >= last) return;
     if (this.#lastLogged.size > 10_000) this.#lastLogged.clear(); // bounded under hostile churn

@@ -1,7 +1,8 @@
 /**
  * IPv4 frames on a bound tap: UDP to port 67 → DHCPv4 decode → guard →
- * responder → reply frame → send. Replies are logged at info: they are
- * rare (lease events) and what an operator looks for.
+ * responder → reply frame → send. Replies are what an operator looks
+ * for: logged at info per lease decision, repeats summarised (see
+ * PathContext.logReply), every one at debug.
  */
 import { dhcp4ReplyFrame } from '../protocols/dhcp4-frame.js';
 import { respondDhcp4 } from '../protocols/dhcp4.js';
@@ -12,7 +13,15 @@ import { decodeUdpFrame } from '../wire/frame.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
 /** 'dhcp-discover', 'dhcp-ack', ...: counter and log names. */
-const dhcpName = (t: number | undefined): string => messageTypeName(t).toLowerCase().replace(/^dhcp-?/, 'dhcp-');
+const names = new Map<number | undefined, string>();
+const dhcpName = (t: number | undefined): string => {
+  let n = names.get(t);
+  if (n === undefined) {
+    n = messageTypeName(t).toLowerCase().replace(/^dhcp-?/, 'dhcp-');
+    if (names.size < 512) names.set(t, n); // option 53 is one octet; the bound is belt and braces
+  }
+  return n;
+};
 
 export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
   const { d } = ctx;
@@ -41,7 +50,7 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
   switch (decision.kind) {
     case 'drop':
       ctx.drop(tap, decision.reason);
-      d.log.debug({ tap: b.tap, mac: b.mac, request: reqName, reason: decision.reason }, 'DHCP request not answered');
+      if (ctx.debug) d.log.debug({ tap: b.tap, mac: b.mac, request: reqName, reason: decision.reason }, 'DHCP request not answered');
       return;
     case 'release':
       d.log.info({ tap: b.tap, mac: b.mac, ip: decision.address }, 'DHCP release from guest');
@@ -54,17 +63,13 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
       if (!srcMac) return;
       const r = decision.reply;
       const replyName = dhcpName(r.type);
-      if (!ctx.sendFrame(tap, dhcp4ReplyFrame(r, srcMac), replyName)) return;
-      d.log.info(
-        {
-          tap: b.tap,
-          mac: b.mac,
-          request: reqName,
-          reply: replyName,
-          ip: r.message.yiaddr !== '0.0.0.0' ? r.message.yiaddr : undefined,
-          dst: r.dstIp,
-          xid: r.message.xid,
-        },
+      if (!ctx.sendFrame(tap, dhcp4ReplyFrame(r, srcMac, ctx.scratch), replyName)) return;
+      const ip = r.message.yiaddr !== '0.0.0.0' ? r.message.yiaddr : undefined;
+      ctx.logReply(
+        b.tap,
+        replyName,
+        ip,
+        () => ({ tap: b.tap, mac: b.mac, request: reqName, reply: replyName, ip, dst: r.dstIp, xid: r.message.xid }),
         `${replyName} sent`,
       );
     }

@@ -63,7 +63,7 @@ export class Ipv6Handler {
       const decision = respondRouterSolicitation(m, ip, b, settings, serverMac);
       if (decision.kind === 'drop') return ctx.drop(tap, decision.reason);
       if (!this.#rsAllowed(b.tap)) return ctx.drop(tap, 'rs-rate-limited');
-      if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac), 'ra')) {
+      if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'ra') && ctx.debug) {
         d.log.debug({ tap: b.tap, mac: b.mac, src: `${ip.src}%${b.tap}`, dst: decision.reply.dstIp }, 'router advertisement sent');
       }
       return;
@@ -74,7 +74,7 @@ export class Ipv6Handler {
       if (!serverMac) return;
       const decision = respondNeighborSolicitation(m, ip, b, settings, serverMac);
       if (decision.kind === 'drop') return ctx.drop(tap, `ns-${decision.reason}`);
-      if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac), 'na')) {
+      if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'na') && ctx.debug) {
         d.log.debug({ tap: b.tap, mac: b.mac, target: m.target, kind: decision.target }, 'neighbor advertisement sent');
       }
       return;
@@ -94,15 +94,15 @@ export class Ipv6Handler {
     d.stats.request(b.tap, `dhcp6-${msg.value.msgType}`, d.now());
     const serverMac = ctx.serverMac(tap);
     if (!serverMac) return;
-    const decision = respondInformationRequest(msg.value, { ...ip, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
+    const decision = respondInformationRequest(msg.value, { srcMac: ip.srcMac, src: ip.src, dst: ip.dst, hopLimit: ip.hopLimit, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
     if (decision.kind === 'drop') return ctx.drop(tap, `dhcp6-${decision.reason}`);
-    if (ctx.sendFrame(tap, dhcp6ReplyFrame(decision.reply, serverMac), 'dhcp6-reply')) {
+    if (ctx.sendFrame(tap, dhcp6ReplyFrame(decision.reply, serverMac, ctx.scratch), 'dhcp6-reply') && ctx.debug) {
       d.log.debug({ tap: b.tap, mac: b.mac, dst: `${decision.reply.dstIp}%${b.tap}`, xid: msg.value.transactionId }, 'DHCPv6 reply sent');
     }
   }
 
   #rsAllowed(tap: string): boolean {
-    const now = this.ctx.d.now().getTime();
+    const now = this.ctx.d.now();
     let bucket = this.#rsBuckets.get(tap);
     if (!bucket) {
       bucket = new TokenBucket(RS_BUCKET.capacity, RS_BUCKET.perSecond, now);

@@ -30,6 +30,7 @@ export class PacketPath {
   /** Drops per-tap state (rate limiters) of a tap that went away. */
   forget(tap: string): void {
     this.#ipv6.forget(tap);
+    this.#ctx.forgetTap(tap);
     this.#buckets.delete(tap);
   }
 
@@ -54,7 +55,7 @@ export class PacketPath {
 
   #withinRate(tap: Tap): boolean {
     const { guard } = this.#ctx.d.settings();
-    const now = this.#ctx.d.now().getTime();
+    const now = this.#ctx.d.now();
     let b = this.#buckets.get(tap.binding.tap);
     if (!b || b.capacity !== guard.burst || b.rate !== guard.rate) {
       b = new TokenBucket(guard.burst, guard.rate, now);

@@ -19,9 +19,9 @@ import {
 } from '../wire/dhcp4-types.js';
 import {
   clientId,
+  getOption,
   maxMessageSize,
   messageType,
-  parameterRequestList,
   requestedIp,
   serverId,
   vendorClass,
@@ -108,6 +108,75 @@ function broadcastAddress(binding: Binding): string | undefined {
   return numberToIpv4((net | ~prefixMask(binding.subnet.prefixLength)) >>> 0);
 }
 
+/**
+ * The option values of a reply that depend only on the binding, the
+ * settings and whether the client is Windows, encoded once: a guest asks
+ * again and again, and re-encoding the same addresses for every reply was a
+ * fifth of a DORA's CPU. Bindings and settings are replaced, never mutated,
+ * on change, so object identity is the cache key (a WeakMap: a removed
+ * binding takes its entry with it). Still pure: same inputs, same bytes.
+ */
+interface EncodedConfig {
+  serverId: Uint8Array;
+  lease: [Uint8Array, Uint8Array, Uint8Array];
+  mask: Uint8Array | undefined;
+  router: Uint8Array | undefined;
+  routes: Uint8Array | undefined;
+  dns: Uint8Array | undefined;
+  domain: Uint8Array | undefined;
+  hostname: Uint8Array | undefined;
+  broadcast: Uint8Array | undefined;
+  mtu: Uint8Array | undefined;
+  search: Uint8Array | undefined;
+}
+
+interface ConfigCacheEntry {
+  settings: Dhcp4Settings;
+  sid: string;
+  /** Index 0: other clients, 1: Windows (the 169.254.0.0/16 route differs). */
+  byClient: [EncodedConfig | undefined, EncodedConfig | undefined];
+}
+
+const configCache = new WeakMap<Binding, ConfigCacheEntry>();
+
+function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: string, windows: boolean): EncodedConfig {
+  const routes = classlessRoutes(binding, settings, windows);
+  const dns = binding.dns ?? settings.nameservers;
+  const domain = binding.domain ?? settings.domain;
+  const bcast = broadcastAddress(binding);
+  return {
+    serverId: encodeIpv4List([sid]),
+    lease: [encodeU32(settings.leaseLifetime), encodeU32(settings.leaseRenewal), encodeU32(settings.leaseRebinding)],
+    mask: binding.subnet ? encodeIpv4List([numberToIpv4(prefixMask(binding.subnet.prefixLength))]) : undefined,
+    router: binding.gateway && !binding.private ? encodeIpv4List([binding.gateway]) : undefined,
+    routes: routes.length > 0 ? encodeClasslessRoutes(routes) : undefined,
+    dns: dns.length > 0 ? encodeIpv4List(dns) : undefined,
+    domain: domain ? encodeString(domain) : undefined,
+    hostname: binding.hostname ? encodeString(binding.hostname) : undefined,
+    broadcast: bcast ? encodeIpv4List([bcast]) : undefined,
+    mtu: binding.mtu !== undefined && binding.mtu >= 68 ? encodeU16(binding.mtu) : undefined,
+    search: settings.domainSearch.length > 0 ? encodeDomainSearch(settings.domainSearch) : undefined,
+  };
+}
+
+function encodedConfig(binding: Binding, settings: Dhcp4Settings, sid: string, windows: boolean): EncodedConfig {
+  let entry = configCache.get(binding);
+  if (!entry || entry.settings !== settings || entry.sid !== sid) {
+    entry = { settings, sid, byClient: [undefined, undefined] };
+    configCache.set(binding, entry);
+  }
+  const k = windows ? 1 : 0;
+  return (entry.byClient[k] ??= encodeConfig(binding, settings, sid, windows));
+}
+
+const MESSAGE_TYPE_VALUES = new Map<number, Uint8Array>();
+/** Option 53's value: one octet, shared (the encoder copies it). */
+function messageTypeValue(type: Dhcp4MessageType): Uint8Array {
+  let v = MESSAGE_TYPE_VALUES.get(type);
+  if (!v) MESSAGE_TYPE_VALUES.set(type, (v = encodeU8(type)));
+  return v;
+}
+
 /** Options of an OFFER or ACK, most important first (the encoder may drop from the end to fit). */
 function configOptions(
   request: Dhcp4Message,
@@ -117,42 +186,33 @@ function configOptions(
   sid: string,
   withLease: boolean,
 ): Array<[number, Uint8Array]> {
-  const prl = new Set(parameterRequestList(request) ?? []);
+  const prl = getOption(request, Dhcp4Option.ParameterRequestList); // the raw code list: no array per reply
+  const asked = (code: number): boolean => prl !== undefined && prl.includes(code);
   const windows = isWindowsClient(request, binding);
+  const c = encodedConfig(binding, settings, sid, windows);
   const opts: Array<[number, Uint8Array]> = [
-    [Dhcp4Option.MessageType, encodeU8(type)],
-    [Dhcp4Option.ServerIdentifier, encodeIpv4List([sid])],
+    [Dhcp4Option.MessageType, messageTypeValue(type)],
+    [Dhcp4Option.ServerIdentifier, c.serverId],
   ];
   if (withLease) {
-    opts.push([Dhcp4Option.LeaseTime, encodeU32(settings.leaseLifetime)]);
-    opts.push([Dhcp4Option.RenewalTime, encodeU32(settings.leaseRenewal)]);
-    opts.push([Dhcp4Option.RebindingTime, encodeU32(settings.leaseRebinding)]);
+    opts.push([Dhcp4Option.LeaseTime, c.lease[0]], [Dhcp4Option.RenewalTime, c.lease[1]], [Dhcp4Option.RebindingTime, c.lease[2]]);
   }
   const cid = clientId(request);
   if (cid) opts.push([Dhcp4Option.ClientIdentifier, cid]); // RFC 6842 §3: always echoed
-  if (binding.subnet) {
-    // RFC 2132 §3.3: the subnet mask MUST come before the router option.
-    opts.push([Dhcp4Option.SubnetMask, encodeIpv4List([numberToIpv4(prefixMask(binding.subnet.prefixLength))])]);
-  }
-  if (binding.gateway && !binding.private) opts.push([Dhcp4Option.Router, encodeIpv4List([binding.gateway])]);
-  const routes = classlessRoutes(binding, settings, windows);
-  if (routes.length > 0) {
-    const encoded = encodeClasslessRoutes(routes);
+  // RFC 2132 §3.3: the subnet mask MUST come before the router option.
+  if (c.mask) opts.push([Dhcp4Option.SubnetMask, c.mask]);
+  if (c.router) opts.push([Dhcp4Option.Router, c.router]);
+  if (c.routes) {
     // Presence in the PRL decides, never its order (Windows lists 3 before 121).
-    if (prl.has(Dhcp4Option.ClasslessStaticRoute)) opts.push([Dhcp4Option.ClasslessStaticRoute, encoded]);
-    if (prl.has(Dhcp4Option.MsClasslessStaticRoute) || windows) opts.push([Dhcp4Option.MsClasslessStaticRoute, encoded]);
+    if (asked(Dhcp4Option.ClasslessStaticRoute)) opts.push([Dhcp4Option.ClasslessStaticRoute, c.routes]);
+    if (asked(Dhcp4Option.MsClasslessStaticRoute) || windows) opts.push([Dhcp4Option.MsClasslessStaticRoute, c.routes]);
   }
-  const dns = binding.dns ?? settings.nameservers;
-  if (dns.length > 0) opts.push([Dhcp4Option.DomainNameServer, encodeIpv4List(dns)]);
-  const domain = binding.domain ?? settings.domain;
-  if (domain) opts.push([Dhcp4Option.DomainName, encodeString(domain)]);
-  if (binding.hostname) opts.push([Dhcp4Option.HostName, encodeString(binding.hostname)]);
-  const bcast = broadcastAddress(binding);
-  if (bcast) opts.push([Dhcp4Option.BroadcastAddress, encodeIpv4List([bcast])]);
-  if (binding.mtu !== undefined && binding.mtu >= 68) opts.push([Dhcp4Option.InterfaceMtu, encodeU16(binding.mtu)]);
-  if (settings.domainSearch.length > 0 && prl.has(Dhcp4Option.DomainSearch)) {
-    opts.push([Dhcp4Option.DomainSearch, encodeDomainSearch(settings.domainSearch)]);
-  }
+  if (c.dns) opts.push([Dhcp4Option.DomainNameServer, c.dns]);
+  if (c.domain) opts.push([Dhcp4Option.DomainName, c.domain]);
+  if (c.hostname) opts.push([Dhcp4Option.HostName, c.hostname]);
+  if (c.broadcast) opts.push([Dhcp4Option.BroadcastAddress, c.broadcast]);
+  if (c.mtu) opts.push([Dhcp4Option.InterfaceMtu, c.mtu]);
+  if (c.search && asked(Dhcp4Option.DomainSearch)) opts.push([Dhcp4Option.DomainSearch, c.search]);
   return opts;
 }
 
@@ -239,7 +299,7 @@ export function respondDhcp4(
     // A NAK goes to a client that may hold a wrong address: always broadcast.
     m.flags |= DHCP4_BROADCAST_FLAG;
     m.options = [
-      [Dhcp4Option.MessageType, encodeU8(Dhcp4MessageType.Nak)],
+      [Dhcp4Option.MessageType, messageTypeValue(Dhcp4MessageType.Nak)],
       [Dhcp4Option.ServerIdentifier, encodeIpv4List([sid])],
       [Dhcp4Option.Message, encodeString(why)],
     ];

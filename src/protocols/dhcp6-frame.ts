@@ -6,15 +6,15 @@
  */
 import type { FrameResult } from './dhcp4-frame.js';
 import type { Dhcp6Reply } from './dhcp6.js';
-import { encodeDhcp6 } from '../wire/dhcp6.js';
-import { buildUdp6Frame } from '../wire/frame6.js';
+import { buildDhcp6Frame } from '../wire/frame6.js';
 import { EncodeError } from '../wire/result.js';
 
-export function dhcp6ReplyFrame(reply: Dhcp6Reply, srcMac: string): FrameResult {
+/** With `scratch`, the frame is a view of it, valid until its next use (see dhcp4ReplyFrame). */
+export function dhcp6ReplyFrame(reply: Dhcp6Reply, srcMac: string, scratch?: Uint8Array): FrameResult {
   try {
     return {
       ok: true,
-      frame: buildUdp6Frame(
+      frame: buildDhcp6Frame(
         {
           srcMac,
           dstMac: reply.dstMac,
@@ -24,7 +24,8 @@ export function dhcp6ReplyFrame(reply: Dhcp6Reply, srcMac: string): FrameResult 
           srcPort: reply.srcPort,
           dstPort: reply.dstPort,
         },
-        encodeDhcp6(reply.message),
+        reply.message,
+        scratch,
       ),
     };
   } catch (e) {

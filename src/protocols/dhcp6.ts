@@ -91,6 +91,35 @@ export function refreshTime(configured: number | undefined): number {
   return Math.max(MIN_INFORMATION_REFRESH_TIME, Math.min(Math.floor(configured), 0xffffffff));
 }
 
+/**
+ * Options 23, 24 and 32 as encoded for a binding under some settings, kept
+ * while both objects live (they are replaced, never mutated, on change):
+ * the same guest asks again and again and gets the same bytes. Still pure.
+ */
+interface EncodedConfig {
+  settings: Ipv6Settings;
+  dns: Uint8Array | undefined;
+  domains: Uint8Array | undefined;
+  refresh: Uint8Array;
+}
+
+const configCache = new WeakMap<Binding, EncodedConfig>();
+
+function encodedConfig(binding: Binding, settings: Ipv6Settings): EncodedConfig {
+  const hit = configCache.get(binding);
+  if (hit && hit.settings === settings) return hit;
+  const dns = binding.dns6 ?? settings.nameservers;
+  const domains = searchDomains(binding, settings);
+  const c: EncodedConfig = {
+    settings,
+    dns: dns.length > 0 ? dnsServersOption.encode([...dns]) : undefined,
+    domains: domains.length > 0 ? domainListOption.encode(domains) : undefined,
+    refresh: informationRefreshTimeOption.encode(refreshTime(settings.informationRefreshTime)),
+  };
+  configCache.set(binding, c);
+  return c;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -138,12 +167,11 @@ export function respondInformationRequest(
   const cid = clientIdentifier(msg);
   if (cid) out.push([Dhcp6Option.ClientId, cid.slice()]);
   out.push([Dhcp6Option.ServerId, serverDuid.slice()]);
-  const dns = binding.dns6 ?? settings.nameservers;
-  if (dns.length > 0) out.push([Dhcp6Option.DnsServers, dnsServersOption.encode([...dns])]);
-  const domains = searchDomains(binding, settings);
-  if (domains.length > 0) out.push([Dhcp6Option.DomainList, domainListOption.encode(domains)]);
-  const irt = refreshTime(options.informationRefreshTime ?? settings.informationRefreshTime);
-  out.push([Dhcp6Option.InformationRefreshTime, informationRefreshTimeOption.encode(irt)]);
+  const c = encodedConfig(binding, settings);
+  if (c.dns) out.push([Dhcp6Option.DnsServers, c.dns]);
+  if (c.domains) out.push([Dhcp6Option.DomainList, c.domains]);
+  const irt = options.informationRefreshTime === undefined ? c.refresh : informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime));
+  out.push([Dhcp6Option.InformationRefreshTime, irt]);
 
   return {
     kind: 'reply',

@@ -26,13 +26,15 @@ export type NdpDecision =
   /** Nothing to send; `reason` names the drop counter. */
   | { kind: 'drop'; reason: string };
 
-export function ndpReplyFrame(reply: NdpReply, srcMac: string): FrameResult {
+/** With `scratch`, the frame is a view of it, valid until its next use (see dhcp4ReplyFrame). */
+export function ndpReplyFrame(reply: NdpReply, srcMac: string, scratch?: Uint8Array): FrameResult {
   try {
     return {
       ok: true,
       frame: buildNdpFrame(
         { srcMac, dstMac: reply.dstMac, src: reply.srcIp, dst: reply.dstIp, hopLimit: IPV6_ND_HOP_LIMIT },
         reply.message,
+        scratch,
       ),
     };
   } catch (e) {

@@ -80,8 +80,18 @@ export function searchDomains(binding: Binding, settings: Ipv6Settings): string[
 
 /** The address onlinkd's RAs, NAs and DHCPv6 replies come from: fe80:: + EUI-64 of the INDEV MAC. */
 export function routerLinkLocal(serverMac: string): string {
-  return linkLocalFromMac(serverMac);
+  let ll = routerLinkLocals.get(serverMac);
+  if (ll === undefined) {
+    ll = linkLocalFromMac(serverMac);
+    // One entry per INDEV MAC, which the host, not a guest, chooses; the bound is for churn over months.
+    if (routerLinkLocals.size >= 65_536) routerLinkLocals.clear();
+    routerLinkLocals.set(serverMac, ll);
+  }
+  return ll;
 }
+
+/** INDEV MAC → its link-local: derived for every RA, NA and DHCPv6 reply, so derived once. */
+const routerLinkLocals = new Map<string, string>();
 
 /** Whether the RA's O flag is set: only when someone will answer the Information-Request. */
 export function otherConfigFlag(settings: Ipv6Settings): boolean {

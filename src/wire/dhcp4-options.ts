@@ -259,15 +259,32 @@ export const OPTION_MAX_CHUNK = 255;
  * Repeats are kept as lists and joined once in `finish`, so hostile input
  * with thousands of repeats costs linear time.
  */
+const LINEAR_MAX = 16;
+
 export class OptionCollector {
-  private readonly index = new Int16Array(256).fill(-1);
+  /** code → position in `codes`; built only past LINEAR_MAX codes (a real client sends about ten,
+   * and a 512-octet table per decoded frame was measurable garbage). */
+  private index: Int16Array | undefined;
   private readonly codes: number[] = [];
   private readonly parts: Array<Uint8Array | Uint8Array[]> = [];
 
+  private find(code: number): number {
+    if (this.index) return this.index[code]!;
+    const codes = this.codes;
+    for (let i = 0; i < codes.length; i++) if (codes[i] === code) return i;
+    return -1;
+  }
+
   add(code: number, value: Uint8Array): void {
-    const at = this.index[code]!;
+    const at = this.find(code);
     if (at < 0) {
-      this.index[code] = this.codes.length;
+      if (this.index) this.index[code] = this.codes.length;
+      else if (this.codes.length === LINEAR_MAX) {
+        // Hostile input may carry all 254 codes: from here on a lookup is O(1).
+        this.index = new Int16Array(256).fill(-1);
+        for (let i = 0; i < this.codes.length; i++) this.index[this.codes[i]!] = i;
+        this.index[code] = this.codes.length;
+      }
       this.codes.push(code);
       this.parts.push(value);
       return;
@@ -278,12 +295,12 @@ export class OptionCollector {
   }
 
   has(code: number): boolean {
-    return this.index[code]! >= 0;
+    return this.find(code) >= 0;
   }
 
   /** The (joined) value of `code`, or undefined. */
   get(code: number): Uint8Array | undefined {
-    const at = this.index[code]!;
+    const at = this.find(code);
     return at < 0 ? undefined : join(this.parts[at]!);
   }
 

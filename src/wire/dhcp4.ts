@@ -400,8 +400,10 @@ function write(msg: Dhcp4Message, p: Plan, out: Uint8Array, o: number): void {
     let c = cursor[area]!;
     out[c++] = code;
     out[c++] = to - from;
-    out.set(value.subarray(from, to), c);
-    cursor[area] = c + (to - from);
+    // A loop, not out.set(value.subarray()): for values this short the view object and the
+    // native copy cost more than the copy (profiled: this line was 10 % of a DORA's CPU).
+    for (let j = from; j < to; j++) out[c++] = value[j]!;
+    cursor[area] = c;
   }
   let m = cursor[AREA_MAIN]!;
   if (p.overload) {

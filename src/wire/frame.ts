@@ -71,7 +71,9 @@ export function buildUdpFrameInto(spec: UdpFrameSpec, out: Uint8Array, offset = 
     offset + ethLen,
   );
   const udpAt = offset + ethLen + IPV4_HEADER_LENGTH;
-  out.set(spec.payload, udpAt + UDP_HEADER_LENGTH);
+  const payloadAt = udpAt + UDP_HEADER_LENGTH;
+  // A payload encoded in place (a reply built in a scratch buffer) needs no copy.
+  if (spec.payload.buffer !== out.buffer || spec.payload.byteOffset !== out.byteOffset + payloadAt) out.set(spec.payload, payloadAt);
   encodeUdpHeader(spec, spec.payload.length, udp4PseudoHeaderSum(spec.srcIp, spec.dstIp, udpLen), out, udpAt);
   return total;
 }

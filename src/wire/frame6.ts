@@ -9,11 +9,11 @@
  * 'ethernet', 'ipv6', 'icmpv6', 'ndp', 'udp', 'dhcp6').
  */
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderLength, type EthernetHeader } from './ethernet.js';
-import { decodeDhcp6, type Dhcp6Message } from './dhcp6.js';
+import { decodeDhcp6, dhcp6MessageLength, encodeDhcp6Into, type Dhcp6Message } from './dhcp6.js';
 import { ICMPV6_HEADER_LENGTH, decodeIcmpv6, putIcmpv6Checksum, type Icmpv6DecodeOptions } from './icmpv6.js';
 import { IPV6_HEADER_LENGTH, IPV6_DEFAULT_HOP_LIMIT, Ipv6NextHeader, decodeIpv6, encodeIpv6Header, type Ipv6Packet } from './ipv6.js';
 import { decodeNdp, encodeNdpInto, ndpMessageLength, type NdpMessage } from './ndp.js';
-import { fail, ok, type Decoded } from './result.js';
+import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { UDP_HEADER_LENGTH, decodeUdp, encodeUdpHeader } from './udp.js';
 import { ipv6PseudoHeaderSum } from './checksum.js';
 
@@ -111,11 +111,18 @@ function ethHeader(spec: Ipv6FrameSpec): EthernetHeader {
   return h;
 }
 
-/** Lays out Ethernet + IPv6 headers for `upperLength` octets of `protocol`; returns [buffer, ip offset, upper offset]. */
-function layout(spec: Ipv6FrameSpec, protocol: number, upperLength: number): [Uint8Array, number, number] {
+/**
+ * Lays out Ethernet + IPv6 headers for `upperLength` octets of `protocol`;
+ * returns [buffer, ip offset, upper offset]. The buffer is new, or a view of
+ * the start of `scratch` (the packet path's reused reply buffer) when given.
+ */
+function layout(spec: Ipv6FrameSpec, protocol: number, upperLength: number, scratch?: Uint8Array): [Uint8Array, number, number] {
   const eth = ethHeader(spec);
   const ethLen = ethernetHeaderLength(eth);
-  const out = new Uint8Array(ethLen + IPV6_HEADER_LENGTH + upperLength);
+  const total = ethLen + IPV6_HEADER_LENGTH + upperLength;
+  if (scratch && scratch.length < total) throw new EncodeError('ipv6', 'buffer-too-small', `${total} octets needed`);
+  // A reused buffer is cleared: encoders leave reserved fields and padding as they find them.
+  const out = scratch ? scratch.subarray(0, total).fill(0) : new Uint8Array(total);
   encodeEthernetHeader(eth, out, 0);
   encodeIpv6Header(
     {
@@ -142,9 +149,9 @@ export function buildIcmpv6Frame(spec: Ipv6FrameSpec, message: Uint8Array): Uint
 }
 
 /** A frame carrying an ND message, encoded in place, checksum computed. Throws EncodeError. */
-export function buildNdpFrame(spec: Ipv6FrameSpec, message: NdpMessage): Uint8Array {
+export function buildNdpFrame(spec: Ipv6FrameSpec, message: NdpMessage, scratch?: Uint8Array): Uint8Array {
   const len = ndpMessageLength(message);
-  const [out, ipAt, icmpAt] = layout(spec, Ipv6NextHeader.Icmpv6, len);
+  const [out, ipAt, icmpAt] = layout(spec, Ipv6NextHeader.Icmpv6, len, scratch);
   encodeNdpInto(message, out, icmpAt);
   putIcmpv6Checksum(out, ipAt, icmpAt, len);
   return out;
@@ -157,5 +164,19 @@ export function buildUdp6Frame(spec: Ipv6FrameSpec & { srcPort: number; dstPort:
   out.set(payload, udpAt + UDP_HEADER_LENGTH);
   const pseudo = ipv6PseudoHeaderSum(out, ipAt + 8, out, ipAt + 24, Ipv6NextHeader.Udp, udpLen);
   encodeUdpHeader(spec, payload.length, pseudo, out, udpAt);
+  return out;
+}
+
+/**
+ * A frame carrying a DHCPv6 message, encoded in place in a view of
+ * `scratch` (or a new buffer), UDP checksum computed. Throws EncodeError.
+ */
+export function buildDhcp6Frame(spec: Ipv6FrameSpec & { srcPort: number; dstPort: number }, message: Dhcp6Message, scratch?: Uint8Array): Uint8Array {
+  const len = dhcp6MessageLength(message);
+  const udpLen = UDP_HEADER_LENGTH + len;
+  const [out, ipAt, udpAt] = layout(spec, Ipv6NextHeader.Udp, udpLen, scratch);
+  encodeDhcp6Into(message, out, udpAt + UDP_HEADER_LENGTH);
+  const pseudo = ipv6PseudoHeaderSum(out, ipAt + 8, out, ipAt + 24, Ipv6NextHeader.Udp, udpLen);
+  encodeUdpHeader(spec, len, pseudo, out, udpAt);
   return out;
 }

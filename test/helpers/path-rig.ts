@@ -34,8 +34,14 @@ export class FakeLinks extends EventEmitter {
   }
 }
 
-export function pathRig(tune: (s: Settings) => void = () => undefined, deps: Pick<PacketPathDeps, 'onRateLimited'> = {}) {
-  const log = pino({ level: 'silent' });
+export function pathRig(
+  tune: (s: Settings) => void = () => undefined,
+  deps: Pick<PacketPathDeps, 'onRateLimited'> = {},
+  logLevel: pino.Level | 'silent' = 'silent',
+) {
+  /** Every log line the path wrote (parsed), when `logLevel` is not silent. */
+  const logs: Array<Record<string, unknown>> = [];
+  const log = pino({ level: logLevel }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const store = new BindingStore();
   const links = new FakeLinks();
   const taps = new TapTable(store, links, log);
@@ -48,12 +54,13 @@ export function pathRig(tune: (s: Settings) => void = () => undefined, deps: Pic
     taps,
     settings: () => settings,
     send: (ifindex, frame) => {
-      sent.push({ ifindex, frame });
+      // A copy: the path builds replies in a scratch buffer that is valid only during the call.
+      sent.push({ ifindex, frame: frame.slice() });
       return { ok: true };
     },
     stats,
     log,
-    now: () => new Date(clock),
+    now: () => clock,
     serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
     ...deps,
   });
@@ -64,5 +71,5 @@ export function pathRig(tune: (s: Settings) => void = () => undefined, deps: Pic
     links.add({ ifindex, name, mac, up: true, running: true });
     store.set(r.binding);
   };
-  return { path, sent, stats, links, store, settings, addTap, tick: (ms: number) => void (clock += ms) };
+  return { path, sent, logs, stats, links, store, settings, addTap, tick: (ms: number) => void (clock += ms) };
 }

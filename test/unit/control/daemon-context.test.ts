@@ -216,7 +216,7 @@ describe('daemon context', () => {
       version: '1.2.3', pid: 4242, startedAt: '2026-01-01T00:00:00.000Z', uptimeSeconds: 3605,
       bindings: 2, attached: 0, rejected: 1, datapath: dir, controlSocket: '/run/onlinkd/control.sock',
     });
-    stats.request('tap10', 'dhcp-discover', new Date('2026-01-01T00:00:01Z'));
+    stats.request('tap10', 'dhcp-discover', Date.parse('2026-01-01T00:00:01Z'));
     stats.drop(undefined, 'no-binding');
     expect(ctx.stats()).toMatchObject({
       global: { frames: 0, drops: { 'no-binding': 1 } },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pathRig } from '../../helpers/path-rig.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import { decodeDhcp4, messageType } from '../../../src/wire/dhcp4.js';
 import { encodeDhcp4 } from '../../../src/wire/dhcp4.js';
 import { buildUdpFrame, decodeUdpFrame } from '../../../src/wire/frame.js';
@@ -7,8 +8,8 @@ import { buildUdpFrame, decodeUdpFrame } from '../../../src/wire/frame.js';
 const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
 
-function setup(guard = { rate: 1_000_000, burst: 1_000_000 }) {
-  const rig = pathRig((s) => (s.guard = guard));
+function setup(guard = { rate: 1_000_000, burst: 1_000_000 }, logLevel: 'silent' | 'info' | 'debug' = 'silent') {
+  const rig = pathRig((s) => (s.guard = guard), {}, logLevel);
   rig.addTap('tap10', 7, TAP_MAC, `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
   rig.addTap('tap11', 8, 'fe:00:00:00:00:11', `MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
   return rig;
@@ -108,5 +109,52 @@ describe('packet path', () => {
     tick(1000); // one second refills `rate` tokens
     for (let i = 0; i < 100; i++) path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
     expect(sent.filter((s) => s.ifindex === 7)).toHaveLength(30);
+  });
+
+  it('logs a lease decision at info once, then repeats once a minute with their count (every one at debug)', () => {
+    const { path, logs, tick } = setup(undefined, 'info');
+    const offers = () => logs.filter((l) => l.msg === 'dhcp-offer sent');
+    for (let i = 0; i < 50; i++) path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(offers()).toHaveLength(1);
+    expect(offers()[0]).toMatchObject({ level: 30, tap: 'tap10', mac: VM_MAC, ip: '203.0.113.10', reply: 'dhcp-offer' });
+    expect(offers()[0]!.repeated).toBeUndefined();
+    // tap11's first offer is its own decision: logged at once.
+    path.handle({ ifindex: 8, data: discover('aa:00:00:00:00:11', 'aa:00:00:00:00:11'), checksumNotReady: false });
+    expect(offers().map((l) => l.tap)).toEqual(['tap10', 'tap11']);
+    tick(60_000);
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(offers()).toHaveLength(3);
+    expect(offers()[2]).toMatchObject({ tap: 'tap10', repeated: 49 });
+
+    const dbg = setup(undefined, 'debug');
+    for (let i = 0; i < 5; i++) dbg.path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    const lines = dbg.logs.filter((l) => l.msg === 'dhcp-offer sent');
+    expect(lines.map((l) => l.level)).toEqual([30, 20, 20, 20, 20]);
+  });
+
+  it('logs at info again when the address offered changes (binding replaced)', () => {
+    const { path, logs, store } = setup(undefined, 'info');
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=203.0.113.20\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
+    if (!r.ok) throw new Error(r.error.message);
+    store.set(r.binding);
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(logs.filter((l) => l.msg === 'dhcp-offer sent').map((l) => l.ip)).toEqual(['203.0.113.10', '203.0.113.20']);
+  });
+
+  it('builds every reply afresh in its reused buffer: back-to-back replies to two taps are each whole', () => {
+    const { path, sent } = setup();
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    path.handle({ ifindex: 8, data: discover('aa:00:00:00:00:11', 'aa:00:00:00:00:11'), checksumNotReady: false });
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    const yiaddr = sent.map((s) => {
+      const f = decodeUdpFrame(s.frame, { verifyChecksum: true });
+      if (!f.ok) throw new Error(f.error.toString());
+      const m = decodeDhcp4(f.value.payload);
+      if (!m.ok) throw new Error(m.error.toString());
+      return m.value.yiaddr;
+    });
+    expect(yiaddr).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.10']);
+    expect(sent[0]!.frame).toEqual(sent[2]!.frame);
   });
 });

@@ -41,6 +41,29 @@ const opt = (m: Dhcp4Message, code: number) => m.options.find(([c]) => c === cod
 const codes = (m: Dhcp4Message) => m.options.map(([c]) => c);
 
 describe('DHCPv4 responder', () => {
+  it('re-encodes a binding\'s options when the settings or the client kind change (encoded-option cache)', () => {
+    const b = binding();
+    const s1 = settings();
+    const first = reply(respondDhcp4(request(1, [[55, bytes(121)]]), b, s1, MAC)).message;
+    expect(opt(first, 6)).toEqual(bytes(198, 51, 100, 53, 198, 51, 100, 54));
+    // A reload gives a new settings object: its values, not the cached ones, go out.
+    const s2 = settings({ nameservers: ['198.51.100.99'], leaseLifetime: 60 });
+    const second = reply(respondDhcp4(request(1, [[55, bytes(121)]]), b, s2, MAC)).message;
+    expect(opt(second, 6)).toEqual(ip('198.51.100.99'));
+    expect(opt(second, 51)).toEqual(bytes(0, 0, 0, 60));
+    // The same binding and settings for a Windows client: 169.254.0.0/16 is added, then gone again for Linux.
+    const win = reply(respondDhcp4(request(1, [[60, Buffer.from('MSFT 5.0')], [55, bytes(121)]]), b, s2, MAC)).message;
+    expect(opt(win, 121)).toEqual(bytes(16, 169, 254, 203, 0, 113, 1, 0, 203, 0, 113, 1));
+    expect(opt(win, 249)).toEqual(opt(win, 121));
+    const linux = reply(respondDhcp4(request(1, [[55, bytes(121)]]), b, s2, MAC)).message;
+    expect(opt(linux, 121)).toEqual(bytes(0, 203, 0, 113, 1));
+    expect(opt(linux, 249)).toBeUndefined();
+    // And the message type of each reply is its own, though the octet is shared.
+    const ack = reply(respondDhcp4(request(3, [[50, ip('203.0.113.10')], [54, ip('203.0.113.1')]]), b, s2, MAC)).message;
+    expect(opt(ack, 53)).toEqual(bytes(5));
+    expect(opt(first, 53)).toEqual(bytes(2));
+  });
+
   it('answers DISCOVER with an OFFER of the bound address and the full configuration', () => {
     const r = reply(respondDhcp4(request(1, [[55, bytes(1, 3, 6, 15, 12, 28)]]), binding(), settings(), MAC));
     expect(r.type).toBe(2);

@@ -182,6 +182,20 @@ describe('option areas', () => {
     ]);
   });
 
+  it('keeps order and joins repeats past the small-table threshold (every code 1..254, then repeats)', () => {
+    // Beyond 16 distinct codes the collector switches to an indexed lookup: repeats
+    // of codes seen before and after the switch must still be joined in place.
+    const parts: number[] = [];
+    for (let code = 1; code <= 254; code++) parts.push(code, 1, code & 0xff);
+    parts.push(3, 1, 0xaa, 200, 1, 0xbb, 0xff);
+    const got = value(decodeOptionArea(Uint8Array.from(parts)));
+    expect(got).toHaveLength(254);
+    expect(got.map(([c]) => c)).toEqual(Array.from({ length: 254 }, (_, i) => i + 1));
+    expect(got[2]).toEqual([3, Uint8Array.of(3, 0xaa)]);
+    expect(got[199]).toEqual([200, Uint8Array.of(200, 0xbb)]);
+    expect(got[4]).toEqual([5, Uint8Array.of(5)]);
+  });
+
   it('RFC 3397 example: option 119 in three pieces, with a compression pointer', () => {
     const area = hex`
       77 09 03 65 6e 67 05 61 70 70 6c    # 119 len 9: 3 "eng" 5 "appl
