@@ -56,6 +56,9 @@ export interface Settings {
     routerLifetime: number;
     /** DHCPv6 Information Refresh Time (option 32; RFC 8415 §21.23, at least 600). */
     informationRefreshTime: number;
+    /** Solicited RAs per tap: `rsBurst` at once, then `rsRate` per second. */
+    rsBurst: number;
+    rsRate: number;
   };
   announce: {
     uplink: string | undefined;
@@ -243,6 +246,8 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     preferred_lifetime: { target: ['ipv6', 'preferredLifetime'], parse: int(0, 0xffffffff) },
     router_lifetime: { target: ['ipv6', 'routerLifetime'], parse: int(0, 65535) },
     information_refresh_time: { target: ['ipv6', 'informationRefreshTime'], parse: int(600, 0xffffffff) },
+    rs_burst: { target: ['ipv6', 'rsBurst'], parse: int(1, 1_000_000) },
+    rs_rate: { target: ['ipv6', 'rsRate'], parse: int(1, 1_000_000) },
     rs_queue: UNUSED,
     ns_queue: UNUSED,
     dhcp_queue: UNUSED,
@@ -306,6 +311,8 @@ export function defaultSettings(): Settings {
       preferredLifetime: 14400,
       routerLifetime: 0,
       informationRefreshTime: 86400,
+      rsBurst: 3,
+      rsRate: 1,
     },
     announce: {
       uplink: undefined,

@@ -22,9 +22,6 @@ import { decodeNdp } from '../wire/ndp.js';
 import { decodeUdp } from '../wire/udp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
-/** Solicited RAs per tap: a burst of 3, then one per second (a booting guest sends 3 RS at most). */
-const RS_BUCKET = { capacity: 3, perSecond: 1 };
-
 export class Ipv6Handler {
   readonly #rsBuckets = new Map<string, TokenBucket>();
 
@@ -62,7 +59,7 @@ export class Ipv6Handler {
       if (!serverMac) return;
       const decision = respondRouterSolicitation(m, ip, b, settings, serverMac);
       if (decision.kind === 'drop') return ctx.drop(tap, decision.reason);
-      if (!this.#rsAllowed(b.tap)) return ctx.drop(tap, 'rs-rate-limited');
+      if (!this.#rsAllowed(b.tap, settings)) return ctx.drop(tap, 'rs-rate-limited');
       if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'ra') && ctx.debug) {
         d.log.debug({ tap: b.tap, mac: b.mac, src: `${ip.src}%${b.tap}`, dst: decision.reply.dstIp }, 'router advertisement sent');
       }
@@ -101,11 +98,12 @@ export class Ipv6Handler {
     }
   }
 
-  #rsAllowed(tap: string): boolean {
+  /** Solicited RAs per tap ([ipv6] rs_burst, then rs_rate per second; by default 3, as a booting guest sends, then 1/s). */
+  #rsAllowed(tap: string, settings: { rsBurst: number; rsRate: number }): boolean {
     const now = this.ctx.d.now();
     let bucket = this.#rsBuckets.get(tap);
-    if (!bucket) {
-      bucket = new TokenBucket(RS_BUCKET.capacity, RS_BUCKET.perSecond, now);
+    if (!bucket || bucket.capacity !== settings.rsBurst || bucket.rate !== settings.rsRate) {
+      bucket = new TokenBucket(settings.rsBurst, settings.rsRate, now);
       this.#rsBuckets.set(tap, bucket);
     }
     return bucket.take(now);

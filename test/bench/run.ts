@@ -294,10 +294,10 @@ ${skipped.map((s) => `- skipped: ${s}`).join('\n')}
   VM's kernel would. Generator ceiling: the hv kernel's own NS → NA (row "kernel").
 - Every server gets the same static binding (MAC, IPv4 address, router, DNS; IPv6 /64, gateway, DNS) and logs nothing
   per transaction (dnsmasq quiet-dhcp/-dhcp6/-ra, Kea at WARN, onlinkd at \`warn\`); \`onlinkd-info\` is onlinkd at its
-  shipped default level (\`info\`, one log line per DHCP reply). onlinkd's per-tap flood guard is lifted
+  shipped default level (\`info\`: a DHCP reply logged when new for its tap, repeats once a minute). onlinkd's per-tap flood guard is lifted
   (\`[guard] rate/burst = 1000000\`): one VM driven flat out is a flood by its standards, and the peers have no such limit.
-  onlinkd's RS limiter (3, then 1 per second per tap, not configurable) stays: its single-tap RS row measures the
-  limiter; the scale table has RS → RA throughput within the allowance (3 RS on each of the taps).
+  So is its per-tap RS limiter (\`[ipv6] rs_burst/rs_rate = 1000000\`; 3, then 1 per second by default), as dnsmasq
+  answers every RS; the scale table has RS → RA throughput within the default allowance (3 RS on each of the taps).
 - Server CPU is utime + stime of the server process (all threads) over the run, divided by the exchanges answered;
   RSS is VmRSS / VmHWM from /proc. Latency is per exchange, first request sent to last answer received.
 - Medians over rounds; within a round the servers run in rotated order, each in a fresh lab.
@@ -309,7 +309,6 @@ ${skipped.map((s) => `- skipped: ${s}`).join('\n')}
   namespace's one raw socket sees every tap's traffic, so RA counts are exact, not sampled. IPv6 is off on the
   hypervisor's taps: onlinkd needs no IP stack there, and with it on, every multicast frame a guest sends costs the
   host kernel a walk over one ff00::/8 route per tap (__find_rr_leaf was 79 % of the sender's CPU at 4096 taps).
-- The single-tap RS row of onlinkd measures its per-tap RS limiter (3 at once, then 1 per second, by design).
 - The generator's ceiling: the "kernel" NS → NA row (the hypervisor kernel answering for its own address).
 
 ## Results

@@ -180,7 +180,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     await server.stop();
 
     // Phase B, the default ra_period: ready time, idle cost, DORA, RS within the allowance, control plane.
-    server = await startOnlinkd(lab, bindings);
+    // The shipped RS limiter (3, then 1/s per tap): the RS figure below is within its allowance.
+    server = await startOnlinkd(lab, bindings, { rsBurst: 3, rsRate: 1 });
     const pid = server.process.pid;
     const rssAtReady = memory(pid);
     o.log(`scale: onlinkd ready in ${server.readyMs} ms (${server.readyStatus}), RSS ${rssAtReady?.rssKb} kB`);

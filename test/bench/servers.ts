@@ -192,6 +192,9 @@ export interface OnlinkdOptions {
   /** [guard] rate and burst (per-tap frames/s); default 1e6, i.e. off. */
   guardRate?: number;
   guardBurst?: number;
+  /** [ipv6] rs_burst and rs_rate (solicited RAs per tap); default 1e6, i.e. off. */
+  rsBurst?: number;
+  rsRate?: number;
   /** Path for the control socket (default: in the lab directory). */
   controlSocket?: string;
   /** Extra node flags (e.g. --cpu-prof). */
@@ -255,6 +258,9 @@ export function onlinkdConfig(dir: string, o: OnlinkdOptions, controlSocket: str
     `rate = ${o.guardRate ?? 1_000_000}`,
     `burst = ${o.guardBurst ?? 1_000_000}`,
     '[ipv6]',
+    // Likewise the RS limiter (3, then 1/s per tap by default): dnsmasq answers every RS.
+    `rs_burst = ${o.rsBurst ?? 1_000_000}`,
+    `rs_rate = ${o.rsRate ?? 1_000_000}`,
     ...(o.raPeriod !== undefined ? [`ra_period = ${o.raPeriod}`] : []),
     o.extraConfig ?? process.env.BENCH_ONLINKD_CONFIG ?? '',
     '',
