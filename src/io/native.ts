@@ -31,10 +31,15 @@ export type RecvBatchCallback = (count: number) => void;
 
 /** Int32 fields per frame in startRecvBatch's meta array. */
 export const RECV_META_FIELDS = 8;
-/** Row layout: offset in the ring, length, ifindex, pkttype, tp_status, vlan_tci, flags, reserved. */
-export const RECV_META = { offset: 0, length: 1, ifindex: 2, pkttype: 3, tpStatus: 4, vlanTci: 5, flags: 6 } as const;
+/** Row layout: offset in the ring, length, ifindex, pkttype, tp_status, vlan_tci, flags, socket fd (receive group; else 0). */
+export const RECV_META = { offset: 0, length: 1, ifindex: 2, pkttype: 3, tpStatus: 4, vlanTci: 5, flags: 6, fd: 7 } as const;
 /** flags bit: the frame was longer than a ring slot and was cut. */
 export const RECV_TRUNCATED = 1;
+/** flags bit (receive group): the frame's socket was closed before delivery (its fd may be reused); skip it. */
+export const RECV_DROPPED = 2;
+
+/** Receive group: `count` > 0 frames in rows 0..count-1 (RECV_META.fd says whose), or (-errno, fd). */
+export type RecvGroupCallback = (count: number, fd: number) => void;
 
 export interface NativeAddon {
   /** Always adds SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the fd. */
@@ -69,6 +74,16 @@ export interface NativeAddon {
    * flagged RECV_TRUNCATED. Errors arrive as callback(-errno).
    */
   startRecvBatch(fd: number, ring: Uint8Array, meta: Int32Array, slotSize: number, callback: RecvBatchCallback): void;
+  /**
+   * The thread's receive group (once; EBUSY after): like startRecvBatch's
+   * ring and meta, shared by every socket started with startRecvGroup, and
+   * `callback` called once per event-loop iteration (or when the ring is
+   * full) for the frames of all of them. Thousands of sockets with traffic
+   * spread over them then cost one JS call per iteration, not per frame.
+   */
+  setRecvGroup(ring: Uint8Array, meta: Int32Array, slotSize: number, callback: RecvGroupCallback): void;
+  /** Polls fd into the receive group; stopRecv stops it (frames already read are still delivered; a closed fd's are flagged RECV_DROPPED). */
+  startRecvGroup(fd: number): void;
   stopRecv(fd: number): void;
   /** 0 when there is no such interface (in this process's namespace). */
   ifNameToIndex(name: string): number;

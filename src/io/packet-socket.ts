@@ -20,22 +20,40 @@ import { buildOnlinkFilter } from './bpf.js';
 import {
   AF_PACKET, ETH_P_ALL, LITTLE_ENDIAN, PACKET_AUXDATA, PACKET_IGNORE_OUTGOING, PACKET_OUTGOING,
   PACKET_STATISTICS, SOCK_RAW, SOL_PACKET, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE,
-  RECV_META, RECV_META_FIELDS, RECV_TRUNCATED, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID, errnoName, loadNative,
+  RECV_DROPPED, RECV_META, RECV_META_FIELDS, RECV_TRUNCATED, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID, errnoName, loadNative,
   type NativeAddon,
 } from './native.js';
 
 /**
- * The receive ring shared by every packet socket of this thread: recvmmsg
- * (native startRecvBatch) reads up to RX_SLOTS frames into it, which are
- * handed out as views, one batch at a time. A 16 KiB slot holds a 9000-byte
- * jumbo frame; a longer one (GSO) is cut, counted as `truncated` in
- * kernelStats() and not delivered.
+ * The receive ring shared by every packet socket of this thread (the
+ * native receive group): recvmmsg reads the frames of every readable
+ * socket into it, and they are handed out as views, all sockets' at once,
+ * once per event-loop iteration (or when the ring is full). A 16 KiB slot
+ * holds a 9000-byte jumbo frame; a longer one (GSO) is cut, counted as
+ * `truncated` in kernelStats() and not delivered.
  */
 const RX_SLOT = 16 * 1024;
 const RX_SLOTS = 64;
 const rxRing = new Uint8Array(RX_SLOT * RX_SLOTS);
 const rxMeta = new Int32Array(RECV_META_FIELDS * RX_SLOTS);
 let onlinkFilter: Buffer | undefined;
+/** Receiving sockets of this thread by fd, for the group callback. */
+const receiving = new Map<number, PacketSocket>();
+let groupReady = false;
+
+/** The group callback: frames of any number of sockets, in the order read. */
+function onGroup(count: number, fd: number): void {
+  if (count < 0) {
+    receiving.get(fd)?.deliverError(count);
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const m = i * RECV_META_FIELDS;
+    const sock = receiving.get(rxMeta[m + RECV_META.fd]!);
+    if (!sock || rxMeta[m + RECV_META.flags]! & RECV_DROPPED) continue; // closed since it was read
+    sock.deliverRow(m);
+  }
+}
 
 export interface ReceivedFrame {
   /** Interface the frame arrived on (per namespace). */
@@ -68,8 +86,6 @@ export class PacketSocket {
   private totals = { packets: 0, drops: 0, truncated: 0 };
   private closed = false;
   private paused = false;
-  /** Batched receive (native startRecvBatch): one call per recvmmsg batch, frames read in place from the shared ring. */
-  private readonly recv = (count: number): void => this.dispatchBatch(count);
 
   private constructor(
     private readonly native: NativeAddon,
@@ -113,7 +129,18 @@ export class PacketSocket {
       throw e;
     }
     const sock = new PacketSocket(n, fd);
-    n.startRecvBatch(fd, rxRing, rxMeta, RX_SLOT, sock.recv);
+    if (!groupReady) {
+      n.setRecvGroup(rxRing, rxMeta, RX_SLOT, onGroup);
+      groupReady = true;
+    }
+    receiving.set(fd, sock);
+    try {
+      n.startRecvGroup(fd);
+    } catch (e) {
+      receiving.delete(fd);
+      n.close(fd);
+      throw e;
+    }
     return sock;
   }
 
@@ -168,38 +195,37 @@ export class PacketSocket {
   resume(): void {
     if (this.closed || !this.paused) return;
     this.paused = false;
-    this.native.startRecvBatch(this.fd, rxRing, rxMeta, RX_SLOT, this.recv);
+    this.native.startRecvGroup(this.fd);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.native.close(this.fd); // also stops the poll handle
+    this.native.close(this.fd); // also stops the poll handle; its undelivered frames are flagged dropped
+    if (receiving.get(this.fd) === this) receiving.delete(this.fd);
+  }
+
+  /** A socket error from the receive group (-errno). */
+  deliverError(errno: number): void {
+    const name = errnoName(errno);
+    for (const h of this.errorHandlers) h(name);
   }
 
   /**
-   * A batch of `count` frames in the shared receive ring (or -errno). Each
-   * frame's `data` is a view into the ring: valid only during the onFrame
-   * callback (the next batch, of this or any other packet socket of the
-   * thread, overwrites it); a handler that keeps a frame must copy it. After
-   * pause() from a handler, the frames of the batch already read are still
-   * delivered; the kernel keeps the rest.
+   * The frame of meta row `m` in the shared receive ring. Its `data` is a
+   * view into the ring: valid only during the onFrame callback (the next
+   * delivery, of this or any other packet socket of the thread, overwrites
+   * it); a handler that keeps a frame must copy it. After pause() from a
+   * handler, frames already read are still delivered; the kernel keeps the rest.
    */
-  private dispatchBatch(count: number): void {
-    if (count < 0) {
-      const name = errnoName(count);
-      for (const h of this.errorHandlers) h(name);
+  deliverRow(m: number): void {
+    if (this.closed) return;
+    if (rxMeta[m + RECV_META.flags]! & RECV_TRUNCATED) {
+      this.totals.truncated++; // longer than a ring slot (GSO): nothing onlinkd answers is
       return;
     }
-    for (let i = 0; i < count && !this.closed; i++) {
-      const m = i * RECV_META_FIELDS;
-      if (rxMeta[m + RECV_META.flags]! & RECV_TRUNCATED) {
-        this.totals.truncated++; // longer than a ring slot (GSO): nothing onlinkd answers is
-        continue;
-      }
-      const data = Buffer.from(rxRing.buffer, rxRing.byteOffset + rxMeta[m + RECV_META.offset]!, rxMeta[m + RECV_META.length]!);
-      this.dispatch(0, data, rxMeta[m + RECV_META.ifindex]!, rxMeta[m + RECV_META.pkttype]!, rxMeta[m + RECV_META.tpStatus]! >>> 0, rxMeta[m + RECV_META.vlanTci]!);
-    }
+    const data = Buffer.from(rxRing.buffer, rxRing.byteOffset + rxMeta[m + RECV_META.offset]!, rxMeta[m + RECV_META.length]!);
+    this.dispatch(0, data, rxMeta[m + RECV_META.ifindex]!, rxMeta[m + RECV_META.pkttype]!, rxMeta[m + RECV_META.tpStatus]! >>> 0, rxMeta[m + RECV_META.vlanTci]!);
   }
 
   private dispatch(err: number, data: Buffer | null, ifindex: number, pkttype: number, tpStatus: number, vlanTci: number): void {

@@ -22,7 +22,9 @@
  *   - startRecvBatch callback: cb(count) once per recvmmsg batch, the frames
  *     already in a JS-owned ring with their metadata in an Int32Array (no
  *     allocation, one JS call per batch); cb(-errno) on a socket error.
- *     The packet sockets use it; netlink and sd_notify use startRecv.
+ *   - setRecvGroup + startRecvGroup: the same, for many sockets at once:
+ *     one JS call per event-loop iteration for every grouped socket (the
+ *     per-tap packet sockets); netlink and sd_notify use startRecv.
  *
  * State lives in per-env instance data (napi_set_instance_data) so the addon
  * works in several worker threads at once; uv_poll handles use the env's own
@@ -84,6 +86,27 @@ typedef struct mmsg_scratch {
   } ctl[MAX_MMSG];
 } mmsg_scratch;
 
+/* The receive group (setRecvGroup + startRecvGroup): every grouped socket
+ * of a thread reads into ONE ring, and JS is called once per event-loop
+ * iteration (from a uv_check handle, after the poll phase) for all of them,
+ * or earlier when the ring fills. With thousands of per-tap sockets and
+ * traffic spread over them, a wake-up per socket otherwise costs a JS call
+ * and a callback scope per frame. Meta row field 7 is the frame's socket.
+ * Frames of a socket closed before delivery are flagged META_DROPPED. */
+#define META_DROPPED 2
+typedef struct group {
+  napi_ref ring_ref, meta_ref, callback;
+  napi_async_context async_ctx;
+  unsigned char *ring;
+  int32_t *meta;
+  uint32_t slot_size;
+  uint32_t slots;   /* frames the ring holds: min(ring slots, meta rows) */
+  uint32_t pending; /* frames read, not yet delivered */
+  uv_check_t check;
+  int check_active;
+  int delivering;
+} group;
+
 /* A receiving socket's poll handle. Allocated by startRecv and freed only in
  * the uv_close callback, so it can outlive close(fd) by one loop turn. */
 typedef struct poller {
@@ -92,6 +115,7 @@ typedef struct poller {
   int fd;
   int stopped;     /* stopRecv/close called: handle is closing */
   int dispatching; /* inside on_poll: defer releasing JS objects */
+  int grouped;     /* reads into the instance's receive group (no JS refs of its own) */
   napi_ref callback;
   napi_async_context async_ctx;
   batch *batch; /* NULL: one callback per frame (startRecv) */
@@ -114,7 +138,8 @@ struct instance {
   napi_async_cleanup_hook_handle cleanup_hook;
   int tearing_down;
   unsigned char *rxbuf;
-  mmsg_scratch *mm; /* allocated by the first startRecvBatch */
+  mmsg_scratch *mm; /* allocated by the first startRecvBatch / setRecvGroup */
+  group *grp;       /* setRecvGroup; freed when its check handle has closed */
 };
 
 /* ---- errors and argument helpers ------------------------------------- */
@@ -368,6 +393,8 @@ static int deliver(poller *p, napi_value fn, int err, const void *data, size_t l
 
 static void on_poll(uv_poll_t *h, int status, int events);
 static int deliver_count(poller *p, napi_value fn, int32_t count);
+static void group_flush(instance *inst);
+static void group_call(instance *inst, int32_t count, int32_t fd);
 
 /* libuv trap: on EPOLLERR uv_poll stops the handle and reports UV_EBADF even
  * though the fd is fine (e.g. netlink ENOBUFS, ENETDOWN on a bound packet
@@ -388,7 +415,10 @@ static void handle_poll_error(poller *p, napi_value fn) {
     }
   }
   if (err) {
-    if (p->batch) deliver_count(p, fn, -err);
+    if (p->grouped) {
+      group_flush(p->inst);
+      group_call(p->inst, -err, p->fd);
+    } else if (p->batch) deliver_count(p, fn, -err);
     else deliver(p, fn, err, NULL, 0, 0, 0, 0, 0);
   }
   if (!p->stopped && err != EBADF && err != ENOTSOCK)
@@ -457,62 +487,149 @@ static int deliver_count(poller *p, napi_value fn, int32_t count) {
   return ok;
 }
 
+/* One recvmmsg of up to n frames into ring slots [first, first + n) with
+ * their meta rows; returns the frame count, 0 when nothing was waiting, or
+ * -errno. Row field 7 is `tag` (the socket, for the receive group). */
+static int read_mmsg(mmsg_scratch *mm, int fd, unsigned char *ring, uint32_t slot_size, int32_t *meta,
+                     uint32_t first, unsigned n, int32_t tag) {
+  for (unsigned i = 0; i < n; i++) {
+    mm->iov[i].iov_base = ring + (size_t)(first + i) * slot_size;
+    mm->iov[i].iov_len = slot_size;
+    memset(&mm->msgs[i].msg_hdr, 0, sizeof mm->msgs[i].msg_hdr);
+    mm->msgs[i].msg_hdr.msg_name = &mm->from[i];
+    mm->msgs[i].msg_hdr.msg_namelen = sizeof mm->from[i];
+    mm->msgs[i].msg_hdr.msg_iov = &mm->iov[i];
+    mm->msgs[i].msg_hdr.msg_iovlen = 1;
+    mm->msgs[i].msg_hdr.msg_control = mm->ctl[i].buf;
+    mm->msgs[i].msg_hdr.msg_controllen = sizeof mm->ctl[i].buf;
+    mm->msgs[i].msg_len = 0;
+  }
+  int r;
+  do r = recvmmsg(fd, mm->msgs, n, MSG_DONTWAIT, NULL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+  for (int i = 0; i < r; i++) {
+    struct msghdr *m = &mm->msgs[i].msg_hdr;
+    int32_t *row = meta + (size_t)(first + i) * META_FIELDS;
+    int32_t ifindex = 0, pkttype = 0, flags = 0;
+    uint32_t status = 0, tci = 0;
+    if (m->msg_namelen >= sizeof(struct sockaddr_ll) && mm->from[i].sll_family == AF_PACKET) {
+      ifindex = mm->from[i].sll_ifindex;
+      pkttype = mm->from[i].sll_pkttype;
+    }
+    /* The kernel strips 802.1Q tags before we see the frame; the tag (and
+     * TP_STATUS_CSUMNOTREADY for checksum-offloading guests) is here. */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+      if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+          c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        status = aux.tp_status;
+        tci = aux.tp_vlan_tci;
+      }
+    }
+    if (m->msg_flags & MSG_TRUNC) flags |= META_TRUNCATED;
+    row[0] = (int32_t)((size_t)(first + i) * slot_size);
+    row[1] = (int32_t)mm->msgs[i].msg_len;
+    row[2] = ifindex;
+    row[3] = pkttype;
+    row[4] = (int32_t)status;
+    row[5] = (int32_t)tci;
+    row[6] = flags;
+    row[7] = tag;
+  }
+  return r;
+}
+
 static void drain_batch(poller *p, napi_value fn) {
   batch *b = p->batch;
-  mmsg_scratch *mm = p->inst->mm;
   for (unsigned total = 0; total < MAX_BATCH && !p->stopped && b->ring;) {
     unsigned n = b->slots;
     if (n > MAX_BATCH - total) n = MAX_BATCH - total;
-    for (unsigned i = 0; i < n; i++) {
-      mm->iov[i].iov_base = b->ring + (size_t)i * b->slot_size;
-      mm->iov[i].iov_len = b->slot_size;
-      memset(&mm->msgs[i].msg_hdr, 0, sizeof mm->msgs[i].msg_hdr);
-      mm->msgs[i].msg_hdr.msg_name = &mm->from[i];
-      mm->msgs[i].msg_hdr.msg_namelen = sizeof mm->from[i];
-      mm->msgs[i].msg_hdr.msg_iov = &mm->iov[i];
-      mm->msgs[i].msg_hdr.msg_iovlen = 1;
-      mm->msgs[i].msg_hdr.msg_control = mm->ctl[i].buf;
-      mm->msgs[i].msg_hdr.msg_controllen = sizeof mm->ctl[i].buf;
-      mm->msgs[i].msg_len = 0;
-    }
-    int r = recvmmsg(p->fd, mm->msgs, n, MSG_DONTWAIT, NULL);
+    int r = read_mmsg(p->inst->mm, p->fd, b->ring, b->slot_size, b->meta, 0, n, 0);
     if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) deliver_count(p, fn, -errno);
+      deliver_count(p, fn, r);
       return;
     }
     if (r == 0) return;
-    for (int i = 0; i < r; i++) {
-      struct msghdr *m = &mm->msgs[i].msg_hdr;
-      int32_t *row = b->meta + (size_t)i * META_FIELDS;
-      int32_t ifindex = 0, pkttype = 0, flags = 0;
-      uint32_t status = 0, tci = 0;
-      if (m->msg_namelen >= sizeof(struct sockaddr_ll) && mm->from[i].sll_family == AF_PACKET) {
-        ifindex = mm->from[i].sll_ifindex;
-        pkttype = mm->from[i].sll_pkttype;
-      }
-      for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
-            c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
-          struct tpacket_auxdata aux;
-          memcpy(&aux, CMSG_DATA(c), sizeof aux);
-          status = aux.tp_status;
-          tci = aux.tp_vlan_tci;
-        }
-      }
-      if (m->msg_flags & MSG_TRUNC) flags |= META_TRUNCATED;
-      row[0] = (int32_t)((size_t)i * b->slot_size);
-      row[1] = (int32_t)mm->msgs[i].msg_len;
-      row[2] = ifindex;
-      row[3] = pkttype;
-      row[4] = (int32_t)status;
-      row[5] = (int32_t)tci;
-      row[6] = flags;
-      row[7] = 0;
-    }
     if (!deliver_count(p, fn, r)) return;
     total += (unsigned)r;
     if ((unsigned)r < n) return; /* drained */
+  }
+}
+
+/* Calls the group callback as cb(count) or cb(-errno, fd) inside a callback
+ * scope (nextTick and promise jobs run when it closes, as after any I/O). */
+static void group_call(instance *inst, int32_t count, int32_t fd) {
+  group *g = inst->grp;
+  if (!g || !g->callback) return;
+  napi_env env = inst->env;
+  napi_handle_scope hs;
+  napi_callback_scope cs;
+  napi_value fn, recv, result, argv[2];
+  napi_open_handle_scope(env, &hs);
+  napi_get_reference_value(env, g->callback, &fn);
+  napi_get_undefined(env, &recv);
+  napi_create_int32(env, count, &argv[0]);
+  napi_create_int32(env, fd, &argv[1]);
+  g->delivering = 1;
+  napi_open_callback_scope(env, fn, g->async_ctx, &cs);
+  if (napi_call_function(env, recv, fn, 2, argv, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+  napi_close_callback_scope(env, cs);
+  g->delivering = 0;
+  napi_close_handle_scope(env, hs);
+}
+
+/* Hands the frames read so far to JS; the ring is free again afterwards. */
+static void group_flush(instance *inst) {
+  group *g = inst->grp;
+  if (!g || !g->callback || g->pending == 0 || g->delivering) return;
+  uint32_t n = g->pending;
+  group_call(inst, (int32_t)n, -1);
+  g->pending = 0;
+}
+
+static void on_group_check(uv_check_t *h) {
+  instance *inst = h->data;
+  group_flush(inst);
+  if (inst->grp && inst->grp->pending == 0 && inst->grp->check_active) {
+    uv_check_stop(&inst->grp->check);
+    inst->grp->check_active = 0;
+  }
+}
+
+/* A grouped socket is readable: read up to MAX_BATCH frames into the group
+ * ring (delivering whenever it fills), then leave the rest to the check
+ * phase. Level-triggered epoll brings us back for anything left. */
+static void group_read(poller *p) {
+  instance *inst = p->inst;
+  group *g = inst->grp;
+  for (unsigned total = 0; total < MAX_BATCH && !p->stopped && g && g->ring;) {
+    if (g->pending == g->slots) {
+      group_flush(inst);
+      if (g->pending == g->slots) return; /* delivering (re-entered): try next iteration */
+    }
+    unsigned n = g->slots - g->pending;
+    if (n > MAX_MMSG) n = MAX_MMSG;
+    if (n > MAX_BATCH - total) n = MAX_BATCH - total;
+    int r = read_mmsg(inst->mm, p->fd, g->ring, g->slot_size, g->meta, g->pending, n, p->fd);
+    if (r < 0) {
+      group_flush(inst); /* keep order: what was read, then the error */
+      group_call(inst, r, p->fd);
+      return;
+    }
+    if (r == 0) break;
+    g->pending += (uint32_t)r;
+    total += (unsigned)r;
+    if ((unsigned)r < n) break; /* drained */
+  }
+  if (g && g->pending > 0 && !g->check_active) {
+    uv_check_start(&g->check, on_group_check);
+    g->check_active = 1;
   }
 }
 
@@ -523,7 +640,16 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   napi_handle_scope hs;
   napi_callback_scope cs;
   napi_value fn;
-  if (p->stopped || !p->callback) return;
+  if (p->stopped) return;
+  if (p->grouped) {
+    /* No JS here unless the ring fills: errors and frames go through the group. */
+    p->dispatching = 1;
+    if (status < 0) handle_poll_error(p, NULL);
+    else group_read(p);
+    p->dispatching = 0;
+    return;
+  }
+  if (!p->callback) return;
   napi_open_handle_scope(env, &hs);
   napi_get_reference_value(env, p->callback, &fn);
   /* A callback scope per wake-up: process.nextTick callbacks and promise
@@ -576,6 +702,15 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   if (!s) return throw_errno(env, "close", EBADF);
   *link = s->next;
   if (s->poll) stop_poller(s->poll); /* before close(): see stop_poller */
+  group *g = get_inst(env)->grp;
+  if (g && g->meta) {
+    /* Its frames still in the group ring must not reach whoever reuses the fd
+     * (a socket merely stopped, by pause, still gets what was read). */
+    for (uint32_t i = 0; i < g->pending; i++) {
+      int32_t *row = g->meta + (size_t)i * META_FIELDS;
+      if (row[7] == fd) row[6] |= META_DROPPED;
+    }
+  }
   close_fd(fd, s->domain);
   free(s);
   return undefined(env);
@@ -775,11 +910,13 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 /* Starts polling fd with callback cb (batch: NULL for one callback per frame).
  * Takes ownership of b on success and on failure. */
 static napi_value start_poller(napi_env env, int32_t fd, napi_value cb, batch *b) {
-  napi_valuetype t;
-  napi_typeof(env, cb, &t);
-  if (t != napi_function) {
-    free(b);
-    return throw_type(env, "expected a callback function");
+  if (cb) { /* NULL: a grouped socket (startRecvGroup), which has no callback of its own */
+    napi_valuetype t;
+    napi_typeof(env, cb, &t);
+    if (t != napi_function) {
+      free(b);
+      return throw_type(env, "expected a callback function");
+    }
   }
   instance *inst = get_inst(env);
   sock *s = find_sock(inst, fd, NULL);
@@ -806,10 +943,14 @@ static napi_value start_poller(napi_env env, int32_t fd, napi_value cb, batch *b
   p->handle.data = p;
   p->inst = inst;
   p->fd = fd;
-  napi_value name;
-  napi_create_string_utf8(env, "onlinkd:socket", NAPI_AUTO_LENGTH, &name);
-  napi_create_reference(env, cb, 1, &p->callback);
-  napi_async_init(env, NULL, name, &p->async_ctx);
+  if (cb) {
+    napi_value name;
+    napi_create_string_utf8(env, "onlinkd:socket", NAPI_AUTO_LENGTH, &name);
+    napi_create_reference(env, cb, 1, &p->callback);
+    napi_async_init(env, NULL, name, &p->async_ctx);
+  } else {
+    p->grouped = 1;
+  }
   s->poll = p;
   r = uv_poll_start(&p->handle, UV_READABLE, on_poll);
   if (r < 0) {
@@ -873,6 +1014,100 @@ static napi_value js_start_recv_batch(napi_env env, napi_callback_info info) {
   return r;
 }
 
+static void on_group_check_closed(uv_handle_t *h) {
+  instance *inst = h->data;
+  free(inst->grp);
+  inst->grp = NULL;
+  if (--inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
+    napi_remove_async_cleanup_hook(inst->cleanup_hook);
+    inst->cleanup_hook = NULL;
+  }
+}
+
+/* setRecvGroup(ring, meta, slotSize, cb): the thread's receive group (once).
+ * ring: Uint8Array of whole slots; meta: Int32Array, META_FIELDS per frame
+ * (as startRecvBatch, plus field 7 = the frame's socket fd and flags bit 1 =
+ * its socket was stopped before delivery). cb(count) with count > 0 frames
+ * in rows 0..count-1, or cb(-errno, fd) for a socket's error. */
+static napi_value js_set_recv_group(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  uint32_t slot;
+  napi_typedarray_type rt, mt;
+  size_t rlen, mlen;
+  void *rdata, *mdata;
+  napi_value rab, mab;
+  size_t roff, moff;
+  napi_valuetype ft;
+  bool is_ta = false;
+  if (!get_u32(env, argv[2], &slot)) return NULL;
+  napi_is_typedarray(env, argv[0], &is_ta);
+  if (!is_ta) return throw_type(env, "ring: expected a Uint8Array");
+  napi_get_typedarray_info(env, argv[0], &rt, &rlen, &rdata, &rab, &roff);
+  napi_is_typedarray(env, argv[1], &is_ta);
+  if (!is_ta) return throw_type(env, "meta: expected an Int32Array");
+  napi_get_typedarray_info(env, argv[1], &mt, &mlen, &mdata, &mab, &moff);
+  if (rt != napi_uint8_array) return throw_type(env, "ring: expected a Uint8Array");
+  if (mt != napi_int32_array) return throw_type(env, "meta: expected an Int32Array");
+  napi_typeof(env, argv[3], &ft);
+  if (ft != napi_function) return throw_type(env, "expected a callback function");
+  if (slot < 64 || slot > RXBUF_SIZE || rlen / slot < 1 || mlen / META_FIELDS < 1 || rlen > INT32_MAX)
+    return throw_errno(env, "setRecvGroup", EINVAL);
+  instance *inst = get_inst(env);
+  if (inst->grp) return throw_errno(env, "setRecvGroup", EBUSY);
+  if (!inst->mm && !(inst->mm = calloc(1, sizeof *inst->mm))) return throw_errno(env, "setRecvGroup", ENOMEM);
+  group *g = calloc(1, sizeof *g);
+  if (!g) return throw_errno(env, "setRecvGroup", ENOMEM);
+  int r = uv_check_init(inst->loop, &g->check);
+  if (r < 0) {
+    free(g);
+    return throw_errno(env, "uv_check_init", -r);
+  }
+  g->check.data = inst;
+  /* Not a reason to keep the loop alive: the sockets' poll handles are. */
+  uv_unref((uv_handle_t *)&g->check);
+  g->ring = rdata;
+  g->meta = mdata;
+  g->slot_size = slot;
+  size_t n = rlen / slot;
+  if (n > mlen / META_FIELDS) n = mlen / META_FIELDS;
+  g->slots = (uint32_t)n;
+  napi_value name;
+  napi_create_string_utf8(env, "onlinkd:socket-group", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[0], 1, &g->ring_ref);
+  napi_create_reference(env, argv[1], 1, &g->meta_ref);
+  napi_create_reference(env, argv[3], 1, &g->callback);
+  napi_async_init(env, NULL, name, &g->async_ctx);
+  inst->grp = g;
+  return undefined(env);
+}
+
+/* startRecvGroup(fd): poll fd into the receive group (setRecvGroup first). */
+static napi_value js_start_recv_group(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  if (!get_inst(env)->grp) return throw_errno(env, "startRecvGroup", EINVAL);
+  return start_poller(env, fd, NULL, NULL);
+}
+
+/* Releases the group's JS objects and closes its check handle (teardown). */
+static void close_group(instance *inst) {
+  group *g = inst->grp;
+  if (!g || !g->callback) return;
+  napi_env env = inst->env;
+  napi_delete_reference(env, g->callback);
+  napi_delete_reference(env, g->ring_ref);
+  napi_delete_reference(env, g->meta_ref);
+  napi_async_destroy(env, g->async_ctx);
+  g->callback = g->ring_ref = g->meta_ref = NULL;
+  g->async_ctx = NULL;
+  g->ring = NULL;
+  g->meta = NULL;
+  g->pending = 0;
+  inst->pending_closes++;
+  uv_close((uv_handle_t *)&g->check, on_group_check_closed);
+}
+
 static napi_value js_stop_recv(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t fd;
@@ -922,6 +1157,7 @@ static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
     close_fd(s->fd, s->domain);
     free(s);
   }
+  close_group(inst);
   if (inst->pending_closes == 0) {
     napi_remove_async_cleanup_hook(handle);
     inst->cleanup_hook = NULL;
@@ -942,6 +1178,7 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
   }
   free(inst->rxbuf);
   free(inst->mm);
+  free(inst->grp); /* only if teardown never ran */
   free(inst);
 }
 
@@ -973,6 +1210,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("send", js_send),
       FN("startRecv", js_start_recv),
       FN("startRecvBatch", js_start_recv_batch),
+      FN("setRecvGroup", js_set_recv_group),
+      FN("startRecvGroup", js_start_recv_group),
       FN("stopRecv", js_stop_recv),
       FN("ifNameToIndex", js_if_name_to_index),
       FN("ifIndexToName", js_if_index_to_name),

@@ -1,0 +1,157 @@
+/**
+ * The receive group (setRecvGroup + startRecvGroup): every grouped socket
+ * of a thread reads into one ring and JS is called once per event-loop
+ * iteration for all of them. On AF_UNIX datagrams (any user); each case
+ * runs in a fresh process, since a thread has one group. The AF_PACKET
+ * side runs through PacketSocket in namespace.test.ts and the e2e suites.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+
+const ADDON = fileURLToPath(new URL('../../../build/Release/onlinkd_native.node', import.meta.url));
+
+/** Runs `body` in a new node with `n` (the addon), `recv(k)` (k bound AF_UNIX receivers), `sender`, `out(x)` (report). */
+function run(body: string): unknown[] {
+  const script = `
+    const n = require(${JSON.stringify(ADDON)});
+    const lines = [];
+    const out = (x) => console.log(JSON.stringify(x));
+    const sender = n.socket(1, 2, 0);
+    const recv = (k) => Array.from({ length: k }, (_, i) => {
+      const fd = n.socket(1, 2, 0), name = '@onlinkd-group-' + process.pid + '-' + i + '-' + Math.random();
+      n.bindUnix(fd, name);
+      return { fd, name };
+    });
+    const text = (ring, meta, i) => Buffer.from(ring.buffer, meta[i * 8], meta[i * 8 + 1]).toString();
+    ${body}`;
+  const stdout = execFileSync(process.execPath, ['-e', script], { timeout: 10_000 }).toString();
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+}
+
+describe('native addon: receive group', () => {
+  it('delivers the frames of several sockets in one call per loop iteration, each row naming its socket', () => {
+    const [res] = run(`
+      const rs = recv(3);
+      const ring = new Uint8Array(128 * 16), meta = new Int32Array(8 * 16);
+      const calls = [];
+      n.setRecvGroup(ring, meta, 128, (count) => {
+        const rows = [];
+        for (let i = 0; i < count; i++) rows.push([rs.findIndex((r) => r.fd === meta[i * 8 + 7]), text(ring, meta, i)]);
+        calls.push(rows);
+      });
+      for (const r of rs) n.startRecvGroup(r.fd);
+      rs.forEach((r, i) => { n.sendToUnix(sender, r.name, Buffer.from('x' + i)); n.sendToUnix(sender, r.name, Buffer.from('y' + i)); });
+      setTimeout(() => { out(calls); process.exit(0); }, 100);`);
+    const calls = res as Array<Array<[number, string]>>;
+    expect(calls).toHaveLength(1); // all six in one call
+    const rows = calls[0]!;
+    expect(rows).toHaveLength(6);
+    for (let i = 0; i < 3; i++) expect(rows.filter(([s]) => s === i).map(([, t]) => t)).toEqual([`x${i}`, `y${i}`]);
+  });
+
+  it('delivers early when the ring fills, and loses nothing, in order per socket', () => {
+    const [res] = run(`
+      const rs = recv(2);
+      const ring = new Uint8Array(64 * 4), meta = new Int32Array(8 * 4);
+      const sizes = [], got = [[], []];
+      n.setRecvGroup(ring, meta, 64, (count) => {
+        sizes.push(count);
+        for (let i = 0; i < count; i++) got[rs.findIndex((r) => r.fd === meta[i * 8 + 7])].push(text(ring, meta, i));
+      });
+      for (const r of rs) n.startRecvGroup(r.fd);
+      for (let k = 0; k < 10; k++) for (const r of rs) n.sendToUnix(sender, r.name, Buffer.from(String(k)));
+      setTimeout(() => { out({ sizes, got }); process.exit(0); }, 200);`);
+    const { sizes, got } = res as { sizes: number[]; got: string[][] };
+    expect(sizes.every((c) => c >= 1 && c <= 4)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(20);
+    const want = Array.from({ length: 10 }, (_, k) => String(k));
+    expect(got).toEqual([want, want]);
+  });
+
+  it('flags frames of a socket closed before delivery as dropped (its fd may be reused); a stopped one keeps them', () => {
+    const [res] = run(`
+      const [a, b] = recv(2);
+      const ring = new Uint8Array(64 * 8), meta = new Int32Array(8 * 8);
+      const rows = [];
+      let closed = -1;
+      n.setRecvGroup(ring, meta, 64, (count) => {
+        for (let i = 0; i < count; i++) {
+          const fd = meta[i * 8 + 7];
+          rows.push({ who: fd === a.fd ? 'a' : 'b', dropped: (meta[i * 8 + 6] & 2) !== 0 });
+          // On the first frame: close the other socket, stop (pause) this one.
+          if (closed < 0) { closed = fd === a.fd ? b.fd : a.fd; n.close(closed); n.stopRecv(fd); }
+        }
+      });
+      n.startRecvGroup(a.fd);
+      n.startRecvGroup(b.fd);
+      for (let k = 0; k < 2; k++) { n.sendToUnix(sender, a.name, Buffer.from('a')); n.sendToUnix(sender, b.name, Buffer.from('b')); }
+      setTimeout(() => { out({ rows, first: rows[0].who }); process.exit(0); }, 100);`);
+    const { rows, first } = res as { rows: Array<{ who: string; dropped: boolean }>; first: string };
+    expect(rows).toHaveLength(4);
+    // The stopped socket's second frame was already read: delivered. The closed one's: flagged.
+    expect(rows.filter((r) => r.who === first).map((r) => r.dropped)).toEqual([false, false]);
+    expect(rows.filter((r) => r.who !== first).map((r) => r.dropped)).toEqual([true, true]);
+  });
+
+  it('refuses a second group, a grouped socket without a group, and bad arguments', () => {
+    const [res] = run(`
+      const [a] = recv(1);
+      const codes = [];
+      const t = (f) => { try { f(); codes.push('ok'); } catch (e) { codes.push(e instanceof TypeError ? 'TypeError' : e.code); } };
+      t(() => n.startRecvGroup(a.fd));
+      t(() => n.setRecvGroup([1], new Int32Array(8), 64, () => {}));
+      t(() => n.setRecvGroup(new Uint8Array(64), new Uint32Array(8), 64, () => {}));
+      t(() => n.setRecvGroup(new Uint8Array(64), new Int32Array(8), 16, () => {}));
+      t(() => n.setRecvGroup(new Uint8Array(64), new Int32Array(8), 64, 'cb'));
+      t(() => n.setRecvGroup(new Uint8Array(64), new Int32Array(8), 64, () => {}));
+      t(() => n.setRecvGroup(new Uint8Array(64), new Int32Array(8), 64, () => {}));
+      t(() => n.startRecvGroup(a.fd));
+      t(() => n.startRecvGroup(a.fd));
+      t(() => n.startRecvGroup(987654));
+      out(codes);
+      process.exit(0);`);
+    expect(res).toEqual(['EINVAL', 'TypeError', 'TypeError', 'EINVAL', 'TypeError', 'ok', 'EBUSY', 'ok', 'EBUSY', 'EBADF']);
+  });
+
+  it('hands an exception thrown by the group callback to uncaughtException and keeps receiving', () => {
+    const res = run(`
+      process.on('uncaughtException', (e) => out('caught ' + e.message));
+      const [a] = recv(1);
+      const ring = new Uint8Array(256), meta = new Int32Array(8 * 4);
+      let k = 0;
+      n.setRecvGroup(ring, meta, 64, (count) => {
+        out('got ' + text(ring, meta, 0));
+        if (++k === 1) throw new Error('boom');
+        process.exit(0);
+      });
+      n.startRecvGroup(a.fd);
+      n.sendToUnix(sender, a.name, Buffer.from('one'));
+      setTimeout(() => n.sendToUnix(sender, a.name, Buffer.from('two')), 50);`);
+    expect(res).toEqual(['got one', 'caught boom', 'got two']);
+  });
+
+  it('lets the process exit when only the group is left, and releases it when a worker thread ends', async () => {
+    run(`
+      const [a] = recv(1);
+      n.setRecvGroup(new Uint8Array(256), new Int32Array(32), 64, () => {});
+      n.startRecvGroup(a.fd);
+      n.stopRecv(a.fd);
+      n.close(a.fd); n.close(sender);`); // returns: nothing keeps the loop alive
+    const code = `
+      const n = require(${JSON.stringify(ADDON)});
+      const { parentPort } = require('node:worker_threads');
+      const fd = n.socket(1, 2, 0);
+      n.bindUnix(fd, '@onlinkd-group-worker-' + process.pid + '-' + Math.random());
+      n.setRecvGroup(new Uint8Array(1024), new Int32Array(64), 256, () => {});
+      n.startRecvGroup(fd);
+      parentPort.postMessage(fd);`;
+    for (let i = 0; i < 5; i++) {
+      const w = new Worker(code, { eval: true });
+      const fd = await new Promise<number>((resolve) => w.once('message', resolve));
+      expect(fd).toBeGreaterThan(2);
+      expect(await w.terminate()).toBe(1);
+    }
+  });
+});
