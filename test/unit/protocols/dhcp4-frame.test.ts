@@ -53,4 +53,24 @@ describe('DHCPv4 reply framing', () => {
     const r = dhcp4ReplyFrame(reply([[53, Uint8Array.of(2)]]), 'not-a-mac');
     expect(r.ok).toBe(false);
   });
+
+  it('builds in a reused buffer exactly the bytes of a fresh one, whatever the buffer held before', () => {
+    const scratch = new Uint8Array(64 * 1024 + 64).fill(0xee); // stale bytes everywhere
+    const big = new Uint8Array(250).fill(7);
+    const small = reply([[53, Uint8Array.of(2)], [54, Uint8Array.of(203, 0, 113, 1)]]);
+    const large = reply([[53, Uint8Array.of(2)], [54, Uint8Array.of(203, 0, 113, 1)], [15, big], [12, big]], 1500);
+    for (const r of [large, small, large, small]) {
+      const fresh = dhcp4ReplyFrame(r, 'fe:00:00:00:00:01');
+      const reused = dhcp4ReplyFrame(r, 'fe:00:00:00:00:01', scratch);
+      if (!fresh.ok || !reused.ok) throw new Error('encode');
+      expect(reused.frame.buffer).toBe(scratch.buffer);
+      expect(Buffer.from(reused.frame).equals(Buffer.from(fresh.frame))).toBe(true);
+    }
+    // Trimming to fit works the same in place.
+    const trim = reply([[53, Uint8Array.of(2)], [54, Uint8Array.of(203, 0, 113, 1)], [15, big], [12, big], [119, big]]);
+    const a = dhcp4ReplyFrame(trim, 'fe:00:00:00:00:01');
+    const b = dhcp4ReplyFrame(trim, 'fe:00:00:00:00:01', scratch);
+    if (!a.ok || !b.ok) throw new Error('encode');
+    expect(Buffer.from(b.frame).equals(Buffer.from(a.frame))).toBe(true);
+  });
 });

@@ -42,6 +42,12 @@ describe('stateless DHCPv6 responder', () => {
     const f = dhcp6ReplyFrame(r, SERVER_MAC);
     if (!f.ok) throw new Error(f.error);
     expect(f.frame).toEqual(REPLY_FRAME);
+    // The same bytes when built in the packet path's reused buffer, whatever it held.
+    const scratch = new Uint8Array(64 * 1024).fill(0xee);
+    const g = dhcp6ReplyFrame(r, SERVER_MAC, scratch);
+    if (!g.ok) throw new Error(g.error);
+    expect(g.frame.buffer).toBe(scratch.buffer);
+    expect(new Uint8Array(g.frame)).toEqual(new Uint8Array(REPLY_FRAME));
   });
 
   it('Reply: same transaction id, client id echoed, our server id, DNS, domains, refresh time; 547 → source port', () => {
@@ -86,6 +92,9 @@ describe('stateless DHCPv6 responder', () => {
     expect(dnsServersOption.decode(getDhcp6Option(r.message, 23)!)).toEqual({ ok: true, value: ['2001:db8::1:53'] });
     const bare = reply(respondInformationRequest(ir(), irMeta(), b, ipv6Settings({ nameservers: [], domains: [] }), SERVER_DUID, SERVER_MAC));
     expect(bare.message.options.map(([c]) => c)).toEqual([1, 2, 32]);
+    // The same binding under other settings again (a reload back): the options follow the settings, not a cache.
+    const again = reply(respondInformationRequest(ir(), irMeta(), b, s, SERVER_DUID, SERVER_MAC));
+    expect(again.message.options.map(([c]) => c)).toEqual([1, 2, 23, 24, 32]);
   });
 
   it('information refresh time: default 86400, configurable, never below 600 (RFC 8415 §7.6 IRT_MINIMUM)', () => {

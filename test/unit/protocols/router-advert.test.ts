@@ -34,6 +34,12 @@ describe('router advertisement contents', () => {
     const f = ndpReplyFrame(reply(d), SERVER_MAC);
     if (!f.ok) throw new Error(f.error);
     expect(f.frame).toEqual(RA_FRAME);
+    // The same bytes when built in the packet path's reused buffer, whatever it held.
+    const scratch = new Uint8Array(64 * 1024).fill(0xee);
+    const g = ndpReplyFrame(reply(d), SERVER_MAC, scratch);
+    if (!g.ok) throw new Error(g.error);
+    expect(g.frame.buffer).toBe(scratch.buffer);
+    expect(new Uint8Array(g.frame)).toEqual(new Uint8Array(RA_FRAME));
   });
 
   it('says M=0, O=1, medium preference, 64 hops, lifetimes from ra_period, from the router link-local', () => {
