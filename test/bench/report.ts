@@ -106,8 +106,7 @@ export function headlineTable(s: readonly Summary[], servers: readonly string[],
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const exchanges = (['dora', 'rs', 'ns', 'ir'] as const).filter((e) => s.some((x) => x.exchange === e));
   for (const ex of exchanges) {
-    const single = find(s, 'onlinkd', ex);
-    const o = single;
+    const o = find(s, 'onlinkd', ex);
     const cells = servers.map((srv) => {
       const x = find(s, srv, ex);
       if (!x) return '—';
