@@ -6,6 +6,10 @@
  * and an index the kernel reuses for another interface can never reach
  * the old binding (the mapping is dropped on RTM_DELLINK and rebuilt from
  * the name on every link event).
+ *
+ * Every lookup is a map access (by ifindex, and by binding name through
+ * #indexOfName): at start-up 4096 bindings are loaded one after another,
+ * and a scan of all taps per binding made that quadratic.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -49,6 +53,8 @@ export class TapTable extends EventEmitter<TapTableEvents> {
   readonly #links: LinkSource;
   readonly #log: Logger;
   readonly #linkState = new Map<number, LinkInfo>();
+  /** Binding (tap) name → the ifindex it is attached under; kept in step with #byIndex. */
+  readonly #indexOfName = new Map<string, number>();
 
   constructor(store: BindingStore, links: LinkSource, log: Logger) {
     super();
@@ -74,8 +80,8 @@ export class TapTable extends EventEmitter<TapTableEvents> {
   }
 
   byName(name: string): Tap | undefined {
-    for (const t of this.#byIndex.values()) if (t.binding.tap === name) return t;
-    return undefined;
+    const i = this.#indexOfName.get(name);
+    return i === undefined ? undefined : this.#byIndex.get(i);
   }
 
   get attachedCount(): number {
@@ -85,10 +91,9 @@ export class TapTable extends EventEmitter<TapTableEvents> {
   #syncBinding(name: string): void {
     const binding = this.#store.get(name);
     const link = this.#links.byName(name);
-    // Drop any mapping that still points at this binding name under another index.
-    for (const [idx, t] of this.#byIndex) {
-      if (t.binding.tap === name && (!link || link.ifindex !== idx || !binding)) this.#dropIndex(idx);
-    }
+    // Drop the mapping that still points at this binding name under another index (or with no binding left).
+    const idx = this.#indexOfName.get(name);
+    if (idx !== undefined && (!link || link.ifindex !== idx || !binding)) this.#dropIndex(idx);
     if (!binding) return;
     if (!link) {
       this.#log.info({ tap: name, mac: binding.mac }, 'binding waits for its tap to appear');
@@ -115,7 +120,13 @@ export class TapTable extends EventEmitter<TapTableEvents> {
 
   #attach(binding: Binding, link: LinkInfo): void {
     const tap: Tap = { binding, link };
+    // One index per name: a stale mapping of the name under another index goes first.
+    const old = this.#indexOfName.get(binding.tap);
+    if (old !== undefined && old !== link.ifindex) this.#dropIndex(old);
+    const replaced = this.#byIndex.get(link.ifindex);
+    if (replaced && replaced.binding.tap !== binding.tap) this.#dropIndex(link.ifindex);
     this.#byIndex.set(link.ifindex, tap);
+    this.#indexOfName.set(binding.tap, link.ifindex);
     this.#linkState.set(link.ifindex, link);
     this.#log.info({ tap: binding.tap, ifindex: link.ifindex, mac: binding.mac, ip: binding.ip, up: link.up }, 'binding attached to tap');
     this.emit('attached', tap);
@@ -126,6 +137,7 @@ export class TapTable extends EventEmitter<TapTableEvents> {
     this.#linkState.delete(ifindex);
     if (!t) return;
     this.#byIndex.delete(ifindex);
+    if (this.#indexOfName.get(t.binding.tap) === ifindex) this.#indexOfName.delete(t.binding.tap);
     this.#log.info({ tap: t.binding.tap, ifindex }, 'binding detached from tap');
     this.emit('detached', t.binding, ifindex);
   }

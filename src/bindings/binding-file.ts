@@ -8,6 +8,7 @@
 import { ipv4ToNumber, normalizeMac, numberToIpv4, prefixMask } from '../wire/addr.js';
 import { isValidDomainName } from '../util/domain.js';
 import { parseIpv6 } from '../util/ipv6.js';
+import { formatIpv6Address, ipv6PrefixMatch, parseIpv6Address } from '../wire/ipv6-address.js';
 import { Address6 } from 'ip-address';
 import { formatRouteList, parseRouteList } from './routes.js';
 import { isValidInterfaceName, type Binding, type Ipv4Subnet, type Ipv6Subnet } from './binding.js';
@@ -51,7 +52,26 @@ function parseIpv4Subnet(v: string): Ipv4Subnet | string {
   return { network: numberToIpv4((addr & prefixMask(len)) >>> 0), prefixLength: len };
 }
 
+/*
+ * IPv6 text: the plain forms every binding file uses ("2001:db8::1",
+ * "2001:db8::/64") go through the hand-written octet parser of
+ * wire/ipv6-address.ts, whose canonical text is ip-address's correctForm()
+ * (its tests check that); anything else (zone ids, odd prefix notations)
+ * falls back to ip-address, so what is accepted and how it is written do not
+ * change. Why: ip-address costs ~40 µs per address (BigInt, regexps), which
+ * was a fifth of start-up with 4096 binding files and of every binding-add.
+ */
+
 function parseIpv6Subnet(v: string): Ipv6Subnet | string {
+  const slash = v.indexOf('/');
+  if (slash > 0 && /^\d{1,3}$/.test(v.slice(slash + 1))) {
+    const len = Number(v.slice(slash + 1));
+    const b = len <= 128 ? parseIpv6Address(v.slice(0, slash)) : undefined;
+    if (b) {
+      for (let i = 0; i < 16; i++) b[i] = b[i]! & ((0xff << (8 - Math.max(0, Math.min(8, len - 8 * i)))) & 0xff);
+      return { network: formatIpv6Address(b), prefixLength: len };
+    }
+  }
   let a: Address6;
   try {
     a = new Address6(v);
@@ -68,6 +88,9 @@ function inIpv4Subnet(ip: string, s: Ipv4Subnet): boolean {
 }
 
 export function inIpv6Subnet(ip: string, s: Ipv6Subnet): boolean {
+  const a = parseIpv6Address(ip);
+  const p = parseIpv6Address(s.network);
+  if (a && p) return ipv6PrefixMatch(a, 0, p, 0, s.prefixLength);
   try {
     return new Address6(ip).isInSubnet(new Address6(`${s.network}/${s.prefixLength}`));
   } catch {
@@ -80,6 +103,9 @@ function ipv4(v: string): string | undefined {
 }
 
 function globalIpv6(v: string): string | { error: string } {
+  const b = parseIpv6Address(v);
+  // No zone: link-local or not, the address is accepted as it is (as parseIpv6 would).
+  if (b) return formatIpv6Address(b);
   const p = parseIpv6(v);
   if ('error' in p) return p;
   if (p.zone !== undefined) return { error: `"${v}": zone id not allowed here` };
@@ -101,13 +127,14 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
 
   const values = new Map<string, { value: string; line: number }>();
   const extra: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n'); // trim() below drops a CR of CRLF files
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
-    if (raw === '' || raw.startsWith('#')) continue;
+    if (raw === '' || raw.charCodeAt(0) === 0x23 /* # */) continue;
     const eq = raw.indexOf('=');
     if (eq <= 0) return err(i + 1, undefined, `expected KEY=VALUE, got ${JSON.stringify(raw.slice(0, 60))}`);
-    const key = raw.slice(0, eq).trim().replace(/^export\s+/, '');
+    let key = raw.slice(0, eq).trim();
+    if (key.startsWith('export')) key = key.replace(/^export\s+/, '');
     if (!/^[A-Z][A-Z0-9_]*$/.test(key)) return err(i + 1, undefined, `bad key ${JSON.stringify(key.slice(0, 40))}`);
     const value = unquote(raw.slice(eq + 1));
     // A value with both quote characters cannot be written back unambiguously; none has a use for it.
@@ -242,13 +269,22 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   };
 }
 
+/**
+ * Whether serializeBinding quotes this value. A value that needs no quoting
+ * is written as it is and read back unchanged (parseBindingFile only trims
+ * and unquotes), which lets binding-add skip its write-and-read-back check.
+ */
+export function needsQuoting(v: string): boolean {
+  return /[\s"'#$`\\;&|<>()]/.test(v);
+}
+
 /** Writes a binding in the same format (nfdhcpd key order first, then onlinkd's, then unknown keys). */
 export function serializeBinding(b: Binding): string {
   // Quote what a shell (hooks may source these files) or our own unquote would change:
   // single quotes unless the value holds one, then double quotes (parse refuses values with both).
   const q = (v: string | undefined): string => {
     if (v === undefined || v === '') return '';
-    if (!/[\s"'#$`\\;&|<>()]/.test(v)) return v;
+    if (!needsQuoting(v)) return v;
     return v.includes("'") ? `"${v}"` : `'${v}'`;
   };
   const lines: Array<[string, string]> = [

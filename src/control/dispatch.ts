@@ -13,7 +13,7 @@
  */
 import type { Binding } from '../bindings/binding.js';
 import { isValidInterfaceName } from '../bindings/binding.js';
-import { parseBindingFile, serializeBinding } from '../bindings/binding-file.js';
+import { needsQuoting, parseBindingFile, serializeBinding } from '../bindings/binding-file.js';
 import { isCandidateName } from '../bindings/directory.js';
 import { formatRouteList } from '../bindings/routes.js';
 import type { BindingEntry } from '../bindings/store.js';
@@ -206,7 +206,7 @@ async function run(
       const from = a.data.from;
       const start = from === undefined ? 0 : firstAfter(infos, from);
       const end = a.data.limit === undefined ? infos.length : Math.min(infos.length, start + a.data.limit);
-      const page = infos.slice(start, end).map(bindingView);
+      const page = infos.slice(start, end).map((info) => bindingView(info));
       const out: Record<string, unknown> = { count: page.length, total: infos.length, bindings: page };
       if (end < infos.length && page.length > 0) out.next = infos[end - 1]!.tap;
       return success(`${page.length} binding${page.length === 1 ? '' : 's'}`, out);
@@ -229,7 +229,8 @@ async function run(
       const b = built.binding;
       hooks.audit?.({ event: 'binding-added', tap: b.tap, mac: b.mac, ip: b.ip, replaced: previous !== undefined, uid: peer.uid });
       const info = ctx.getBinding(b.tap) ?? { tap: b.tap, binding: b, error: undefined, link: undefined };
-      return success(`binding for ${b.tap} ${previous ? 'replaced' : 'added'}`, bindingView(info));
+      // Not cached: a hook adding thousands of bindings would otherwise keep a view of each (~800 bytes).
+      return success(`binding for ${b.tap} ${previous ? 'replaced' : 'added'}`, bindingView(info, false));
     }
 
     case 'binding-del': {
@@ -315,6 +316,8 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
   if (tapError) return { ok: false, key: 'tap', reason: tapError.slice('tap: '.length), text: `invalid binding: ${tapError}` };
 
   const lines: string[] = [];
+  // Set when a value would be quoted in the file: only then can writing and reading back change it.
+  let quoted = false;
   for (const key of BINDING_ADD_KEYS) {
     if (key === 'tap') continue;
     const v = args[key];
@@ -326,6 +329,7 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
     else value = v;
     // A newline would start a new KEY=VALUE line: the request could smuggle in keys.
     if (/[\x00-\x1f\x7f]/.test(value)) return fail(key, 'contains a control character (newline, tab, NUL, ...)');
+    if (needsQuoting(value) || key === 'routes') quoted = true;
     lines.push(`${FILE_KEY[key]}=${value}`);
   }
   const text = `${lines.join('\n')}\n`;
@@ -336,6 +340,9 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
     return fail(key, e.detail);
   }
   const b = parsed.binding;
+  // Values that need no quoting are written as given (normalised by the parser, which adds no such
+  // characters) and read back unchanged; only quoted ones need the round trip (about half the cost of an add).
+  if (!quoted) return { ok: true, binding: b, text };
   const again = parseBindingFile(args.tap, serializeBinding(b));
   if (!again.ok) return fail(undefined, `cannot be stored as a binding file: ${again.error.message}`);
   for (const k of Object.keys(b) as Array<keyof Binding>) {
@@ -354,14 +361,14 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
  * `link` the live interface, with the router link-local address onlinkd
  * speaks from written with its zone id (RFC 4007: never without).
  */
-export function bindingView(info: BindingInfo): Record<string, unknown> {
+export function bindingView(info: BindingInfo, cache = true): Record<string, unknown> {
   const view: Record<string, unknown> = {
     tap: info.tap,
     state: !info.binding ? 'rejected' : info.link ? 'attached' : 'waiting',
   };
   const b = info.binding;
   if (b) {
-    view.binding = bindingFields(b);
+    view.binding = cache ? bindingFields(b) : fieldsOf(b);
     if (Object.keys(b.extra).length > 0) view.extra = b.extra;
   }
   if (info.link) {
@@ -389,31 +396,35 @@ const fieldsCache = new WeakMap<Binding, Record<string, unknown>>();
 function bindingFields(b: Binding): Record<string, unknown> {
   let f = fieldsCache.get(b);
   if (!f) {
-    f = compact({
-      mac: b.mac,
-      ip: b.ip,
-      subnet: b.subnet && `${b.subnet.network}/${b.subnet.prefixLength}`,
-      gateway: b.gateway,
-      subnet6: b.subnet6 && `${b.subnet6.network}/${b.subnet6.prefixLength}`,
-      gateway6: b.gateway6,
-      eui64: b.eui64,
-      hostname: b.hostname,
-      tags: b.tags,
-      mtu: b.mtu,
-      macspoof: b.macspoof,
-      private: b.private,
-      windows: b.windows,
-      indev: b.indev,
-      uplink: b.uplink,
-      uplink6: b.uplink6,
-      routes: b.routes.length ? formatRouteList(b.routes).split(', ') : undefined,
-      dns: b.dns,
-      dns6: b.dns6,
-      domain: b.domain,
-    });
+    f = fieldsOf(b);
     fieldsCache.set(b, f);
   }
   return f;
+}
+
+function fieldsOf(b: Binding): Record<string, unknown> {
+  return compact({
+    mac: b.mac,
+    ip: b.ip,
+    subnet: b.subnet && `${b.subnet.network}/${b.subnet.prefixLength}`,
+    gateway: b.gateway,
+    subnet6: b.subnet6 && `${b.subnet6.network}/${b.subnet6.prefixLength}`,
+    gateway6: b.gateway6,
+    eui64: b.eui64,
+    hostname: b.hostname,
+    tags: b.tags,
+    mtu: b.mtu,
+    macspoof: b.macspoof,
+    private: b.private,
+    windows: b.windows,
+    indev: b.indev,
+    uplink: b.uplink,
+    uplink6: b.uplink6,
+    routes: b.routes.length ? formatRouteList(b.routes).split(', ') : undefined,
+    dns: b.dns,
+    dns6: b.dns6,
+    domain: b.domain,
+    });
 }
 
 const linkLocalCache = new Map<string, string>();

@@ -15,9 +15,17 @@
  *    (extra ones get result 1 and are closed), an idle connection is closed,
  *    and a peer that pipelines without reading stops being read.
  *  - The packet path shares this event loop, so a request never does
- *    synchronous heavy work: answers come from in-memory snapshots and the
- *    only I/O (binding writes) is asynchronous.
- *  - Requests on one connection run one after another, responses in order.
+ *    synchronous heavy work: answers come from in-memory snapshots, and the
+ *    only I/O (binding writes) waits for its fsyncs asynchronously (the
+ *    create/write/rename steps are microsecond system calls, persist.ts).
+ *  - Responses on one connection come in request order. binding-add and
+ *    binding-del requests that follow each other may run concurrently (up to
+ *    MAX_INFLIGHT): the context serialises mutations of one tap in the order
+ *    they were started, and concurrent writes share directory fsyncs (group
+ *    commit, persist.ts); a hook that pipelines adds is then not limited to
+ *    one fsync round trip per add. Any other command waits for everything
+ *    before it and runs alone, so it sees the effect of every earlier
+ *    request, as if all ran one after another.
  */
 import { once } from 'node:events';
 import { chmod, chown, lstat, mkdir, readFile, unlink } from 'node:fs/promises';
@@ -25,7 +33,7 @@ import net from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { LITTLE_ENDIAN, SOL_SOCKET, isSystemError, loadNative, type NativeAddon } from '../io/native.js';
-import { handleLine, type AuditEvent, type ControlContext, type Peer } from './dispatch.js';
+import { dispatch, handleLine, type AuditEvent, type ControlContext, type Peer } from './dispatch.js';
 import { MAX_REQUEST_BYTES, encodeResponse, failure, type ControlResponse } from './protocol.js';
 
 export const SO_PEERCRED = 17;
@@ -42,6 +50,10 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const LINE_DEADLINE_MS = 10_000;
 /** Requests queued on one connection before it stops being read (a client that never reads its answers). */
 const MAX_QUEUED = 64;
+/** Mutations of one connection running at once (see the module comment). */
+export const MAX_INFLIGHT = 32;
+/** Commands that may run concurrently with their neighbours: per-tap mutations the context serialises. */
+const CONCURRENT = new Set(['binding-add', 'binding-del']);
 
 // ---- peer credentials and policy -------------------------------------------
 
@@ -368,7 +380,13 @@ interface ConnectionOptions {
 
 type Item = { line: string } | { response: ControlResponse; close: true };
 
-/** One client: splits lines, runs them in order, writes answers in order. */
+interface Running {
+  response: Promise<ControlResponse>;
+  /** A binding-add/-del, which may overlap others of its kind; anything else runs alone. */
+  concurrent: boolean;
+}
+
+/** One client: splits lines, runs them (see the module comment), writes answers in order. */
 class Connection {
   readonly #socket: net.Socket;
   readonly #peer: Peer;
@@ -377,6 +395,8 @@ class Connection {
   #chunks: Buffer[] = [];
   #size = 0;
   readonly #queue: Item[] = [];
+  /** Started requests, in request order (their answers are written in this order). */
+  readonly #running: Running[] = [];
   #busy = false;
   /** No more input will be read (peer ended, too large, denied). */
   #inputDone = false;
@@ -458,11 +478,37 @@ class Connection {
       return;
     }
     this.#queue.push({ line });
-    if (this.#queue.length >= MAX_QUEUED && !this.#paused) {
+    if (this.#queue.length + this.#running.length >= MAX_QUEUED && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
     }
+    this.#start();
     void this.#pump();
+  }
+
+  /** Starts the queued requests that may run now (see the module comment). */
+  #start(): void {
+    while (this.#queue.length > 0 && !this.#socket.destroyed) {
+      const item = this.#queue[0]!;
+      if (!('line' in item)) return; // a closing answer waits for everything before it
+      let request: unknown;
+      let parsed = true;
+      try {
+        request = JSON.parse(item.line);
+      } catch {
+        parsed = false; // handleLine answers (and audits) the malformed line
+      }
+      const command = parsed ? (request as { command?: unknown } | null)?.command : undefined;
+      const concurrent = typeof command === 'string' && CONCURRENT.has(command);
+      const r = this.#running;
+      if (r.length > 0 && (!concurrent || !r[0]!.concurrent || r.length >= MAX_INFLIGHT)) return;
+      this.#queue.shift();
+      const hooks = { audit: this.#o.audit };
+      const response = (parsed ? dispatch(request, this.#o.context, this.#peer, hooks) : handleLine(item.line, this.#o.context, this.#peer, hooks)).catch(
+        (e: unknown) => failure(`internal error: ${(e as Error).message ?? String(e)}`),
+      );
+      r.push({ response, concurrent });
+    }
   }
 
   #tooLarge(): void {
@@ -483,29 +529,41 @@ class Connection {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while (this.#queue.length > 0 && !this.#socket.destroyed) {
-        const item = this.#queue.shift()!;
+      for (;;) {
+        if (this.#socket.destroyed) return;
+        this.#start();
+        const running = this.#running.shift();
         let response: ControlResponse;
-        if ('line' in item) {
-          response = await handleLine(item.line, this.#o.context, this.#peer, { audit: this.#o.audit });
+        let close = false;
+        if (running) {
+          response = await running.response;
         } else {
+          const item = this.#queue[0];
+          if (!item || 'line' in item) break; // nothing left (a line would have been started)
+          this.#queue.shift();
           response = item.response;
+          close = true;
         }
         if (this.#socket.destroyed) return;
+        // Answers ready in the same turn go out in one write (uncorked on the next tick).
+        if (this.#socket.writableCorked === 0) {
+          this.#socket.cork();
+          process.nextTick(() => this.#socket.uncork());
+        }
         if (!this.#socket.write(encodeResponse(response))) await drainOrClose(this.#socket);
-        if ('close' in item) {
+        if (close) {
           this.#queue.length = 0;
           this.#socket.end();
           // A peer that never reads must not hold the connection open forever.
           setTimeout(() => this.#socket.destroy(), 5000).unref();
           return;
         }
-        if (this.#paused && this.#queue.length < MAX_QUEUED / 2) {
+        if (this.#paused && this.#queue.length + this.#running.length < MAX_QUEUED / 2) {
           this.#paused = false;
           this.#socket.resume();
         }
       }
-      if (this.#inputDone && this.#queue.length === 0 && !this.#socket.destroyed) this.#socket.end();
+      if (this.#inputDone && this.#queue.length === 0 && this.#running.length === 0 && !this.#socket.destroyed) this.#socket.end();
     } finally {
       this.#busy = false;
     }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { defaultSettings } from '../../src/config.js';
 import { firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../../src/protocols/ra-schedule.js';
-import { RaScheduler } from '../../src/ra-scheduler.js';
+import { INITIAL_SPACING_MS, MAX_INITIAL_DELAY_MS, RaScheduler } from '../../src/ra-scheduler.js';
 import type { Tap } from '../../src/taps.js';
 
 function tap(ifindex: number, up = true): Tap {
@@ -103,5 +103,82 @@ describe('RaScheduler', () => {
     vi.advanceTimersByTime(20_000);
     expect(sent.filter(([, k]) => k === 'initial')).toEqual([]);
     expect(sent.filter(([, k]) => k === 'periodic').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('one schedule for thousands of taps: every tap sends about once per interval, and one timer is pending', () => {
+    const sent = new Map<number, number>();
+    const s = defaultSettings();
+    s.ipv6.raPeriod = 30;
+    let x = 7;
+    const random = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const sch = new RaScheduler({ settings: () => s, send: (t, k) => void (k === 'periodic' && sent.set(t.link.ifindex, (sent.get(t.link.ifindex) ?? 0) + 1)), random });
+    for (let i = 1; i <= 2000; i++) sch.attach(tap(i), false);
+    expect(vi.getTimerCount()).toBe(1);
+    // First RA within one period (uniform in [0, 30 s)), then intervals in [9.9 s, 30 s]: over 120 s, 4..12 each.
+    vi.advanceTimersByTime(120_000);
+    expect(sent.size).toBe(2000);
+    for (const n of sent.values()) {
+      expect(n).toBeGreaterThanOrEqual(4);
+      expect(n).toBeLessThanOrEqual(13);
+    }
+    expect(vi.getTimerCount()).toBe(1);
+  });
+
+  it('spreads the initial bursts of many taps attaching at once; a lone tap starts at once', () => {
+    const firsts: number[] = [];
+    const s = defaultSettings();
+    const seen = new Set<number>();
+    const t0 = performance.now();
+    const sch = new RaScheduler({
+      settings: () => s,
+      send: (t, k) => {
+        if (k === 'initial' && !seen.has(t.link.ifindex)) {
+          seen.add(t.link.ifindex);
+          firsts.push(performance.now() - t0);
+        }
+      },
+      random: () => 0.5,
+    });
+    for (let i = 1; i <= 4096; i++) sch.attach(tap(i));
+    vi.advanceTimersByTime(20_000);
+    expect(firsts).toHaveLength(4096);
+    // Evenly: at most 100 ms / spacing (+1) first RAs in any 100 ms, all within MAX_INITIAL_DELAY_MS.
+    const per100 = new Map<number, number>();
+    for (const t of firsts) per100.set(Math.floor(t / 100), (per100.get(Math.floor(t / 100)) ?? 0) + 1);
+    expect(Math.max(...per100.values())).toBeLessThanOrEqual(100 / INITIAL_SPACING_MS + 1);
+    expect(Math.max(...firsts)).toBeLessThanOrEqual(MAX_INITIAL_DELAY_MS);
+    // Later, a lone tap (a VM booting) is not delayed behind anyone.
+    const t1 = performance.now();
+    let at = -1;
+    const lone = new RaScheduler({ settings: () => s, send: () => void (at < 0 && (at = performance.now() - t1)), random: () => 0.5 });
+    lone.attach(tap(5000));
+    vi.advanceTimersByTime(5);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at).toBeLessThanOrEqual(1);
+  });
+
+  it('never starts a burst later than MAX_INITIAL_DELAY_MS, however many taps attach', () => {
+    const s = defaultSettings();
+    let last = 0;
+    const t0 = performance.now();
+    const sch = new RaScheduler({ settings: () => s, send: (_t, k) => void (k === 'initial' && (last = performance.now() - t0)), random: () => 0.5, initialSpacingMs: 10 });
+    for (let i = 1; i <= 3000; i++) sch.attach(tap(i)); // 30 s of slots at 10 ms
+    vi.advanceTimersByTime(60_000);
+    // The last burst starts by 16 s; its RAs follow at the burst's own offsets.
+    expect(last).toBeLessThanOrEqual(MAX_INITIAL_DELAY_MS + initialBurstOffsetsMs().at(-1)!);
+  });
+
+  it('detached and re-attached taps leave no pile of stale entries', () => {
+    const { sch, sent } = make();
+    for (let round = 0; round < 200; round++) {
+      for (let i = 1; i <= 50; i++) sch.attach(tap(i));
+      for (let i = 1; i <= 50; i++) sch.detach(i);
+      sch.attach(tap(1000));
+    }
+    expect(sch.size).toBe(1);
+    expect(sch.pending).toBeLessThanOrEqual(2 * 4 * 51 + 1024 + 4);
+    vi.advanceTimersByTime(400_000);
+    expect(sent.every(([i]) => i === 1000 || i <= 50)).toBe(true);
+    expect(sent.filter(([i, k]) => i !== 1000 && k === 'periodic')).toEqual([]); // detached taps never send periodic RAs
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Address6 } from 'ip-address';
 import { parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
 
 // What snf-network's kvm-ifup writes (nfdhcpd format), quoting included.
@@ -119,5 +120,41 @@ describe('binding files', () => {
     expect(parse('MAC=aa:00:00:00:00:10\nTAGS="\n').tags).toBe('"');
     expect(error('MAC=aa:00:00:00:00:10\nTAGS=a\'b"c\n')).toMatchObject({ line: 2, key: 'TAGS' });
     expect(error('MAC=aa:00:00:00:00:10\nTAGS=a\x01b\n')).toMatchObject({ line: 2, key: 'TAGS' });
+  });
+
+  // The plain address forms take a hand-written parser (ip-address is slow at start-up with thousands of
+  // files); what is accepted and the canonical text stored must be exactly ip-address's.
+  it('IPv6 values: same acceptance and canonical text as ip-address, fast path or not', () => {
+    const addrs = [
+      '2001:db8:10::1', '2001:DB8:10:0:0:0:0:1', '2001:0db8:0010::0001', '::1', '2001:db8::', 'fe80::1', '::ffff:192.0.2.1',
+      '2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1', '1:2:3:4:5:6:7:8', '2001:db8::1%tap10', 'fe80::1%tap10', '2001:db8:::1',
+      '2001:db8::12345', 'zz::1', '2001:db8::1/128', '1:2:3:4:5:6:7:8:9',
+    ];
+    for (const a of addrs) {
+      const r = parseBindingFile('tap10', `MAC=aa:00:00:00:00:10\nGATEWAY6=${a}\n`);
+      let expected: string | undefined;
+      try {
+        const x = new Address6(a);
+        expected = x.zone || x.subnetMask !== 128 ? undefined : x.correctForm();
+      } catch {
+        expected = undefined;
+      }
+      expect(r.ok ? r.binding.gateway6 : undefined, a).toBe(expected);
+    }
+    const prefixes = ['2001:db8:10::/64', '2001:DB8:10:0::/64', '2001:db8:10::1/64', '2001:db8::/32', '::/0', '2001:db8::/129', '2001:db8::/6x', '2001:db8::', '2001:db8::/064'];
+    for (const p of prefixes) {
+      const r = parseBindingFile('tap10', `MAC=aa:00:00:00:00:10\nSUBNET6=${p}\n`);
+      let expected: string | undefined;
+      try {
+        const x = new Address6(p);
+        expected = x.zone || !p.includes('/') ? undefined : `${x.startAddress().correctForm()}/${x.subnetMask}`;
+      } catch {
+        expected = undefined;
+      }
+      expect(r.ok && r.binding.subnet6 ? `${r.binding.subnet6.network}/${r.binding.subnet6.prefixLength}` : undefined, p).toBe(expected);
+    }
+    // EUI64 must lie in SUBNET6, whatever way either is written.
+    expect(parseBindingFile('tap10', 'MAC=aa:00:00:00:00:10\nSUBNET6=2001:DB8:10::/64\nEUI64=2001:db8:10:0:a800:ff:fe00:10\n').ok).toBe(true);
+    expect(parseBindingFile('tap10', 'MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8:10::/64\nEUI64=2001:db8:11::1\n').ok).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync, renameSync, unlinkSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, renameSync, unlinkSync, appendFileSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BindingDirectory } from '../../../src/bindings/directory.js';
 import { BindingStore } from '../../../src/bindings/store.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
+import { OwnWrites, nodeFs, writeBindingFile, type PersistFs } from '../../../src/bindings/persist.js';
 
 const GOOD = (ip: string) => `MAC=aa:00:00:00:00:10\nIP=${ip}\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`;
 
@@ -90,5 +92,83 @@ describe('binding directory', () => {
     await bd2.rescan();
     expect(store.get('tap12')).toBeUndefined();
     bd2.close();
+  });
+
+  it('a rescan only stats: an unchanged identity (inode, size, mtime) is not read again', async () => {
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.10'));
+    utimesSync(join(dir, 'tap10'), 1_000_000, 1_000_000);
+    // No watcher (never started): only rescans look.
+    const bd2 = new BindingDirectory(dir, store, log, { rescanMs: 3_600_000 });
+    await bd2.rescan();
+    expect(store.get('tap10')?.ip).toBe('203.0.113.10');
+    const ino = statSync(join(dir, 'tap10')).ino;
+    // Same inode, same size, mtime put back: a rescan cannot tell, and does not read.
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.20'));
+    utimesSync(join(dir, 'tap10'), 1_000_000, 1_000_000);
+    expect(statSync(join(dir, 'tap10')).ino).toBe(ino);
+    await bd2.rescan();
+    expect(store.get('tap10')?.ip).toBe('203.0.113.10');
+    // A real change (size) is read.
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.200'));
+    await bd2.rescan();
+    expect(store.get('tap10')?.ip).toBe('203.0.113.200');
+    bd2.close();
+  });
+
+  describe('files this process wrote', () => {
+    /** nodeFs whose directory fsync waits for release(). */
+    function gated() {
+      let release: ((err?: string) => void) | undefined;
+      const fs: PersistFs = {
+        ...nodeFs,
+        openDir: async (p) => {
+          const fh = await nodeFs.openDir(p);
+          return {
+            ...fh,
+            sync: () => new Promise<void>((res, rej) => (release = (err) => (err ? rej(Object.assign(new Error(err), { code: err })) : res()))),
+          };
+        },
+      };
+      return { fs, release: (err?: string) => release?.(err), armed: () => release !== undefined };
+    }
+    const binding = (ip: string) => {
+      const r = parseBindingFile('tap10', GOOD(ip));
+      if (!r.ok) throw r.error;
+      return r.binding;
+    };
+
+    it('are not read back: the writer applied them already', async () => {
+      const own = new OwnWrites();
+      bd = new BindingDirectory(dir, store, log, { settleMs: 5, ownWrites: own });
+      await bd.start();
+      const sets: string[] = [];
+      store.on('set', (b) => sets.push(b.ip ?? ''));
+      // The writer applies what it wrote (the control context does); the store holding something else
+      // here shows whether the watcher read the file: it would replace .10 with .20.
+      await writeBindingFile(dir, 'tap10', GOOD('203.0.113.20'), { ownWrites: own });
+      store.set(binding('203.0.113.10'));
+      await new Promise((r) => setTimeout(r, 60));
+      expect(store.get('tap10')?.ip).toBe('203.0.113.10');
+      expect(sets).toEqual(['203.0.113.10']);
+      expect(own.size).toBe(0); // consumed
+      // Someone else's write of the same name is read as always.
+      writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.30'));
+      await until(() => store.get('tap10')?.ip === '203.0.113.30');
+    });
+
+    it('while not yet durable the store is left to the writer; a write that fails after its rename is read like any file', async () => {
+      const own = new OwnWrites();
+      bd = new BindingDirectory(dir, store, log, { settleMs: 5, ownWrites: own });
+      await bd.start();
+      const g = gated();
+      const w = writeBindingFile(dir, 'tap10', GOOD('203.0.113.20'), { fs: g.fs, ownWrites: own }).catch((e: { code: string }) => e.code);
+      await until(() => g.armed());
+      await new Promise((r) => setTimeout(r, 60)); // the watcher has seen the renamed file by now
+      expect(store.get('tap10')).toBeUndefined(); // not applied behind the writer's back
+      g.release('EIO');
+      expect(await w).toBe('EIO');
+      // The new file is in place although the request failed: the directory is the truth, as before.
+      await until(() => store.get('tap10')?.ip === '203.0.113.20');
+    });
   });
 });

@@ -172,6 +172,36 @@ describe('control server', () => {
       expect(JSON.parse(lines[2]!).arguments.tap).toBe('tap11');
     });
 
+    it('runs pipelined binding-adds of one connection concurrently; any other command waits for them and runs alone', async () => {
+      ctx.addDelayMs = 20;
+      let active = 0;
+      const overlaps: number[] = [];
+      const addBinding = ctx.addBinding.bind(ctx);
+      ctx.addBinding = async (b) => {
+        overlaps.push(++active);
+        try {
+          return await addBinding(b);
+        } finally {
+          active--;
+        }
+      };
+      await start();
+      const add = (i: number) => ({ command: 'binding-add', arguments: { tap: `tap${i}`, mac: `aa:00:00:00:00:${i}` } });
+      const reqs = [add(11), add(12), add(13), { command: 'binding-list' }, add(14), add(15), { command: 'binding-get', arguments: { tap: 'tap15' } }];
+      const { lines } = await session(path, reqs.map((r) => JSON.stringify(r)).join('\n') + '\n', { end: true });
+      const res = lines.map((l) => JSON.parse(l));
+      expect(res.map((r) => r.result)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      expect(res.map((r) => r.text)).toEqual([
+        'binding for tap11 added', 'binding for tap12 added', 'binding for tap13 added', '4 bindings',
+        'binding for tap14 added', 'binding for tap15 added', 'binding for tap15',
+      ]);
+      // The list saw all three adds before it, and nothing after it had started.
+      expect(res[3].arguments.bindings.map((b: { tap: string }) => b.tap)).toEqual(['tap10', 'tap11', 'tap12', 'tap13']);
+      expect(ctx.calls).toEqual(['add tap11', 'add tap12', 'add tap13', 'list', 'add tap14', 'add tap15']);
+      // How many adds were running when each started: 11-13 together, then (after the list) 14-15 together.
+      expect(overlaps).toEqual([1, 2, 3, 1, 2]);
+    });
+
     it('handles a request split across writes, blank lines, CRLF-free JSON and a last line without newline', async () => {
       await start();
       const s = net.connect(path);

@@ -5,17 +5,27 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TapSockets } from '../../../src/io/tap-sockets.js';
-import type { PacketSocketOptions } from '../../../src/io/packet-socket.js';
+import type { PacketSocketOptions, ReceivedFrame } from '../../../src/io/packet-socket.js';
 
 class FakeSock {
   stats = { packets: 0, drops: 0 };
   closed = false;
   paused = false;
   pauses = 0;
+  /** kernelStats() calls (each is a getsockopt on a real socket). */
+  reads = 0;
+  #frame: ((f: ReceivedFrame) => void) | undefined;
   constructor(readonly options: PacketSocketOptions) {}
-  onFrame(): void {}
+  onFrame(cb: (f: ReceivedFrame) => void): void {
+    this.#frame = cb;
+  }
   onError(): void {}
+  /** A frame arrives (the counters the kernel keeps are set by the test). */
+  deliver(): void {
+    this.#frame?.({ ifindex: this.options.ifindex ?? 0, data: Buffer.alloc(0), pkttype: 0, checksumNotReady: false });
+  }
   kernelStats() {
+    this.reads++;
     return { ...this.stats };
   }
   close(): void {
@@ -71,15 +81,36 @@ describe('TapSockets', () => {
     ts.open(8, 'tap11');
     socks[0]!.stats = { packets: 100, drops: 40 };
     socks[1]!.stats = { packets: 5, drops: 0 };
+    socks[0]!.deliver();
+    socks[1]!.deliver();
     let k = ts.readKernelStats();
     expect(k.total).toEqual({ packets: 105, drops: 40 });
     expect([...k.drops]).toEqual([['tap10', 40]]);
     socks[0]!.stats = { packets: 150, drops: 70 };
-    ts.close(7); // its last 30 drops still count, for its tap
+    ts.close(7); // its last 30 drops still count, for its tap (a closing socket is always read)
     k = ts.readKernelStats();
     expect(k.total).toEqual({ packets: 155, drops: 70 });
     expect([...k.drops]).toEqual([['tap10', 30]]);
     expect([...ts.readKernelStats().drops]).toEqual([]);
+  });
+
+  it('asks the kernel only about sockets that delivered frames or were paused since the last read', () => {
+    vi.useFakeTimers();
+    const { ts, socks } = rig();
+    for (let i = 0; i < 3; i++) ts.open(10 + i, `tap${i}`);
+    ts.readKernelStats();
+    const reads = () => socks.map((s) => s.reads);
+    expect(reads()).toEqual([0, 0, 0]); // nothing happened on any tap
+    socks[1]!.stats = { packets: 4, drops: 1 };
+    socks[1]!.deliver();
+    ts.pause(12, 1000); // a flood: frames may be dropped while nobody reads
+    socks[2]!.stats = { packets: 9, drops: 7 };
+    const k = ts.readKernelStats();
+    expect(reads()).toEqual([0, 1, 1]);
+    expect(k.total).toEqual({ packets: 13, drops: 8 });
+    expect([...k.drops]).toEqual([['tap1', 1], ['tap2', 7]]);
+    ts.readKernelStats(); // tap2 is still paused: asked again; tap1 went quiet
+    expect(reads()).toEqual([0, 1, 2]);
   });
 
   it('pauses a tap for the given time, once, and resumes it; closing cancels the resume', () => {
