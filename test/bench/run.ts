@@ -232,8 +232,12 @@ function goalTable(s: readonly Summary[], scale: ScaleResult | undefined, single
   if (ns) rows.push(`| NS → NA ≥ 100k/s | ${Math.round(ns.exchangesPerS)}/s | ${ns.exchangesPerS >= 100_000 ? 'met' : 'not met'} |`);
   if (scale) {
     rows.push(`| ${scale.taps} taps: start → ready < 1 s | ${scale.readyMs} ms | ${scale.readyMs < 1000 ? 'met' : 'not met'} |`);
-    const peak = scale.rssAtEnd?.hwmKb;
-    rows.push(`| RSS < 150 MB | peak ${peak ? (peak / 1024).toFixed(0) : '?'} MB | ${peak && peak < 150 * 1024 ? 'met' : 'not met'} |`);
+    const peak = scale.rssBeforeControl?.hwmKb;
+    const withAdds = scale.rssAtEnd?.hwmKb;
+    rows.push(
+      `| RSS < 150 MB | peak ${peak ? (peak / 1024).toFixed(0) : '?'} MB with ${scale.taps} taps under traffic` +
+        ` (${withAdds ? (withAdds / 1024).toFixed(0) : '?'} MB once binding-add has added ${scale.control.status === 'ok' ? scale.control.ok : 'its'} more) | ${peak && peak < 150 * 1024 ? 'met' : 'not met'} |`,
+    );
     rows.push(`| periodic RAs spread evenly | largest 100 ms burst ${scale.periodic.maxPer100ms} (mean ${scale.periodic.meanPer100ms.toFixed(1)}) | report |`);
     const p99 = scale.rsWhilePeriodic.gen.latency_us.p99;
     rows.push(`| RS → RA p99 on a random tap < 2 ms while periodic RAs run | ${(p99 / 1000).toFixed(2)} ms | ${p99 < 2000 ? 'met' : 'not met'} |`);

@@ -73,6 +73,9 @@ export interface ScaleResult {
   doraRandomTaps: RunRecord;
   rsAllowance: RunRecord;
   control: ControlResult;
+  /** After every traffic test, before binding-add adds `control` bindings of its own. */
+  rssBeforeControl: Memory | undefined;
+  /** After the binding-add test (its bindings included). */
   rssAtEnd: Memory | undefined;
 }
 
@@ -217,6 +220,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     rsAllowance.server = `onlinkd (${o.taps} taps, 3 RS each)`;
     o.log(describeRun(rsAllowance));
 
+    // The scale figure: 4096 taps bound, after traffic, before the control test adds its own bindings.
+    const rssBeforeControl = memory(pid);
     const control = await benchBindingAdd({
       socketPath: server.controlSocket,
       datapath: join(server.dir, 'bindings'),
@@ -241,6 +246,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       doraRandomTaps,
       rsAllowance,
       control,
+      rssBeforeControl,
       rssAtEnd: memory(pid),
     };
   } catch (e) {

@@ -293,7 +293,8 @@ export async function startOnlinkd(lab: Lab, bindings: readonly BenchBinding[], 
   writeFileSync(configPath, onlinkdConfig(dir, o, controlSocket));
   const log = join(dir, 'onlinkd.log');
   const notify = new NotifySocket(join(dir, 'notify.sock'));
-  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...o.env, NOTIFY_SOCKET: notify.path };
+  // UV_THREADPOOL_SIZE as systemd/onlinkd.service sets it (binding-add's fsyncs run in libuv's pool).
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', UV_THREADPOOL_SIZE: '16', ...o.env, NOTIFY_SOCKET: notify.path };
   const t0 = Date.now();
   const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), o.entry ?? ONLINKD, '--config', configPath, '--datapath', datapath], log, env);
   let ready: Notification;
