@@ -28,8 +28,8 @@
  * The state directory must be local (as /var/lib is): a hung network
  * filesystem would stall the daemon.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { isValidInterfaceName } from './binding.js';
@@ -68,6 +68,8 @@ export class BindingDirectory {
   readonly #pending = new Map<string, number>();
   #settleTimer: NodeJS.Timeout | undefined;
   readonly #warnedNames = new Set<string>();
+  /** Names found to be symbolic links, logged once (see #refuseLink). */
+  readonly #warnedLinks = new Set<string>();
   #watcher: FSWatcher | undefined;
   #rescanTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -239,8 +241,9 @@ export class BindingDirectory {
       };
       // One stat answers a rescan of an unchanged file, and an event for our own write; otherwise open at once.
       if ((onlyIfChanged && known) || this.#own.size > 0) {
-        const st = statSync(path, { throwIfNoEntry: false });
+        const st = lstatSync(path, { throwIfNoEntry: false });
         if (!st) return this.#gone(name, path);
+        if (st.isSymbolicLink()) return this.#refuseLink(name, path);
         if (!st.isFile()) return;
         const seen = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
         if (onlyIfChanged && sameIdentity(known, seen)) return;
@@ -252,9 +255,11 @@ export class BindingDirectory {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') return this.#gone(name, path);
+      if (err.code === 'ELOOP') return this.#refuseLink(name, path);
       this.#log.error({ tap: name, path, err: err.message }, 'cannot read binding file; last good binding stays');
       return;
     }
+    this.#warnedLinks.delete(name);
     this.#identity.set(name, id);
     const result = parseBindingFile(name, text);
     if (!result.ok) {
@@ -279,28 +284,39 @@ export class BindingDirectory {
     this.#store.set(b);
   }
 
+  /**
+   * A symbolic link where a binding file should be: never followed. Only
+   * writers of the state directory can plant one, but following it would let
+   * them make the daemon read any file it can (and quote it in parse errors).
+   * The last good binding stays; logged once until the name changes again.
+   */
+  #refuseLink(name: string, path: string): void {
+    if (this.#warnedLinks.has(name)) return;
+    this.#warnedLinks.add(name);
+    this.#log.warn({ tap: name, path }, 'ignoring binding file: it is a symbolic link (never followed); last good binding stays');
+  }
+
   #gone(name: string, path: string): void {
+    this.#warnedLinks.delete(name);
     this.#identity.delete(name);
     const removed = this.#store.remove(name);
     if (removed) this.#log.info({ tap: name, mac: removed.mac, ip: removed.ip, path }, 'binding removed');
   }
 }
 
-function notRegular(path: string): Error {
-  return Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
-}
-
 /**
  * Reads at most `limit` bytes: a huge or endless file cannot exhaust memory.
- * Opened non-blocking and checked to be a regular file once open: a FIFO or
- * device (or a symlink to one) can neither block on open nor be read; the
+ * Opened non-blocking, never through a symbolic link (ELOOP), and checked to
+ * be a regular file once open: a FIFO or device can neither block on open
+ * nor be read; the
  * answer is undefined then, as it is when `skip` (given the identity from
  * fstat, before any read) says so. The buffer is sized to the file (fstat),
  * not to the limit: a 64 KiB buffer per file was 256 MB of garbage when
  * 4096 files were read at start. Returns the text and the identity read.
  */
 export function readLimitedSync(path: string, limit: number, skip?: (id: FileIdentity) => boolean): { text: string; id: FileIdentity } | undefined {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  // O_NOFOLLOW: a symbolic link fails with ELOOP (see BindingDirectory#refuseLink).
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return undefined;
@@ -325,26 +341,3 @@ export function readLimitedSync(path: string, limit: number, skip?: (id: FileIde
   }
 }
 
-/** Asynchronous form of readLimitedSync (same checks and bound), for callers off the start-up path. */
-export async function readLimited(path: string, limit: number): Promise<string> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw notRegular(path);
-    let buf = Buffer.allocUnsafe(Math.min(limit, st.size + 1));
-    let total = 0;
-    while (total < limit) {
-      if (total === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.min(limit, buf.length * 2));
-        buf.copy(bigger, 0, 0, total);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, total, buf.length - total, total);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    return buf.toString('utf8', 0, total);
-  } finally {
-    await fh.close();
-  }
-}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, renameSync, unlinkSync, appendFileSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, renameSync, unlinkSync, appendFileSync, statSync, utimesSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -78,6 +78,24 @@ describe('binding directory', () => {
     appendFileSync(join(dir, 'tap10'), 'SUBNET=203.0.113.0/24\n');
     await until(() => store.get('tap10')?.ip === '203.0.113.40');
     expect(store.entry('tap10')?.error).toBeUndefined();
+  });
+
+  it('never follows a symbolic link: the last good binding stays, logged once, a real file again is read', async () => {
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.10'));
+    writeFileSync(join(dir, 'elsewhere'), GOOD('203.0.113.66'));
+    bd = new BindingDirectory(dir, store, log, { settleMs: 5, rescanMs: 3_600_000 });
+    await bd.start();
+    symlinkSync(join(dir, 'elsewhere'), join(dir, '.tap10.link'));
+    renameSync(join(dir, '.tap10.link'), join(dir, 'tap10')); // replaced atomically: never absent
+    const refused = () => logs.filter((l) => l.tap === 'tap10' && String(l.msg).startsWith('ignoring binding file: it is a symbolic link'));
+    await until(() => refused().length === 1);
+    await bd.rescan();
+    await bd.rescan();
+    expect(refused()).toHaveLength(1);
+    expect(store.get('tap10')?.ip).toBe('203.0.113.10'); // never 203.0.113.66
+    unlinkSync(join(dir, 'tap10'));
+    writeFileSync(join(dir, 'tap10'), GOOD('203.0.113.20'));
+    await until(() => store.get('tap10')?.ip === '203.0.113.20');
   });
 
   it('rescan reconciles changes the watcher missed', async () => {
