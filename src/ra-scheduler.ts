@@ -28,6 +28,7 @@
 import type { Settings } from './config.js';
 import { MAX_INITIAL_RTR_ADVERTISEMENTS, firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from './protocols/ra-schedule.js';
 import type { Tap } from './taps.js';
+import { MinHeap } from './util/min-heap.js';
 
 export type RaKind = 'initial' | 'periodic';
 
@@ -70,7 +71,7 @@ export interface RaSchedulerDeps {
 
 export class RaScheduler {
   readonly #taps = new Map<number, TapState>();
-  readonly #heap: Due[] = [];
+  readonly #heap = new MinHeap<Due>();
   readonly #d: RaSchedulerDeps;
   readonly #random: () => number;
   readonly #now: () => number;
@@ -100,7 +101,7 @@ export class RaScheduler {
     const st: TapState = { tap, gen: ++this.#gen, burstGen: 0 };
     this.#taps.set(tap.link.ifindex, st);
     const now = this.#now();
-    this.#push({ at: now + firstPeriodicDelayMs(this.#d.settings().ipv6.raPeriod, this.#random), ifindex: tap.link.ifindex, gen: st.gen, kind: 'periodic', burstGen: 0 });
+    this.#heap.push({ at: now + firstPeriodicDelayMs(this.#d.settings().ipv6.raPeriod, this.#random), ifindex: tap.link.ifindex, gen: st.gen, kind: 'periodic', burstGen: 0 });
     if (burst && tap.link.up) this.#burst(st, now);
     this.#arm();
   }
@@ -138,11 +139,11 @@ export class RaScheduler {
 
   /** Entries in the heap, live and stale (tests: the heap does not grow without bound). */
   get pending(): number {
-    return this.#heap.length;
+    return this.#heap.size;
   }
 
   #clear(): void {
-    this.#heap.length = 0;
+    this.#heap.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
@@ -153,7 +154,7 @@ export class RaScheduler {
     const start = Math.min(Math.max(now, this.#nextBurstSlot), now + MAX_INITIAL_DELAY_MS);
     this.#nextBurstSlot = start + this.#spacing;
     for (const off of initialBurstOffsetsMs()) {
-      this.#push({ at: start + off, ifindex: st.tap.link.ifindex, gen: st.gen, kind: 'initial', burstGen: st.burstGen });
+      this.#heap.push({ at: start + off, ifindex: st.tap.link.ifindex, gen: st.gen, kind: 'initial', burstGen: st.burstGen });
     }
   }
 
@@ -167,11 +168,11 @@ export class RaScheduler {
   /** Arms the one timer for the earliest entry (if it is not armed for that time already). */
   #arm(): void {
     // Stale entries at the top would only cost empty wake-ups: drop them now.
-    while (this.#heap.length > 0 && !this.#live(this.#heap[0]!)) this.#pop();
+    for (let top = this.#heap.peek(); top && !this.#live(top); top = this.#heap.peek()) this.#heap.pop();
     // A live tap has at most 1 + MAX_INITIAL_RTR_ADVERTISEMENTS entries: beyond twice that, most are stale.
     // (Rebuilding only after that many stale entries piled up keeps it amortised O(1) per entry.)
-    if (this.#heap.length > 2 * (1 + MAX_INITIAL_RTR_ADVERTISEMENTS) * this.#taps.size + 1024) this.#compact();
-    const next = this.#heap[0]?.at ?? Infinity;
+    if (this.#heap.size > 2 * (1 + MAX_INITIAL_RTR_ADVERTISEMENTS) * this.#taps.size + 1024) this.#heap.retain((e) => this.#live(e) !== undefined);
+    const next = this.#heap.peek()?.at ?? Infinity;
     if (next === this.#timerAt) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -188,55 +189,15 @@ export class RaScheduler {
     const period = this.#d.settings().ipv6.raPeriod;
     // Entries due by now; ones added while sending (none today) wait for the next turn.
     // (+1: a libuv timer may fire up to a millisecond before performance.now() says it is due.)
-    while (this.#heap.length > 0 && this.#heap[0]!.at <= now + 1) {
-      const e = this.#pop();
+    for (let top = this.#heap.peek(); top && top.at <= now + 1; top = this.#heap.peek()) {
+      const e = this.#heap.pop()!;
       const st = this.#live(e);
       if (!st) continue;
       if (e.kind === 'periodic') {
-        this.#push({ at: now + periodicIntervalMs(period, this.#random), ifindex: e.ifindex, gen: e.gen, kind: 'periodic', burstGen: 0 });
+        this.#heap.push({ at: now + periodicIntervalMs(period, this.#random), ifindex: e.ifindex, gen: e.gen, kind: 'periodic', burstGen: 0 });
       }
       if (st.tap.link.up) this.#d.send(st.tap, e.kind);
     }
     this.#arm();
-  }
-
-  /** Rebuilds the heap from its live entries. */
-  #compact(): void {
-    const live = this.#heap.filter((e) => this.#live(e));
-    this.#heap.length = 0;
-    for (const e of live) this.#push(e);
-  }
-
-  #push(e: Due): void {
-    const h = this.#heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.at <= e.at) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  #pop(): Due {
-    const h = this.#heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && h[r]!.at < h[l]!.at ? r : l;
-        if (h[c]!.at >= last.at) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
   }
 }
