@@ -59,7 +59,7 @@ export interface ReceivedFrame {
   /** Interface the frame arrived on (per namespace). */
   ifindex: number;
   /** The Ethernet frame; an 802.1Q tag, if any, was removed by the kernel. */
-  data: Buffer;
+  data: Uint8Array;
   /** sll_pkttype: PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3. */
   pkttype: number;
   /** TP_STATUS_CSUMNOTREADY: a checksum-offloading guest left the L4 checksum
@@ -224,11 +224,12 @@ export class PacketSocket {
       this.totals.truncated++; // longer than a ring slot (GSO): nothing onlinkd answers is
       return;
     }
-    const data = Buffer.from(rxRing.buffer, rxRing.byteOffset + rxMeta[m + RECV_META.offset]!, rxMeta[m + RECV_META.length]!);
+    // A plain Uint8Array view: a Buffer's subarray() (which every decoder layer calls) is several times slower.
+    const data = new Uint8Array(rxRing.buffer, rxRing.byteOffset + rxMeta[m + RECV_META.offset]!, rxMeta[m + RECV_META.length]!);
     this.dispatch(0, data, rxMeta[m + RECV_META.ifindex]!, rxMeta[m + RECV_META.pkttype]!, rxMeta[m + RECV_META.tpStatus]! >>> 0, rxMeta[m + RECV_META.vlanTci]!);
   }
 
-  private dispatch(err: number, data: Buffer | null, ifindex: number, pkttype: number, tpStatus: number, vlanTci: number): void {
+  private dispatch(err: number, data: Uint8Array | null, ifindex: number, pkttype: number, tpStatus: number, vlanTci: number): void {
     if (err !== 0 || data === null) {
       const name = errnoName(err);
       for (const h of this.errorHandlers) h(name);

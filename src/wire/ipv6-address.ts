@@ -57,6 +57,33 @@ function hexValue(c: number): number {
 export function parseIpv6Into(text: string, out: Uint8Array, off = 0): boolean {
   const n = text.length;
   if (n < 2 || n > 45 || out.length - off < IPV6_ADDRESS_LENGTH) return false;
+  const hit = parsedText.get(text);
+  if (hit) {
+    for (let k = 0; k < 16; k++) out[off + k] = hit[k]!;
+    return true;
+  }
+  if (!parseUncached(text, out, off)) return false;
+  remember(parsedText, text, out.slice(off, off + IPV6_ADDRESS_LENGTH));
+  return true;
+}
+
+/**
+ * Addresses seen lately, both ways: a tap's packets come from the same
+ * guest address and the replies from the same router address, so each is
+ * formatted (decode) and parsed (encode) over and over. Bounded: emptied
+ * when full (a guest inventing source addresses only churns it).
+ */
+const CACHE_MAX = 8192;
+const parsedText = new Map<string, Uint8Array>();
+const formattedBytes = new Map<number, { bytes: Uint8Array; text: string }>();
+
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  if (m.size >= CACHE_MAX) m.clear();
+  m.set(k, v);
+}
+
+function parseUncached(text: string, out: Uint8Array, off: number): boolean {
+  const n = text.length;
   let i = 0;
   let count = 0;
   let gap = -1; // index in `groups` where "::" stands
@@ -131,6 +158,22 @@ export function ipv6Bytes(text: string, layer = 'ipv6', field = 'address'): Uint
 
 /** RFC 5952 §4 text of `b[off..off+16]` (reads missing octets as 0; callers check lengths first). */
 export function formatIpv6Address(b: Uint8Array, off = 0): string {
+  if (b.length - off < IPV6_ADDRESS_LENGTH || off < 0) return formatUncached(b, off);
+  // FNV-1a over the 16 octets picks the entry; the octets themselves decide a hit.
+  let h = 0x811c9dc5;
+  for (let k = 0; k < 16; k++) h = Math.imul(h ^ b[off + k]!, 16777619);
+  const hit = formattedBytes.get(h);
+  if (hit) {
+    let same = true;
+    for (let k = 0; k < 16 && same; k++) same = hit.bytes[k] === b[off + k];
+    if (same) return hit.text;
+  }
+  const text = formatUncached(b, off);
+  remember(formattedBytes, h, { bytes: b.slice(off, off + IPV6_ADDRESS_LENGTH), text });
+  return text;
+}
+
+function formatUncached(b: Uint8Array, off: number): string {
   // Longest run of >= 2 zero groups, the first on a tie (RFC 5952 §4.2.2, §4.2.3).
   let bestStart = -1;
   let bestLen = 1;

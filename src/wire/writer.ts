@@ -83,20 +83,33 @@ export function colonHexLength(text: string): number {
   return n;
 }
 
-/** Writes colon-hex text (a MAC or a chaddr); the caller has checked it with `colonHexLength`. */
-export function putColonHex(b: Uint8Array, off: number, text: string): number {
-  const n = colonHexLength(text);
+/**
+ * Writes colon-hex text (a MAC or a chaddr) and returns its octet count, or
+ * -1 when it is malformed (the octets before the fault are written). One
+ * pass: this runs twice per reply (Ethernet source and destination).
+ */
+function writeColonHex(b: Uint8Array, off: number, text: string): number {
+  if (text === '') return 0;
+  if ((text.length + 1) % 3 !== 0) return -1;
+  const n = (text.length + 1) / 3;
   for (let i = 0; i < n; i++) {
     const at = i * 3;
-    b[off + i] = (hexDigit(text.charCodeAt(at)) << 4) | hexDigit(text.charCodeAt(at + 1));
+    const hi = hexDigit(text.charCodeAt(at));
+    const lo = hexDigit(text.charCodeAt(at + 1));
+    if (hi < 0 || lo < 0 || (i < n - 1 && text.charCodeAt(at + 2) !== 0x3a)) return -1;
+    b[off + i] = (hi << 4) | lo;
   }
-  return Math.max(n, 0);
+  return n;
+}
+
+/** Writes colon-hex text (a MAC or a chaddr); the caller has checked it with `colonHexLength`. */
+export function putColonHex(b: Uint8Array, off: number, text: string): number {
+  return Math.max(writeColonHex(b, off, text), 0);
 }
 
 /** Writes a 6-octet MAC; throws EncodeError(layer, 'bad-mac') otherwise. */
 export function putMac(b: Uint8Array, off: number, text: string, layer: string, field = 'mac'): void {
-  if (colonHexLength(text) !== 6) throw new EncodeError(layer, 'bad-mac', `${field} ${JSON.stringify(text)}`);
-  putColonHex(b, off, text);
+  if (text.length !== 17 || writeColonHex(b, off, text) !== 6) throw new EncodeError(layer, 'bad-mac', `${field} ${JSON.stringify(text)}`);
 }
 
 /** Throws EncodeError unless `v` is an integer in [0, max]. */

@@ -14,7 +14,7 @@ const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 const sock = PacketSocket.open();
 sock.onFrame((f) => out({
-  ev: 'frame', ifindex: f.ifindex, pkttype: f.pkttype, hex: f.data.toString('hex'),
+  ev: 'frame', ifindex: f.ifindex, pkttype: f.pkttype, hex: Buffer.from(f.data).toString('hex'),
   checksumNotReady: f.checksumNotReady, vlanTci: f.vlanTci,
 }));
 sock.onError((error) => out({ ev: 'sockerror', error }));
