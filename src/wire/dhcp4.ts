@@ -269,30 +269,37 @@ interface Plan {
   /** Flattened pieces: [area, option index, value start, value end] × n. */
   pieces: number[];
   used: [number, number, number];
+  /** ciaddr, yiaddr, siaddr, giaddr as numbers (parsed once, when checked). */
+  addresses: [number, number, number, number];
 }
 
+const isUint = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
+
+/** Why a fixed-size string field cannot be written (too long, NUL or beyond Latin-1), or undefined. */
+function badString(name: string, s: string, max: number): string | undefined {
+  if (s.length > max) return `${name} longer than ${max}`;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch === 0 || ch > 0xff) return `${name} has char U+${ch.toString(16)}`;
+  }
+  return undefined;
+}
+
+/** Why `msg` cannot be encoded (a caller bug), or undefined. Runs for every reply: no allocation. */
 function checkFields(msg: Dhcp4Message): string | undefined {
   if (msg.op !== 1 && msg.op !== 2) return `op ${String(msg.op)}`;
-  const u = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
-  if (!u(msg.htype, 0xff)) return `htype ${String(msg.htype)}`;
-  if (!u(msg.hlen, DHCP4_MAX_HLEN)) return `hlen ${String(msg.hlen)}`;
-  if (!u(msg.hops, 0xff)) return `hops ${String(msg.hops)}`;
-  if (!u(msg.xid, 0xffffffff)) return `xid ${String(msg.xid)}`;
-  if (!u(msg.secs, 0xffff)) return `secs ${String(msg.secs)}`;
-  if (!u(msg.flags, 0xffff)) return `flags ${String(msg.flags)}`;
-  for (const f of ['ciaddr', 'yiaddr', 'siaddr', 'giaddr'] as const) {
-    if (ipv4Value(msg[f]) < 0) return `${f} ${JSON.stringify(msg[f])}`;
-  }
+  if (!isUint(msg.htype, 0xff)) return `htype ${String(msg.htype)}`;
+  if (!isUint(msg.hlen, DHCP4_MAX_HLEN)) return `hlen ${String(msg.hlen)}`;
+  if (!isUint(msg.hops, 0xff)) return `hops ${String(msg.hops)}`;
+  if (!isUint(msg.xid, 0xffffffff)) return `xid ${String(msg.xid)}`;
+  if (!isUint(msg.secs, 0xffff)) return `secs ${String(msg.secs)}`;
+  if (!isUint(msg.flags, 0xffff)) return `flags ${String(msg.flags)}`;
+  // The addresses are checked (and converted once) by plan(); see Plan.addresses.
   if (colonHexLength(msg.chaddr) !== msg.hlen) return `chaddr ${JSON.stringify(msg.chaddr)} is not ${msg.hlen} octets`;
-  for (const [f, max] of [['sname', DHCP4_SNAME_LENGTH], ['file', DHCP4_FILE_LENGTH]] as const) {
-    const s = msg[f];
-    if (s.length > max) return `${f} longer than ${max}`;
-    for (let i = 0; i < s.length; i++) {
-      const ch = s.charCodeAt(i);
-      if (ch === 0 || ch > 0xff) return `${f} has char U+${ch.toString(16)}`;
-    }
-  }
-  for (const [code, value] of msg.options) {
+  const bad = badString('sname', msg.sname, DHCP4_SNAME_LENGTH) ?? badString('file', msg.file, DHCP4_FILE_LENGTH);
+  if (bad !== undefined) return bad;
+  for (let i = 0; i < msg.options.length; i++) {
+    const [code, value] = msg.options[i]!;
     if (!Number.isInteger(code) || code < 1 || code > 254) return `option code ${String(code)}`;
     if (code === Dhcp4Option.OptionOverload) return 'option 52 is written by the encoder';
     if (!(value instanceof Uint8Array)) return `option ${code} value is not bytes`;
@@ -341,6 +348,13 @@ function pack(options: Dhcp4Message['options'], areas: Area[]): number[] | undef
 function plan(msg: Dhcp4Message, opts: EncodeDhcp4Options | undefined): Encoded<Plan> {
   const bad = checkFields(msg);
   if (bad !== undefined) return fail(LAYER, 'bad-field', bad);
+  const addresses: Plan['addresses'] = [ipv4Value(msg.ciaddr), ipv4Value(msg.yiaddr), ipv4Value(msg.siaddr), ipv4Value(msg.giaddr)];
+  for (let i = 0; i < 4; i++) {
+    if (addresses[i]! < 0) {
+      const f = (['ciaddr', 'yiaddr', 'siaddr', 'giaddr'] as const)[i]!;
+      return fail(LAYER, 'bad-field', `${f} ${JSON.stringify(msg[f])}`);
+    }
+  }
   const asked = opts?.maxLength ?? DHCP4_DEFAULT_MAX_LENGTH;
   const maxLength = Number.isFinite(asked)
     ? Math.min(0xffff, Math.max(DHCP4_DEFAULT_MAX_LENGTH, Math.floor(asked)))
@@ -351,7 +365,7 @@ function plan(msg: Dhcp4Message, opts: EncodeDhcp4Options | undefined): Encoded<
   for (const [, v] of msg.options) total += optionWireLength(v.length);
   if (total <= mainCap) {
     const pieces = pack(msg.options, [{ id: AREA_MAIN, usable: total - 1, used: 0 }])!;
-    return ok({ length: Math.max(DHCP4_MIN_LENGTH, DHCP4_OPTIONS_OFFSET + total), overload: 0, pieces, used: [total - 1, 0, 0] });
+    return ok({ length: Math.max(DHCP4_MIN_LENGTH, DHCP4_OPTIONS_OFFSET + total), overload: 0, pieces, used: [total - 1, 0, 0], addresses });
   }
 
   // Option overload (RFC 2132 §9.3): 3 octets for option 52 in the options field, then file, then sname.
@@ -366,7 +380,7 @@ function plan(msg: Dhcp4Message, opts: EncodeDhcp4Options | undefined): Encoded<
   for (const a of areas) used[a.id] = a.used;
   const overload = (used[AREA_FILE] > 0 ? OVERLOAD_FILE : 0) | (used[AREA_SNAME] > 0 ? OVERLOAD_SNAME : 0);
   const mainLen = used[AREA_MAIN] + (overload ? 3 : 0) + 1;
-  return ok({ length: Math.max(DHCP4_MIN_LENGTH, DHCP4_OPTIONS_OFFSET + mainLen), overload, pieces, used });
+  return ok({ length: Math.max(DHCP4_MIN_LENGTH, DHCP4_OPTIONS_OFFSET + mainLen), overload, pieces, used, addresses });
 }
 
 function putString(out: Uint8Array, off: number, s: string): void {
@@ -382,10 +396,10 @@ function write(msg: Dhcp4Message, p: Plan, out: Uint8Array, o: number): void {
   putU32(out, o + 4, msg.xid);
   putU16(out, o + 8, msg.secs);
   putU16(out, o + 10, msg.flags);
-  putU32(out, o + 12, ipv4Value(msg.ciaddr));
-  putU32(out, o + 16, ipv4Value(msg.yiaddr));
-  putU32(out, o + 20, ipv4Value(msg.siaddr));
-  putU32(out, o + 24, ipv4Value(msg.giaddr));
+  putU32(out, o + 12, p.addresses[0]);
+  putU32(out, o + 16, p.addresses[1]);
+  putU32(out, o + 20, p.addresses[2]);
+  putU32(out, o + 24, p.addresses[3]);
   putColonHex(out, o + 28, msg.chaddr);
   if (!(p.overload & OVERLOAD_SNAME)) putString(out, o + DHCP4_SNAME_OFFSET, msg.sname);
   if (!(p.overload & OVERLOAD_FILE)) putString(out, o + DHCP4_FILE_OFFSET, msg.file);

@@ -8,7 +8,7 @@
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderLength, type EthernetHeader } from './ethernet.js';
 import { IpProtocol, decodeIpv4, encodeIpv4Header, isFragment, IPV4_DEFAULT_TTL } from './ipv4.js';
 import { fail, ok, type Decoded } from './result.js';
-import { UDP_HEADER_LENGTH, decodeUdp, encodeUdpHeader, udp4PseudoHeaderSum, type UdpDecodeOptions } from './udp.js';
+import { UDP_HEADER_LENGTH, decodeUdp, encodeUdpHeader, type UdpDecodeOptions } from './udp.js';
 
 export interface UdpFrameSpec {
   srcMac: string;
@@ -51,7 +51,8 @@ function vlanHeader(vlan: number | undefined): Pick<EthernetHeader, 'vlan'> {
  * written. Throws EncodeError on a bad address or out-of-range field.
  */
 export function buildUdpFrameInto(spec: UdpFrameSpec, out: Uint8Array, offset = 0): number {
-  const eth: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Ipv4, ...vlanHeader(spec.vlan) };
+  const eth: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Ipv4 }; // no spread: one per reply
+  if (spec.vlan !== undefined) eth.vlan = { tpid: EtherType.Vlan, pcp: 0, dei: false, id: spec.vlan };
   const ethLen = ethernetHeaderLength(eth);
   const udpLen = UDP_HEADER_LENGTH + spec.payload.length;
   const total = ethLen + IPV4_HEADER_LENGTH + udpLen;
@@ -74,7 +75,11 @@ export function buildUdpFrameInto(spec: UdpFrameSpec, out: Uint8Array, offset = 
   const payloadAt = udpAt + UDP_HEADER_LENGTH;
   // A payload encoded in place (a reply built in a scratch buffer) needs no copy.
   if (spec.payload.buffer !== out.buffer || spec.payload.byteOffset !== out.byteOffset + payloadAt) out.set(spec.payload, payloadAt);
-  encodeUdpHeader(spec, spec.payload.length, udp4PseudoHeaderSum(spec.srcIp, spec.dstIp, udpLen), out, udpAt);
+  // The pseudo header's addresses from the IPv4 header just written (not parsed from text again).
+  const a = offset + ethLen + 12;
+  let pseudo = IpProtocol.Udp + udpLen;
+  for (let i = 0; i < 8; i += 2) pseudo += (out[a + i]! << 8) | out[a + i + 1]!;
+  encodeUdpHeader(spec, spec.payload.length, pseudo, out, udpAt);
   return total;
 }
 
