@@ -82,6 +82,21 @@ export interface NativeAddon {
    * spread over them then cost one JS call per iteration, not per frame.
    */
   setRecvGroup(ring: Uint8Array, meta: Int32Array, slotSize: number, callback: RecvGroupCallback): void;
+  /**
+   * A per-tap receiving AF_PACKET socket in one call, set up in the order
+   * that never queues an unfiltered frame (socket, `filter`, PACKET_AUXDATA,
+   * PACKET_IGNORE_OUTGOING if the kernel has it, receive buffer of `rcvbuf`
+   * bytes, bind ETH_P_ALL to `ifindex`). Not yet polled (startRecvGroup).
+   * Throws a system error naming the failing call.
+   */
+  openPacketReceiver(ifindex: number, filter: Uint8Array, rcvbuf: number): number;
+  /**
+   * openPacketReceiver for many ifindexes at once, on a libuv pool thread
+   * (with thousands of taps the kernel's socket creation is the slowest part
+   * of start-up; this lets it overlap the event loop's work). `callback`
+   * gets, per ifindex, the fd or -errno.
+   */
+  openPacketReceivers(ifindexes: Int32Array, filter: Uint8Array, rcvbuf: number, callback: (results: Int32Array) => void): void;
   /** Polls fd into the receive group; stopRecv stops it (frames already read are still delivered; a closed fd's are flagged RECV_DROPPED). */
   startRecvGroup(fd: number): void;
   stopRecv(fd: number): void;

@@ -15,9 +15,14 @@ export interface TapSocketsOptions {
   receiveBufferBytes?: number;
   /** Opens the socket for an ifindex (tests). */
   open?: (options: PacketSocketOptions) => Sock;
+  /** Opens sockets for many ifindexes in the background, not yet reading (tests; default PacketSocket.openMany). */
+  openMany?: (ifindexes: readonly number[], receiveBufferBytes: number) => Promise<Map<number, PreparedSock | string>>;
+  /** A socket prepared in the background failed for a tap that had claimed it, and opening it again failed too. */
+  onOpenFailed?: (tap: string, ifindex: number, error: string) => void;
 }
 
 type Sock = Pick<PacketSocket, 'onFrame' | 'onError' | 'kernelStats' | 'close' | 'pause' | 'resume'>;
+type PreparedSock = Sock & Pick<PacketSocket, 'start'>;
 
 interface Entry {
   tap: string;
@@ -43,6 +48,12 @@ export class TapSockets {
   readonly #retired: KernelCounters = { packets: 0, drops: 0 };
   /** Drops counted since the last readKernelStats(), by tap (closed sockets included). */
   #newDrops = new Map<string, number>();
+  /** ifindexes whose sockets prepare() is opening; open() on one of them only claims it. */
+  #preparing = new Set<number>();
+  /** Claims made while preparing: ifindex → tap. */
+  readonly #claimed = new Map<number, string>();
+  /** Prepared sockets no tap has claimed yet (until dropSpare()). */
+  readonly #spare = new Map<number, PreparedSock>();
 
   constructor(o: TapSocketsOptions) {
     this.#o = o;
@@ -52,8 +63,48 @@ export class TapSockets {
     return this.#open.size;
   }
 
+  /** Whether the tap receives, or will as soon as its prepared socket is ready. */
   has(ifindex: number): boolean {
-    return this.#open.has(ifindex);
+    return this.#open.has(ifindex) || this.#claimed.has(ifindex);
+  }
+
+  /**
+   * Opens the sockets of many taps at once, in the background (start-up:
+   * with thousands of taps, creating sockets is the kernel's slowest step,
+   * and this way it overlaps loading the bindings). Until it resolves, open()
+   * on one of these ifindexes claims its socket, which starts reading when it
+   * is ready (frames the guest sent meanwhile wait in its queue); sockets
+   * nobody claimed yet wait for a claim until dropSpare().
+   */
+  async prepare(ifindexes: readonly number[]): Promise<void> {
+    const fresh = ifindexes.filter((i) => !this.#open.has(i) && !this.#preparing.has(i));
+    if (fresh.length === 0) return;
+    for (const i of fresh) this.#preparing.add(i);
+    const bytes = this.#o.receiveBufferBytes ?? DEFAULT_TAP_RECEIVE_BUFFER;
+    let ready: Map<number, PreparedSock | string>;
+    try {
+      ready = await (this.#o.openMany ? this.#o.openMany(fresh, bytes) : PacketSocket.openMany(fresh, bytes));
+    } catch (e) {
+      ready = new Map(fresh.map((i) => [i, (e as Error).message]));
+    }
+    for (const ifindex of fresh) {
+      this.#preparing.delete(ifindex);
+      const tap = this.#claimed.get(ifindex);
+      this.#claimed.delete(ifindex);
+      const sock = ready.get(ifindex);
+      if (tap === undefined) {
+        if (sock !== undefined && typeof sock !== 'string') this.#spare.set(ifindex, sock);
+        continue;
+      }
+      if (sock === undefined || typeof sock === 'string') {
+        // Try again the usual way; report what that says.
+        const r = this.open(ifindex, tap);
+        if (!r.ok) this.#o.onOpenFailed?.(tap, ifindex, r.error);
+        continue;
+      }
+      this.#install(ifindex, tap, sock);
+      sock.start();
+    }
   }
 
   /** Starts receiving on a tap; idempotent. Returns the error (errno name) when the socket cannot be opened. */
@@ -61,6 +112,17 @@ export class TapSockets {
     const cur = this.#open.get(ifindex);
     if (cur) {
       cur.tap = tap;
+      return { ok: true };
+    }
+    if (this.#preparing.has(ifindex)) {
+      this.#claimed.set(ifindex, tap);
+      return { ok: true };
+    }
+    const spare = this.#spare.get(ifindex);
+    if (spare) {
+      this.#spare.delete(ifindex);
+      this.#install(ifindex, tap, spare);
+      spare.start();
       return { ok: true };
     }
     let sock: Sock;
@@ -71,6 +133,11 @@ export class TapSockets {
       const err = e as NodeJS.ErrnoException;
       return { ok: false, error: err.code ?? err.message };
     }
+    this.#install(ifindex, tap, sock);
+    return { ok: true };
+  }
+
+  #install(ifindex: number, tap: string, sock: Sock): void {
     const entry: Entry = { tap, sock, seen: { packets: 0, drops: 0 }, resume: undefined, active: false };
     const onFrame = this.#o.onFrame;
     sock.onFrame((frame) => {
@@ -79,11 +146,11 @@ export class TapSockets {
     });
     sock.onError((error) => this.#o.onError?.(entry.tap, ifindex, error));
     this.#open.set(ifindex, entry);
-    return { ok: true };
   }
 
   /** Stops receiving on an ifindex (its counters go to the totals); no-op when not open. */
   close(ifindex: number): void {
+    this.#claimed.delete(ifindex); // a socket still being prepared is closed when it is ready
     const e = this.#open.get(ifindex);
     if (!e) return;
     this.#open.delete(ifindex);
@@ -112,7 +179,14 @@ export class TapSockets {
     e.resume.unref();
   }
 
+  /** Closes the prepared sockets no tap claimed (start-up is over: a tap that appears later gets its own). */
+  dropSpare(): void {
+    for (const sock of this.#spare.values()) sock.close();
+    this.#spare.clear();
+  }
+
   closeAll(): void {
+    this.dropSpare();
     for (const ifindex of [...this.#open.keys()]) this.close(ifindex);
   }
 

@@ -31,7 +31,9 @@
  * loop (napi_get_uv_event_loop, never uv_default_loop), and an async cleanup
  * hook (N-API 8) closes them before a worker's loop is torn down.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
 #include <net/if.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
@@ -669,6 +671,18 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 /* ---- bindings ---------------------------------------------------------- */
 
 /* socket(domain, type, protocol) -> fd; always non-blocking and close-on-exec. */
+/* Makes fd one of this instance's sockets (closed by close() and at teardown); -ENOMEM if not. */
+static int register_sock(instance *inst, int fd, int domain) {
+  sock *s = calloc(1, sizeof *s);
+  if (!s) return -ENOMEM;
+  s->fd = fd;
+  s->domain = domain;
+  if (domain == AF_PACKET) track_packet_fd(fd);
+  s->next = inst->socks;
+  inst->socks = s;
+  return 0;
+}
+
 static napi_value js_socket(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t domain, type, protocol;
@@ -677,18 +691,204 @@ static napi_value js_socket(napi_env env, napi_callback_info info) {
     return NULL;
   int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   if (fd < 0) return throw_errno(env, "socket", errno);
-  sock *s = calloc(1, sizeof *s);
-  if (!s) {
+  if (register_sock(get_inst(env), fd, domain) < 0) {
     close(fd);
     return throw_errno(env, "socket", ENOMEM);
   }
-  instance *inst = get_inst(env);
-  s->fd = fd;
-  s->domain = domain;
-  if (domain == AF_PACKET) track_packet_fd(fd);
-  s->next = inst->socks;
-  inst->socks = s;
   return num(env, fd);
+}
+
+/* ---- packet receivers ------------------------------------------------ */
+
+/* One per-tap receiving packet socket, set up in an order that never queues
+ * an unfiltered frame: socket with protocol 0 (nothing is queued before
+ * bind), the classic BPF filter, PACKET_AUXDATA, PACKET_IGNORE_OUTGOING
+ * (best effort: Linux >= 4.20; the pkttype check in JS covers older ones),
+ * the receive buffer (SO_RCVBUFFORCE with CAP_NET_ADMIN, else SO_RCVBUF),
+ * then bind to ETH_P_ALL on ifindex. Thread-safe (plain system calls), so a
+ * pool thread can open thousands while the event loop loads bindings.
+ * Returns the fd or -errno, with *step naming the call that failed. */
+static int open_receiver(int32_t ifindex, const struct sock_filter *filter, unsigned short len, int rcvbuf,
+                         const char **step) {
+  *step = "socket";
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  struct sock_fprog prog = {len, (struct sock_filter *)filter};
+  int one = 1;
+  int err = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+    *step = "setsockopt";
+    err = errno;
+  } else if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) {
+    *step = "setsockopt";
+    err = errno;
+  } else {
+    (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
+      *step = "setsockopt";
+      err = errno;
+    } else {
+      struct sockaddr_ll ll = {0};
+      ll.sll_family = AF_PACKET;
+      ll.sll_protocol = htons(ETH_P_ALL);
+      ll.sll_ifindex = ifindex;
+      if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) {
+        *step = "bind";
+        err = errno;
+      }
+    }
+  }
+  if (err) {
+    close(fd); /* never bound to a protocol: no RCU wait on close */
+    return -err;
+  }
+  return fd;
+}
+
+/* Reads (filter, rcvbuf) arguments at argv[0..1]: the filter as whole sock_filter instructions. */
+static int get_filter(napi_env env, napi_value *argv, void **filter, unsigned short *len, int32_t *rcvbuf) {
+  size_t n;
+  if (!get_bytes(env, argv[0], filter, &n) || !get_i32(env, argv[1], rcvbuf)) return 0;
+  if (n == 0 || n % sizeof(struct sock_filter) != 0 || n / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    throw_errno(env, "openPacketReceiver", EINVAL);
+    return 0;
+  }
+  *len = (unsigned short)(n / sizeof(struct sock_filter));
+  return 1;
+}
+
+/* openPacketReceiver(ifindex, filter, rcvbuf) -> fd, opened as open_receiver
+ * says (not yet polled: startRecvGroup). Throws the failing call's errno. */
+static napi_value js_open_packet_receiver(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t ifindex, rcvbuf;
+  void *filter;
+  unsigned short len;
+  if (!get_i32(env, argv[0], &ifindex) || !get_filter(env, argv + 1, &filter, &len, &rcvbuf)) return NULL;
+  const char *step;
+  int fd = open_receiver(ifindex, filter, len, rcvbuf, &step);
+  if (fd < 0) return throw_errno(env, step, -fd);
+  if (register_sock(get_inst(env), fd, AF_PACKET) < 0) {
+    close(fd);
+    return throw_errno(env, "socket", ENOMEM);
+  }
+  return num(env, fd);
+}
+
+typedef struct open_job {
+  napi_async_work work;
+  napi_ref cb;
+  instance *inst;
+  size_t n;
+  int32_t *ifindexes;
+  int32_t *results; /* fd or -errno per ifindex */
+  struct sock_filter *filter;
+  unsigned short filter_len;
+  int32_t rcvbuf;
+} open_job;
+
+static void free_open_job(napi_env env, open_job *j) {
+  if (j->cb) napi_delete_reference(env, j->cb);
+  if (j->work) napi_delete_async_work(env, j->work);
+  free(j->ifindexes);
+  free(j->results);
+  free(j->filter);
+  free(j);
+}
+
+static void open_job_execute(napi_env env, void *data) {
+  (void)env; /* a pool thread: no N-API calls here */
+  open_job *j = data;
+  for (size_t i = 0; i < j->n; i++) {
+    const char *step;
+    j->results[i] = open_receiver(j->ifindexes[i], j->filter, j->filter_len, j->rcvbuf, &step);
+  }
+}
+
+static void open_job_complete(napi_env env, napi_status status, void *data) {
+  open_job *j = data;
+  instance *inst = j->inst;
+  if (status != napi_ok || inst->tearing_down) {
+    for (size_t i = 0; i < j->n; i++)
+      if (j->results[i] >= 0) close(j->results[i]);
+    free_open_job(env, j);
+    return;
+  }
+  for (size_t i = 0; i < j->n; i++) {
+    if (j->results[i] >= 0 && register_sock(inst, j->results[i], AF_PACKET) < 0) {
+      close(j->results[i]);
+      j->results[i] = -ENOMEM;
+    }
+  }
+  napi_handle_scope hs;
+  napi_open_handle_scope(env, &hs);
+  napi_value ab, arr, fn, recv, result;
+  void *buf;
+  napi_create_arraybuffer(env, j->n * sizeof(int32_t), &buf, &ab);
+  memcpy(buf, j->results, j->n * sizeof(int32_t));
+  napi_create_typedarray(env, napi_int32_array, j->n, ab, 0, &arr);
+  napi_get_reference_value(env, j->cb, &fn);
+  napi_get_undefined(env, &recv);
+  if (napi_call_function(env, recv, fn, 1, &arr, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+  napi_close_handle_scope(env, hs);
+  free_open_job(env, j);
+}
+
+/* openPacketReceivers(ifindexes, filter, rcvbuf, cb): opens one receiver
+ * per ifindex on a libuv pool thread (open_receiver: socket creation is
+ * the kernel's slowest step with thousands of taps, and it overlaps the
+ * event loop's own start-up work this way), then cb(results) on the loop:
+ * an Int32Array, per ifindex its fd (registered here, not yet polled) or
+ * -errno. */
+static napi_value js_open_packet_receivers(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t rcvbuf;
+  void *filter;
+  unsigned short len;
+  napi_typedarray_type t;
+  size_t n;
+  void *idx;
+  napi_value ab;
+  size_t off;
+  bool is_ta = false;
+  napi_valuetype ft;
+  napi_is_typedarray(env, argv[0], &is_ta);
+  if (!is_ta) return throw_type(env, "ifindexes: expected an Int32Array");
+  napi_get_typedarray_info(env, argv[0], &t, &n, &idx, &ab, &off);
+  if (t != napi_int32_array) return throw_type(env, "ifindexes: expected an Int32Array");
+  if (!get_filter(env, argv + 1, &filter, &len, &rcvbuf)) return NULL;
+  napi_typeof(env, argv[3], &ft);
+  if (ft != napi_function) return throw_type(env, "expected a callback function");
+  open_job *j = calloc(1, sizeof *j);
+  if (!j) return throw_errno(env, "openPacketReceivers", ENOMEM);
+  j->inst = get_inst(env);
+  j->n = n;
+  j->filter_len = len;
+  j->rcvbuf = rcvbuf;
+  /* Copies: the pool thread must not touch JS memory. */
+  j->ifindexes = malloc((n ? n : 1) * sizeof(int32_t));
+  j->results = malloc((n ? n : 1) * sizeof(int32_t));
+  j->filter = malloc(len * sizeof(struct sock_filter));
+  if (!j->ifindexes || !j->results || !j->filter) {
+    free_open_job(env, j);
+    return throw_errno(env, "openPacketReceivers", ENOMEM);
+  }
+  memcpy(j->ifindexes, idx, n * sizeof(int32_t));
+  memcpy(j->filter, filter, len * sizeof(struct sock_filter));
+  napi_value name;
+  napi_create_string_utf8(env, "onlinkd:open-receivers", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[3], 1, &j->cb);
+  if (napi_create_async_work(env, NULL, name, open_job_execute, open_job_complete, j, &j->work) != napi_ok ||
+      napi_queue_async_work(env, j->work) != napi_ok) {
+    free_open_job(env, j);
+    return throw_errno(env, "openPacketReceivers", ENOMEM);
+  }
+  return undefined(env);
 }
 
 /* close(fd): only fds opened by socket() here, so a stray number can never
@@ -1203,6 +1403,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("getsockoptBuffer", js_getsockopt_buffer),
       FN("attachFilter", js_attach_filter),
       FN("bindPacket", js_bind_packet),
+      FN("openPacketReceiver", js_open_packet_receiver),
+      FN("openPacketReceivers", js_open_packet_receivers),
       FN("bindNetlink", js_bind_netlink),
       FN("bindUnix", js_bind_unix),
       FN("sendToUnix", js_send_to_unix),

@@ -231,7 +231,10 @@ function goalTable(s: readonly Summary[], scale: ScaleResult | undefined, single
   const ns = get('onlinkd', 'ns');
   if (ns) rows.push(`| NS → NA ≥ 100k/s | ${Math.round(ns.exchangesPerS)}/s | ${ns.exchangesPerS >= 100_000 ? 'met' : 'not met'} |`);
   if (scale) {
-    rows.push(`| ${scale.taps} taps: start → ready < 1 s | ${scale.readyMs} ms | ${scale.readyMs < 1000 ? 'met' : 'not met'} |`);
+    rows.push(
+      `| ${scale.taps} taps: start → ready < 1 s | ${scale.readyMsAllCpus} ms on the machine's ${os.availableParallelism()} CPUs (as deployed); ${scale.readyMs} ms pinned to one CPU |` +
+        ` ${scale.readyMsAllCpus < 1000 ? 'met' : 'not met'}${scale.readyMsAllCpus < 1000 && scale.readyMs >= 1000 ? ' (not on one CPU)' : ''} |`,
+    );
     const peak = scale.rssBeforeControl?.hwmKb;
     const withAdds = scale.rssAtEnd?.hwmKb;
     rows.push(

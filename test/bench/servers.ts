@@ -145,8 +145,8 @@ function tail(path: string, lines = 20): string {
 }
 
 /** Runs argv in `ns` with stdout and stderr appended to `log` (pid stays argv[0]'s: sh and taskset exec it). */
-function spawnLogged(lab: Lab, ns: string, argv: string[], log: string, env?: Record<string, string>): LabProcess {
-  const pin = cpuPlacement();
+function spawnLogged(lab: Lab, ns: string, argv: string[], log: string, env?: Record<string, string>, pinned = true): LabProcess {
+  const pin = pinned ? cpuPlacement() : undefined;
   const full = pin ? ['taskset', '-c', pin.server, ...argv] : argv;
   return lab.spawn(ns, ['sh', '-c', `exec "$0" "$@" >>'${log}' 2>&1`, ...full], env ? { env } : {});
 }
@@ -201,6 +201,8 @@ export interface OnlinkdOptions {
   nodeArgs?: string[];
   /** Extra environment (e.g. UV_THREADPOOL_SIZE). */
   env?: Record<string, string>;
+  /** false: not pinned to the servers' CPU (start-up as deployed, on every CPU of the machine). Default true. */
+  pin?: boolean;
   /** Another build of the daemon (a patched copy: BENCH_ONLINKD_B); default ONLINKD. */
   entry?: string;
 }
@@ -296,7 +298,7 @@ export async function startOnlinkd(lab: Lab, bindings: readonly BenchBinding[], 
   // UV_THREADPOOL_SIZE as systemd/onlinkd.service sets it (binding-add's fsyncs run in libuv's pool).
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', UV_THREADPOOL_SIZE: '16', ...o.env, NOTIFY_SOCKET: notify.path };
   const t0 = Date.now();
-  const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), o.entry ?? ONLINKD, '--config', configPath, '--datapath', datapath], log, env);
+  const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), o.entry ?? ONLINKD, '--config', configPath, '--datapath', datapath], log, env, o.pin ?? true);
   let ready: Notification;
   try {
     ready = await notify.wait((f) => f.READY === '1', 30_000, 0, () => !p.exitStatus);

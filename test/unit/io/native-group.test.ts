@@ -6,6 +6,7 @@
  * side runs through PacketSocket in namespace.test.ts and the e2e suites.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -152,6 +153,50 @@ describe('native addon: receive group', () => {
       const fd = await new Promise<number>((resolve) => w.once('message', resolve));
       expect(fd).toBeGreaterThan(2);
       expect(await w.terminate()).toBe(1);
+    }
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)('native addon: packet receivers opened in the background (root, in a throw-away namespace)', () => {
+  it('opens one filtered receiver per ifindex on a pool thread; -errno for a missing one; frames arrive once started', () => {
+    const ns = `olk-io-recv-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const bpf = fileURLToPath(new URL('../../../dist/io/bpf.js', import.meta.url));
+    const script = `
+      (async () => {
+        const n = require(${JSON.stringify(ADDON)});
+        const { buildOnlinkFilter } = await import(${JSON.stringify(bpf)});
+        const idx = (name) => n.ifNameToIndex(name);
+        const ifs = Int32Array.of(idx('a0'), idx('a1'), 99999);
+        const results = await new Promise((resolve) => n.openPacketReceivers(ifs, buildOnlinkFilter(), 262144, resolve));
+        const ring = new Uint8Array(2048 * 16), meta = new Int32Array(8 * 16);
+        const got = [];
+        n.setRecvGroup(ring, meta, 2048, (count) => { for (let i = 0; i < count; i++) got.push([meta[i * 8 + 2], meta[i * 8 + 7]]); });
+        n.startRecvGroup(results[0]); n.startRecvGroup(results[1]);
+        // From the peers: an ARP request (passes the filter) and an IPv4 TCP frame (does not).
+        const tx = n.socket(17, 3, 0);
+        const arp = Buffer.from('ffffffffffff02000000000108060001080006040001020000000001cb007101000000000000cb007102', 'hex');
+        const tcp = Buffer.from('ffffffffffff0200000000010800' + '4500002800004000400600000a0000010a000002' + '0'.repeat(40), 'hex');
+        for (const peer of ['b0', 'b1']) { n.sendPacket(tx, idx(peer), arp); n.sendPacket(tx, idx(peer), tcp); }
+        setTimeout(() => { console.log(JSON.stringify({ results: [...results], got, ifs: [...ifs] })); process.exit(0); }, 300);
+      })();`;
+    execFileSync('ip', ['netns', 'add', ns], { timeout: 10_000 });
+    try {
+      for (const i of [0, 1]) {
+        execFileSync('ip', ['-n', ns, 'link', 'add', `a${i}`, 'type', 'veth', 'peer', 'name', `b${i}`], { timeout: 10_000 });
+        execFileSync('ip', ['-n', ns, 'link', 'set', `a${i}`, 'up'], { timeout: 10_000 });
+        execFileSync('ip', ['-n', ns, 'link', 'set', `b${i}`, 'up'], { timeout: 10_000 });
+      }
+      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { timeout: 30_000 }).toString();
+      const { results, got, ifs } = JSON.parse(out) as { results: number[]; got: Array<[number, number]>; ifs: number[] };
+      expect(results[0]).toBeGreaterThan(2);
+      expect(results[1]).toBeGreaterThan(2);
+      expect(results[2]).toBe(-19); // -ENODEV: no interface 99999
+      // Exactly the ARP frame on each, on its own socket, with its ifindex; the TCP frames were filtered out.
+      expect(got.sort()).toEqual([[ifs[0], results[0]], [ifs[1], results[1]]].sort());
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
     }
   });
 });

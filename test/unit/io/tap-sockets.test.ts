@@ -38,6 +38,10 @@ class FakeSock {
   resume(): void {
     this.paused = false;
   }
+  started = false;
+  start(): void {
+    this.started = true;
+  }
 }
 
 function rig(fail?: string) {
@@ -130,5 +134,96 @@ describe('TapSockets', () => {
     vi.advanceTimersByTime(50);
     expect(socks[0]!.paused).toBe(true); // closed: never resumed
     ts.pause(99, 20); // unknown ifindex: no-op
+  });
+
+  describe('prepare (sockets opened in the background at start-up)', () => {
+    function prepRig(results: (ifindex: number) => 'ok' | string) {
+      const opened: FakeSock[] = [];
+      const prepared = new Map<number, FakeSock>();
+      const failed: Array<[string, number, string]> = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const ts = new TapSockets({
+        onFrame: () => undefined,
+        open: (o) => {
+          const s = new FakeSock(o);
+          opened.push(s);
+          return s;
+        },
+        openMany: async (ifindexes) => {
+          await gate; // the pool thread is still at work until the test says so
+          return new Map(ifindexes.map((i) => {
+            const r = results(i);
+            if (r !== 'ok') return [i, r] as const;
+            const s = new FakeSock({ ifindex: i });
+            prepared.set(i, s);
+            return [i, s] as const;
+          }));
+        },
+        onOpenFailed: (tap, ifindex, error) => void failed.push([tap, ifindex, error]),
+      });
+      return { ts, opened, prepared, failed, release };
+    }
+
+    it('a tap claiming its socket while it is being opened gets it, started, once ready; the rest wait until dropSpare', async () => {
+      const r = prepRig(() => 'ok');
+      const done = r.ts.prepare([7, 8, 9]);
+      expect(r.ts.open(7, 'tap10')).toEqual({ ok: true }); // claimed, nothing opened in line
+      expect(r.ts.has(7)).toBe(true);
+      expect(r.opened).toHaveLength(0);
+      r.release();
+      await done;
+      expect(r.prepared.get(7)!.started).toBe(true);
+      expect(r.ts.size).toBe(1);
+      // A claim after the sockets are ready takes the spare one.
+      expect(r.ts.open(8, 'tap11')).toEqual({ ok: true });
+      expect(r.prepared.get(8)!.started).toBe(true);
+      expect(r.opened).toHaveLength(0);
+      r.ts.dropSpare();
+      expect(r.prepared.get(9)!.closed).toBe(true);
+      expect(r.prepared.get(9)!.started).toBe(false);
+      // After that, a tap gets a socket of its own.
+      expect(r.ts.open(9, 'tap12')).toEqual({ ok: true });
+      expect(r.opened).toHaveLength(1);
+    });
+
+    it('a claimed socket that failed in the background is opened again in line; a failure then is reported', async () => {
+      const r = prepRig((i) => (i === 7 ? 'EMFILE' : 'ok'));
+      const ts = r.ts;
+      const done = ts.prepare([7]);
+      ts.open(7, 'tap10');
+      r.release();
+      await done;
+      expect(r.opened).toHaveLength(1); // opened in line after the background failure
+      expect(r.failed).toEqual([]);
+      expect(r.ts.has(7)).toBe(true);
+
+      const r2 = prepRig(() => 'ENOBUFS');
+      const ts2 = new TapSockets({
+        onFrame: () => undefined,
+        open: () => {
+          throw Object.assign(new Error('EMFILE'), { code: 'EMFILE' });
+        },
+        openMany: async (ifindexes) => new Map(ifindexes.map((i) => [i, 'ENOBUFS'] as const)),
+        onOpenFailed: (tap, ifindex, error) => void r2.failed.push([tap, ifindex, error]),
+      });
+      const d2 = ts2.prepare([7]);
+      ts2.open(7, 'tap10');
+      await d2;
+      expect(r2.failed).toEqual([['tap10', 7, 'EMFILE']]);
+      expect(ts2.has(7)).toBe(false);
+    });
+
+    it('a tap that goes away before its socket is ready does not get it (closed by dropSpare)', async () => {
+      const r = prepRig(() => 'ok');
+      const done = r.ts.prepare([7]);
+      r.ts.open(7, 'tap10');
+      r.ts.close(7);
+      r.release();
+      await done;
+      expect(r.ts.size).toBe(0);
+      r.ts.dropSpare();
+      expect(r.prepared.get(7)!.closed).toBe(true);
+    });
   });
 });
