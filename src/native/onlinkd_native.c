@@ -1169,6 +1169,31 @@ static napi_value js_start_recv(napi_env env, napi_callback_info info) {
   return start_poller(env, fd, argv[1], NULL);
 }
 
+/* A receive ring (Uint8Array of whole `slot`-byte slots) and its meta rows
+ * (Int32Array, META_FIELDS per frame), as startRecvBatch and setRecvGroup
+ * take them. Returns 0 after throwing (TypeError, or EINVAL named `call`). */
+static int get_ring(napi_env env, napi_value ring, napi_value meta, uint32_t slot, const char *call,
+                    unsigned char **rdata, size_t *rlen, int32_t **mdata, size_t *mlen) {
+  napi_typedarray_type rt, mt;
+  napi_value ab;
+  size_t off;
+  void *r, *m;
+  bool is_ta = false;
+  napi_is_typedarray(env, ring, &is_ta);
+  if (!is_ta) return throw_type(env, "ring: expected a Uint8Array"), 0;
+  napi_get_typedarray_info(env, ring, &rt, rlen, &r, &ab, &off);
+  napi_is_typedarray(env, meta, &is_ta);
+  if (!is_ta) return throw_type(env, "meta: expected an Int32Array"), 0;
+  napi_get_typedarray_info(env, meta, &mt, mlen, &m, &ab, &off);
+  if (rt != napi_uint8_array) return throw_type(env, "ring: expected a Uint8Array"), 0;
+  if (mt != napi_int32_array) return throw_type(env, "meta: expected an Int32Array"), 0;
+  if (slot < 64 || slot > RXBUF_SIZE || *rlen / slot < 1 || *mlen / META_FIELDS < 1 || *rlen > INT32_MAX)
+    return throw_errno(env, call, EINVAL), 0;
+  *rdata = r;
+  *mdata = m;
+  return 1;
+}
+
 /* startRecvBatch(fd, ring, meta, slotSize, cb): see struct batch. ring is a
  * Uint8Array of whole slots, meta an Int32Array of META_FIELDS per frame;
  * cb(count) with count > 0 frames (row i of meta describes frame i: offset
@@ -1178,23 +1203,11 @@ static napi_value js_start_recv_batch(napi_env env, napi_callback_info info) {
   ARGS(5);
   int32_t fd;
   uint32_t slot;
-  napi_typedarray_type rt, mt;
   size_t rlen, mlen;
-  void *rdata, *mdata;
-  napi_value rab, mab;
-  size_t roff, moff;
+  unsigned char *rdata;
+  int32_t *mdata;
   if (!get_i32(env, argv[0], &fd) || !get_u32(env, argv[3], &slot)) return NULL;
-  bool is_ta = false;
-  napi_is_typedarray(env, argv[1], &is_ta);
-  if (!is_ta) return throw_type(env, "ring: expected a Uint8Array");
-  napi_get_typedarray_info(env, argv[1], &rt, &rlen, &rdata, &rab, &roff);
-  napi_is_typedarray(env, argv[2], &is_ta);
-  if (!is_ta) return throw_type(env, "meta: expected an Int32Array");
-  napi_get_typedarray_info(env, argv[2], &mt, &mlen, &mdata, &mab, &moff);
-  if (rt != napi_uint8_array) return throw_type(env, "ring: expected a Uint8Array");
-  if (mt != napi_int32_array) return throw_type(env, "meta: expected an Int32Array");
-  if (slot < 64 || slot > RXBUF_SIZE || rlen / slot < 1 || mlen / META_FIELDS < 1 || rlen > INT32_MAX)
-    return throw_errno(env, "startRecvBatch", EINVAL);
+  if (!get_ring(env, argv[1], argv[2], slot, "startRecvBatch", &rdata, &rlen, &mdata, &mlen)) return NULL;
   instance *inst = get_inst(env);
   if (!inst->mm && !(inst->mm = calloc(1, sizeof *inst->mm))) return throw_errno(env, "startRecvBatch", ENOMEM);
   batch *b = calloc(1, sizeof *b);
@@ -1232,26 +1245,14 @@ static void on_group_check_closed(uv_handle_t *h) {
 static napi_value js_set_recv_group(napi_env env, napi_callback_info info) {
   ARGS(4);
   uint32_t slot;
-  napi_typedarray_type rt, mt;
   size_t rlen, mlen;
-  void *rdata, *mdata;
-  napi_value rab, mab;
-  size_t roff, moff;
+  unsigned char *rdata;
+  int32_t *mdata;
   napi_valuetype ft;
-  bool is_ta = false;
   if (!get_u32(env, argv[2], &slot)) return NULL;
-  napi_is_typedarray(env, argv[0], &is_ta);
-  if (!is_ta) return throw_type(env, "ring: expected a Uint8Array");
-  napi_get_typedarray_info(env, argv[0], &rt, &rlen, &rdata, &rab, &roff);
-  napi_is_typedarray(env, argv[1], &is_ta);
-  if (!is_ta) return throw_type(env, "meta: expected an Int32Array");
-  napi_get_typedarray_info(env, argv[1], &mt, &mlen, &mdata, &mab, &moff);
-  if (rt != napi_uint8_array) return throw_type(env, "ring: expected a Uint8Array");
-  if (mt != napi_int32_array) return throw_type(env, "meta: expected an Int32Array");
+  if (!get_ring(env, argv[0], argv[1], slot, "setRecvGroup", &rdata, &rlen, &mdata, &mlen)) return NULL;
   napi_typeof(env, argv[3], &ft);
   if (ft != napi_function) return throw_type(env, "expected a callback function");
-  if (slot < 64 || slot > RXBUF_SIZE || rlen / slot < 1 || mlen / META_FIELDS < 1 || rlen > INT32_MAX)
-    return throw_errno(env, "setRecvGroup", EINVAL);
   instance *inst = get_inst(env);
   if (inst->grp) return throw_errno(env, "setRecvGroup", EBUSY);
   if (!inst->mm && !(inst->mm = calloc(1, sizeof *inst->mm))) return throw_errno(env, "setRecvGroup", ENOMEM);

@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectWorkersEnd } from './worker-teardown.js';
 import { AF_UNIX, RECV_META, RECV_META_FIELDS, RECV_TRUNCATED, SOCK_DGRAM, errnoName, loadNative } from '../../../src/io/native.js';
 
 const n = loadNative();
@@ -170,19 +170,7 @@ describe('native addon: batched receive', () => {
   });
 
   it('releases batch pollers when a worker thread ends', async () => {
-    const code = `
-      const n = require(${JSON.stringify(ADDON)});
-      const { parentPort } = require('node:worker_threads');
-      const fd = n.socket(1, 2, 0);
-      n.bindUnix(fd, '@onlinkd-batch-worker-' + process.pid + '-' + Math.random());
-      n.startRecvBatch(fd, new Uint8Array(1024), new Int32Array(64), 256, () => {});
-      parentPort.postMessage(fd);`;
-    for (let i = 0; i < 5; i++) {
-      const w = new Worker(code, { eval: true });
-      const fd = await new Promise<number>((resolve) => w.once('message', resolve));
-      expect(fd).toBeGreaterThan(2);
-      expect(await w.terminate()).toBe(1);
-    }
+    await expectWorkersEnd(ADDON, `n.startRecvBatch(fd, new Uint8Array(1024), new Int32Array(64), 256, () => {});`);
   });
 });
 

@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { expectWorkersEnd } from './worker-teardown.js';
 
 const ADDON = fileURLToPath(new URL('../../../build/Release/onlinkd_native.node', import.meta.url));
 
@@ -140,20 +140,9 @@ describe('native addon: receive group', () => {
       n.startRecvGroup(a.fd);
       n.stopRecv(a.fd);
       n.close(a.fd); n.close(sender);`); // returns: nothing keeps the loop alive
-    const code = `
-      const n = require(${JSON.stringify(ADDON)});
-      const { parentPort } = require('node:worker_threads');
-      const fd = n.socket(1, 2, 0);
-      n.bindUnix(fd, '@onlinkd-group-worker-' + process.pid + '-' + Math.random());
+    await expectWorkersEnd(ADDON, `
       n.setRecvGroup(new Uint8Array(1024), new Int32Array(64), 256, () => {});
-      n.startRecvGroup(fd);
-      parentPort.postMessage(fd);`;
-    for (let i = 0; i < 5; i++) {
-      const w = new Worker(code, { eval: true });
-      const fd = await new Promise<number>((resolve) => w.once('message', resolve));
-      expect(fd).toBeGreaterThan(2);
-      expect(await w.terminate()).toBe(1);
-    }
+      n.startRecvGroup(fd);`);
   });
 });
 

@@ -152,12 +152,12 @@ describe('TapSockets', () => {
         },
         openMany: async (ifindexes) => {
           await gate; // the pool thread is still at work until the test says so
-          return new Map(ifindexes.map((i) => {
+          return new Map<number, FakeSock | string>(ifindexes.map((i): [number, FakeSock | string] => {
             const r = results(i);
-            if (r !== 'ok') return [i, r] as const;
+            if (r !== 'ok') return [i, r];
             const s = new FakeSock({ ifindex: i });
             prepared.set(i, s);
-            return [i, s] as const;
+            return [i, s];
           }));
         },
         onOpenFailed: (tap, ifindex, error) => void failed.push([tap, ifindex, error]),
@@ -204,7 +204,7 @@ describe('TapSockets', () => {
         open: () => {
           throw Object.assign(new Error('EMFILE'), { code: 'EMFILE' });
         },
-        openMany: async (ifindexes) => new Map(ifindexes.map((i) => [i, 'ENOBUFS'] as const)),
+        openMany: async (ifindexes) => new Map<number, string>(ifindexes.map((i): [number, string] => [i, 'ENOBUFS'])),
         onOpenFailed: (tap, ifindex, error) => void r2.failed.push([tap, ifindex, error]),
       });
       const d2 = ts2.prepare([7]);
