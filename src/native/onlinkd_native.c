@@ -427,6 +427,21 @@ static void handle_poll_error(poller *p, napi_value fn) {
     uv_poll_start(&p->handle, UV_READABLE, on_poll);
 }
 
+/* PACKET_AUXDATA of a received frame: the kernel strips 802.1Q tags before
+ * we see the frame; the tag (and TP_STATUS_CSUMNOTREADY for checksum-
+ * offloading guests) is here. Leaves *status and *tci alone when absent. */
+static void read_auxdata(struct msghdr *m, uint32_t *status, uint32_t *tci) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+    if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+        c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+      struct tpacket_auxdata aux;
+      memcpy(&aux, CMSG_DATA(c), sizeof aux);
+      *status = aux.tp_status;
+      *tci = aux.tp_vlan_tci;
+    }
+  }
+}
+
 static void drain(poller *p, napi_value fn) {
   instance *inst = p->inst;
   for (int i = 0; i < MAX_BATCH && !p->stopped; i++) {
@@ -455,17 +470,7 @@ static void drain(poller *p, napi_value fn) {
       ifindex = ll->sll_ifindex;
       pkttype = ll->sll_pkttype;
     }
-    /* The kernel strips 802.1Q tags before we see the frame; the tag (and
-     * TP_STATUS_CSUMNOTREADY for checksum-offloading guests) is here. */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
-          c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
-        struct tpacket_auxdata aux;
-        memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        status = aux.tp_status;
-        tci = aux.tp_vlan_tci;
-      }
-    }
+    read_auxdata(&msg, &status, &tci);
     if (!deliver(p, fn, 0, inst->rxbuf, (size_t)n, ifindex, pkttype, status, tci)) return;
   }
 }
@@ -519,17 +524,7 @@ static int read_mmsg(mmsg_scratch *mm, int fd, unsigned char *ring, uint32_t slo
       ifindex = mm->from[i].sll_ifindex;
       pkttype = mm->from[i].sll_pkttype;
     }
-    /* The kernel strips 802.1Q tags before we see the frame; the tag (and
-     * TP_STATUS_CSUMNOTREADY for checksum-offloading guests) is here. */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-      if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
-          c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
-        struct tpacket_auxdata aux;
-        memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        status = aux.tp_status;
-        tci = aux.tp_vlan_tci;
-      }
-    }
+    read_auxdata(m, &status, &tci);
     if (m->msg_flags & MSG_TRUNC) flags |= META_TRUNCATED;
     row[0] = (int32_t)((size_t)(first + i) * slot_size);
     row[1] = (int32_t)mm->msgs[i].msg_len;

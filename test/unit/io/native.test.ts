@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectWorkersEnd } from './worker-teardown.js';
 import { Assembler, buildOnlinkFilter } from '../../../src/io/bpf.js';
 import { LinkMonitor } from '../../../src/io/link-monitor.js';
 import {
@@ -204,20 +204,9 @@ describe('native addon', () => {
   });
 
   it('closes its sockets and poll handles when a worker thread ends', async () => {
-    const code = `
-      const n = require(${JSON.stringify(ADDON)});
-      const { parentPort } = require('node:worker_threads');
-      const fd = n.socket(1, 2, 0);
-      n.bindUnix(fd, '@onlinkd-worker-' + process.pid + '-' + Math.random());
+    await expectWorkersEnd(ADDON, `
       n.startRecv(fd, () => {});
-      n.socket(1, 2, 0);
-      parentPort.postMessage(fd);`;
-    for (let i = 0; i < 5; i++) {
-      const w = new Worker(code, { eval: true });
-      const fd = await new Promise<number>((resolve) => w.once('message', resolve));
-      expect(fd).toBeGreaterThan(2);
-      expect(await w.terminate()).toBe(1);
-    }
+      n.socket(1, 2, 0);`);
     // The main thread's instance is unaffected.
     const r = receiver();
     const got = nextDatagram(r.fd);
