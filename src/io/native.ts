@@ -26,12 +26,9 @@ export type RecvCallback = (
   vlanTci: number,
 ) => void;
 
-/** Batched receive: `count` > 0 frames are in the ring (rows of `meta`, RECV_META_FIELDS each), or -errno. */
-export type RecvBatchCallback = (count: number) => void;
-
-/** Int32 fields per frame in startRecvBatch's meta array. */
+/** Int32 fields per frame in the receive group's meta array. */
 export const RECV_META_FIELDS = 8;
-/** Row layout: offset in the ring, length, ifindex, pkttype, tp_status, vlan_tci, flags, socket fd (receive group; else 0). */
+/** Row layout: offset in the ring, length, ifindex, pkttype, tp_status, vlan_tci, flags, socket fd. */
 export const RECV_META = { offset: 0, length: 1, ifindex: 2, pkttype: 3, tpStatus: 4, vlanTci: 5, flags: 6, fd: 7 } as const;
 /** flags bit: the frame was longer than a ring slot and was cut. */
 export const RECV_TRUNCATED = 1;
@@ -65,21 +62,14 @@ export interface NativeAddon {
   /** Polls on the env's own loop; drains up to 256 datagrams per wake-up. */
   startRecv(fd: number, callback: RecvCallback): void;
   /**
-   * Like startRecv, but recvmmsg()s up to 64 frames at a time straight into
-   * `ring` (frame i at meta[i*8] with length meta[i*8+1], slots of `slotSize`
-   * bytes) and calls `callback(count)` once per batch: no allocation and one
-   * JS call per batch instead of per frame. The frames are valid only until
-   * the callback returns (the next batch overwrites them), so one ring can
-   * serve every socket of a thread. Frames longer than a slot are cut and
-   * flagged RECV_TRUNCATED. Errors arrive as callback(-errno).
-   */
-  startRecvBatch(fd: number, ring: Uint8Array, meta: Int32Array, slotSize: number, callback: RecvBatchCallback): void;
-  /**
-   * The thread's receive group (once; EBUSY after): like startRecvBatch's
-   * ring and meta, shared by every socket started with startRecvGroup, and
-   * `callback` called once per event-loop iteration (or when the ring is
-   * full) for the frames of all of them. Thousands of sockets with traffic
-   * spread over them then cost one JS call per iteration, not per frame.
+   * The thread's receive group (once; EBUSY after): every socket started
+   * with startRecvGroup recvmmsg()s into `ring` (one `slotSize` slot per
+   * frame; frames longer than a slot are cut and flagged RECV_TRUNCATED),
+   * with frame i described by meta[i*8 ..] (RECV_META), and `callback` is
+   * called once per event-loop iteration (or when the ring is full) for the
+   * frames of all of them: no allocation per frame, and thousands of
+   * sockets with traffic spread over them cost one JS call per iteration.
+   * Frames are valid only until the callback returns.
    */
   setRecvGroup(ring: Uint8Array, meta: Int32Array, slotSize: number, callback: RecvGroupCallback): void;
   /**

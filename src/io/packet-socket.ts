@@ -189,7 +189,7 @@ export class PacketSocket {
   /**
    * Stops reading until resume(): frames wait in the kernel's queue and, once
    * it is full, are dropped there (counted in kernelStats) at no cost to the
-   * daemon. Safe from inside a frame handler (the rest of the batch stays queued).
+   * daemon. Safe from inside a frame handler (what was read already is still delivered).
    */
   pause(): void {
     if (this.closed || this.paused) return;

@@ -19,12 +19,12 @@
  *     with err a positive errno (data null) or 0. Positional arguments
  *     instead of a meta object avoid one allocation per frame; the TS
  *     wrapper builds the typed object it needs.
- *   - startRecvBatch callback: cb(count) once per recvmmsg batch, the frames
- *     already in a JS-owned ring with their metadata in an Int32Array (no
- *     allocation, one JS call per batch); cb(-errno) on a socket error.
- *   - setRecvGroup + startRecvGroup: the same, for many sockets at once:
- *     one JS call per event-loop iteration for every grouped socket (the
- *     per-tap packet sockets); netlink and sd_notify use startRecv.
+ *   - setRecvGroup + startRecvGroup (the per-tap packet sockets): frames
+ *     go by recvmmsg straight into a JS-owned ring with their metadata in
+ *     an Int32Array (no allocation per frame), and JS is called once per
+ *     event-loop iteration for every grouped socket: cb(count), or
+ *     cb(-errno, fd) on a socket's error. Netlink and sd_notify use
+ *     startRecv.
  *
  * State lives in per-env instance data (napi_set_instance_data) so the addon
  * works in several worker threads at once; uv_poll handles use the env's own
@@ -60,21 +60,11 @@
 
 typedef struct instance instance;
 
-/* Batched receive (startRecvBatch): up to MAX_MMSG frames per recvmmsg,
- * written straight into a JS-owned ring (one slot per frame) with their
- * metadata in a JS-owned Int32Array, then ONE callback for the batch. No
- * allocation per frame; a ring may be shared by every socket of a thread,
- * since a batch is only valid during its (synchronous) callback. */
+/* Receive group rings: up to MAX_MMSG frames per recvmmsg, one ring slot
+ * per frame, META_FIELDS int32 of metadata per frame. */
 #define MAX_MMSG 64
-#define META_FIELDS 8 /* offset, length, ifindex, pkttype, tp_status, vlan_tci, flags, 0 */
+#define META_FIELDS 8 /* offset, length, ifindex, pkttype, tp_status, vlan_tci, flags, socket fd */
 #define META_TRUNCATED 1
-typedef struct batch {
-  napi_ref ring_ref, meta_ref;
-  unsigned char *ring;
-  int32_t *meta;
-  uint32_t slot_size;
-  uint32_t slots; /* frames per recvmmsg: min(ring slots, meta rows, MAX_MMSG) */
-} batch;
 
 /* recvmmsg's headers: one set per thread (instance), not per socket, since
  * on_poll is never re-entered (thousands of per-tap sockets stay cheap). */
@@ -120,7 +110,6 @@ typedef struct poller {
   int grouped;     /* reads into the instance's receive group (no JS refs of its own) */
   napi_ref callback;
   napi_async_context async_ctx;
-  batch *batch; /* NULL: one callback per frame (startRecv) */
 } poller;
 
 /* Every fd this instance opened, so close() only closes our own fds and env
@@ -140,7 +129,7 @@ struct instance {
   napi_async_cleanup_hook_handle cleanup_hook;
   int tearing_down;
   unsigned char *rxbuf;
-  mmsg_scratch *mm; /* allocated by the first startRecvBatch / setRecvGroup */
+  mmsg_scratch *mm; /* allocated by setRecvGroup */
   group *grp;       /* setRecvGroup; freed when its check handle has closed */
 };
 
@@ -332,19 +321,11 @@ static void release_js(poller *p) {
   if (p->async_ctx) napi_async_destroy(env, p->async_ctx);
   p->callback = NULL;
   p->async_ctx = NULL;
-  if (p->batch) {
-    if (p->batch->ring_ref) napi_delete_reference(env, p->batch->ring_ref);
-    if (p->batch->meta_ref) napi_delete_reference(env, p->batch->meta_ref);
-    p->batch->ring_ref = p->batch->meta_ref = NULL;
-    p->batch->ring = NULL;
-    p->batch->meta = NULL;
-  }
 }
 
 static void on_poll_closed(uv_handle_t *h) {
   poller *p = h->data;
   instance *inst = p->inst;
-  free(p->batch);
   free(p);
   /* During env teardown, tell Node we are done once the last handle is gone. */
   if (--inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
@@ -394,7 +375,6 @@ static int deliver(poller *p, napi_value fn, int err, const void *data, size_t l
 }
 
 static void on_poll(uv_poll_t *h, int status, int events);
-static int deliver_count(poller *p, napi_value fn, int32_t count);
 static void group_flush(instance *inst);
 static void group_call(instance *inst, int32_t count, int32_t fd);
 
@@ -420,8 +400,9 @@ static void handle_poll_error(poller *p, napi_value fn) {
     if (p->grouped) {
       group_flush(p->inst);
       group_call(p->inst, -err, p->fd);
-    } else if (p->batch) deliver_count(p, fn, -err);
-    else deliver(p, fn, err, NULL, 0, 0, 0, 0, 0);
+    } else {
+      deliver(p, fn, err, NULL, 0, 0, 0, 0, 0);
+    }
   }
   if (!p->stopped && err != EBADF && err != ENOTSOCK)
     uv_poll_start(&p->handle, UV_READABLE, on_poll);
@@ -475,25 +456,6 @@ static void drain(poller *p, napi_value fn) {
   }
 }
 
-/* Calls the batch callback with a frame count (> 0) or -errno; returns 0 if it threw. */
-static int deliver_count(poller *p, napi_value fn, int32_t count) {
-  napi_env env = p->inst->env;
-  napi_handle_scope hs;
-  napi_value arg, recv, result;
-  int ok = 1;
-  napi_open_handle_scope(env, &hs);
-  napi_create_int32(env, count, &arg);
-  napi_get_undefined(env, &recv);
-  if (napi_call_function(env, recv, fn, 1, &arg, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-    ok = 0;
-  }
-  napi_close_handle_scope(env, hs);
-  return ok;
-}
-
 /* One recvmmsg of up to n frames into ring slots [first, first + n) with
  * their meta rows; returns the frame count, 0 when nothing was waiting, or
  * -errno. Row field 7 is `tag` (the socket, for the receive group). */
@@ -536,23 +498,6 @@ static int read_mmsg(mmsg_scratch *mm, int fd, unsigned char *ring, uint32_t slo
     row[7] = tag;
   }
   return r;
-}
-
-static void drain_batch(poller *p, napi_value fn) {
-  batch *b = p->batch;
-  for (unsigned total = 0; total < MAX_BATCH && !p->stopped && b->ring;) {
-    unsigned n = b->slots;
-    if (n > MAX_BATCH - total) n = MAX_BATCH - total;
-    int r = read_mmsg(p->inst->mm, p->fd, b->ring, b->slot_size, b->meta, 0, n, 0);
-    if (r < 0) {
-      deliver_count(p, fn, r);
-      return;
-    }
-    if (r == 0) return;
-    if (!deliver_count(p, fn, r)) return;
-    total += (unsigned)r;
-    if ((unsigned)r < n) return; /* drained */
-  }
 }
 
 /* Calls the group callback as cb(count) or cb(-errno, fd) inside a callback
@@ -655,7 +600,6 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   p->dispatching = 1;
   napi_open_callback_scope(env, fn, p->async_ctx, &cs);
   if (status < 0) handle_poll_error(p, fn);
-  else if (p->batch) drain_batch(p, fn);
   else drain(p, fn);
   napi_close_callback_scope(env, cs);
   p->dispatching = 0;
@@ -1102,36 +1046,21 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return num(env, r < 0 ? -errno : r);
 }
 
-/* Starts polling fd with callback cb (batch: NULL for one callback per frame).
- * Takes ownership of b on success and on failure. */
-static napi_value start_poller(napi_env env, int32_t fd, napi_value cb, batch *b) {
+/* Starts polling fd: with callback cb (startRecv), or into the receive group (cb NULL). */
+static napi_value start_poller(napi_env env, int32_t fd, napi_value cb) {
   if (cb) { /* NULL: a grouped socket (startRecvGroup), which has no callback of its own */
     napi_valuetype t;
     napi_typeof(env, cb, &t);
-    if (t != napi_function) {
-      free(b);
-      return throw_type(env, "expected a callback function");
-    }
+    if (t != napi_function) return throw_type(env, "expected a callback function");
   }
   instance *inst = get_inst(env);
   sock *s = find_sock(inst, fd, NULL);
-  if (!s) {
-    free(b);
-    return throw_errno(env, "startRecv", EBADF);
-  }
-  if (s->poll) {
-    free(b);
-    return throw_errno(env, "startRecv", EBUSY);
-  }
+  if (!s) return throw_errno(env, "startRecv", EBADF);
+  if (s->poll) return throw_errno(env, "startRecv", EBUSY);
   poller *p = calloc(1, sizeof *p);
-  if (!p) {
-    free(b);
-    return throw_errno(env, "startRecv", ENOMEM);
-  }
-  p->batch = b;
+  if (!p) return throw_errno(env, "startRecv", ENOMEM);
   int r = uv_poll_init(inst->loop, &p->handle, fd);
   if (r < 0) {
-    free(b);
     free(p);
     return throw_errno(env, "uv_poll_init", -r);
   }
@@ -1161,12 +1090,11 @@ static napi_value js_start_recv(napi_env env, napi_callback_info info) {
   ARGS(2);
   int32_t fd;
   if (!get_i32(env, argv[0], &fd)) return NULL;
-  return start_poller(env, fd, argv[1], NULL);
+  return start_poller(env, fd, argv[1]);
 }
 
 /* A receive ring (Uint8Array of whole `slot`-byte slots) and its meta rows
- * (Int32Array, META_FIELDS per frame), as startRecvBatch and setRecvGroup
- * take them. Returns 0 after throwing (TypeError, or EINVAL named `call`). */
+ * (Int32Array, META_FIELDS per frame), as setRecvGroup takes them. Returns 0 after throwing (TypeError, or EINVAL named `call`). */
 static int get_ring(napi_env env, napi_value ring, napi_value meta, uint32_t slot, const char *call,
                     unsigned char **rdata, size_t *rlen, int32_t **mdata, size_t *mlen) {
   napi_typedarray_type rt, mt;
@@ -1189,39 +1117,6 @@ static int get_ring(napi_env env, napi_value ring, napi_value meta, uint32_t slo
   return 1;
 }
 
-/* startRecvBatch(fd, ring, meta, slotSize, cb): see struct batch. ring is a
- * Uint8Array of whole slots, meta an Int32Array of META_FIELDS per frame;
- * cb(count) with count > 0 frames (row i of meta describes frame i: offset
- * in ring, length, ifindex, pkttype, tp_status, vlan_tci, flags with bit 0 =
- * truncated to slotSize) or cb(-errno). Frames are valid until cb returns. */
-static napi_value js_start_recv_batch(napi_env env, napi_callback_info info) {
-  ARGS(5);
-  int32_t fd;
-  uint32_t slot;
-  size_t rlen, mlen;
-  unsigned char *rdata;
-  int32_t *mdata;
-  if (!get_i32(env, argv[0], &fd) || !get_u32(env, argv[3], &slot)) return NULL;
-  if (!get_ring(env, argv[1], argv[2], slot, "startRecvBatch", &rdata, &rlen, &mdata, &mlen)) return NULL;
-  instance *inst = get_inst(env);
-  if (!inst->mm && !(inst->mm = calloc(1, sizeof *inst->mm))) return throw_errno(env, "startRecvBatch", ENOMEM);
-  batch *b = calloc(1, sizeof *b);
-  if (!b) return throw_errno(env, "startRecvBatch", ENOMEM);
-  b->ring = rdata;
-  b->meta = mdata;
-  b->slot_size = slot;
-  size_t n = rlen / slot;
-  if (n > mlen / META_FIELDS) n = mlen / META_FIELDS;
-  if (n > MAX_MMSG) n = MAX_MMSG;
-  b->slots = (uint32_t)n;
-  napi_value r = start_poller(env, fd, argv[4], b);
-  if (r == NULL) return NULL; /* threw; b freed */
-  /* Keep the ring and meta arrays (and so their memory) alive while polling. */
-  napi_create_reference(env, argv[1], 1, &b->ring_ref);
-  napi_create_reference(env, argv[2], 1, &b->meta_ref);
-  return r;
-}
-
 static void on_group_check_closed(uv_handle_t *h) {
   instance *inst = h->data;
   free(inst->grp);
@@ -1233,10 +1128,11 @@ static void on_group_check_closed(uv_handle_t *h) {
 }
 
 /* setRecvGroup(ring, meta, slotSize, cb): the thread's receive group (once).
- * ring: Uint8Array of whole slots; meta: Int32Array, META_FIELDS per frame
- * (as startRecvBatch, plus field 7 = the frame's socket fd and flags bit 1 =
- * its socket was stopped before delivery). cb(count) with count > 0 frames
- * in rows 0..count-1, or cb(-errno, fd) for a socket's error. */
+ * ring: Uint8Array of whole slots; meta: Int32Array, META_FIELDS per frame:
+ * offset in ring, length, ifindex, pkttype, tp_status, vlan_tci, flags
+ * (bit 0: cut to slotSize; bit 1: its socket was closed before delivery),
+ * the socket's fd. cb(count) with count > 0 frames in rows 0..count-1, or
+ * cb(-errno, fd) for a socket's error. Frames are valid until cb returns. */
 static napi_value js_set_recv_group(napi_env env, napi_callback_info info) {
   ARGS(4);
   uint32_t slot;
@@ -1283,7 +1179,7 @@ static napi_value js_start_recv_group(napi_env env, napi_callback_info info) {
   int32_t fd;
   if (!get_i32(env, argv[0], &fd)) return NULL;
   if (!get_inst(env)->grp) return throw_errno(env, "startRecvGroup", EINVAL);
-  return start_poller(env, fd, NULL, NULL);
+  return start_poller(env, fd, NULL);
 }
 
 /* Releases the group's JS objects and closes its check handle (teardown). */
@@ -1407,7 +1303,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("sendPacket", js_send_packet),
       FN("send", js_send),
       FN("startRecv", js_start_recv),
-      FN("startRecvBatch", js_start_recv_batch),
       FN("setRecvGroup", js_set_recv_group),
       FN("startRecvGroup", js_start_recv_group),
       FN("stopRecv", js_stop_recv),

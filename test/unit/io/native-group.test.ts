@@ -71,6 +71,24 @@ describe('native addon: receive group', () => {
     expect(got).toEqual([want, want]);
   });
 
+  it('cuts a datagram longer than a slot, flags it truncated, and keeps going', () => {
+    const [res] = run(`
+      const [a] = recv(1);
+      const ring = new Uint8Array(64 * 4), meta = new Int32Array(8 * 4);
+      const rows = [];
+      n.setRecvGroup(ring, meta, 64, (count) => {
+        for (let i = 0; i < count; i++) rows.push({ offset: meta[i * 8], length: meta[i * 8 + 1], flags: meta[i * 8 + 6], text: text(ring, meta, i) });
+      });
+      n.startRecvGroup(a.fd);
+      n.sendToUnix(sender, a.name, Buffer.alloc(200, 0x41));
+      n.sendToUnix(sender, a.name, Buffer.from('short'));
+      setTimeout(() => { out(rows); process.exit(0); }, 100);`);
+    const rows = res as Array<{ offset: number; length: number; flags: number; text: string }>;
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ offset: 0, length: 64, flags: 1 }); // RECV_TRUNCATED, cut to the slot
+    expect(rows[1]).toMatchObject({ offset: 64, flags: 0, text: 'short' });
+  });
+
   it('flags frames of a socket closed before delivery as dropped (its fd may be reused); a stopped one keeps them', () => {
     const [res] = run(`
       const [a, b] = recv(2);
