@@ -2,11 +2,11 @@
  * The load generator (olkgen.c): compiled on demand with the system cc, run
  * inside a lab namespace, its one-line JSON result parsed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, NsRef } from '../e2e/lab.js';
+import { compileCTool } from '../helpers/compile-tool.js';
 import { cpuPlacement } from './procstat.js';
 
 /** The repository root, from test/bench (vitest) or node_modules/.cache/onlinkd-bench/js/test/bench (compiled). */
@@ -97,15 +97,9 @@ export interface GenResult {
   ra_multicast: { bucket_ms: number; total: number; max_per_bucket: number; interfaces_with_ra: number; series: number[] };
 }
 
-/** Compiles olkgen when missing or older than its source. Returns its path. */
+/** Compiles olkgen when missing or older than its source (or the shared header). Returns its path. */
 export function ensureGenerator(): string {
-  const fresh = existsSync(GENERATOR) && statSync(GENERATOR).mtimeMs >= statSync(GENERATOR_SOURCE).mtimeMs;
-  if (fresh) return GENERATOR;
-  mkdirSync(dirname(GENERATOR), { recursive: true });
-  const cc = process.env.CC ?? 'cc';
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', GENERATOR, GENERATOR_SOURCE], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`bench: compiling ${GENERATOR_SOURCE} with ${cc} failed: ${r.stderr || r.error?.message}`);
-  return GENERATOR;
+  return compileCTool({ source: GENERATOR_SOURCE, headers: [join(ROOT, 'test/tools/olkwire.h')], bin: GENERATOR });
 }
 
 export function generatorArgs(o: GenOptions): string[] {

@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tools/olkwire.h"
+
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
@@ -161,22 +163,6 @@ static void usage(int code) {
 }
 
 /* ---- checksums ----------------------------------------------------------- */
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s) {
-  for (; n > 1; p += 2, n -= 2) s += (uint32_t)(p[0] << 8 | p[1]);
-  if (n) s += (uint32_t)(p[0] << 8);
-  return s;
-}
-
-static uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return (uint16_t)~s;
-}
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* IPv6 upper-layer checksum (UDP or ICMPv6) at l4[csum_off]; l4 len bytes. */
 static void csum6(uint8_t *ip6, uint8_t *l4, size_t len, uint8_t nh, size_t csum_off) {
@@ -437,6 +423,18 @@ static void fifo_remove(iface *i, uint32_t idx) {
   if (i->fifo_tail == idx + 1) i->fifo_tail = prev;
 }
 
+/* An answer that carries no id (RA, NA) completes the interface's oldest exchange in flight. */
+static void fifo_complete(iface *i, uint64_t now) {
+  if (!i->fifo_head) {
+    st.late++;
+    return;
+  }
+  uint32_t idx = i->fifo_head - 1;
+  i->fifo_head = slots[idx].next;
+  if (!i->fifo_head) i->fifo_tail = 0;
+  record(&slots[idx], now);
+}
+
 static void expire(slot *s, uint32_t idx) {
   if (s->counted) st.lost++;
   if (opt.ex == EX_RS || opt.ex == EX_NS) fifo_remove(&ifs[s->ifpos], idx);
@@ -547,11 +545,7 @@ static void on_frame(const uint8_t *f, size_t n, int ifindex, uint64_t now) {
         bucket_ra(now);
         if (opt.ra_unicast_only || opt.ex != EX_RS) return;
       } else if (opt.ex != EX_RS) { st.ignored++; return; }
-      if (!i->fifo_head) { st.late++; return; }
-      uint32_t idx = i->fifo_head - 1;
-      i->fifo_head = slots[idx].next;
-      if (!i->fifo_head) i->fifo_tail = 0;
-      record(&slots[idx], now);
+      fifo_complete(i, now);
       return;
     }
     if (type == 135) {
@@ -562,11 +556,7 @@ static void on_frame(const uint8_t *f, size_t n, int ifindex, uint64_t now) {
     }
     if (type == 136 && opt.ex == EX_NS) {
       if (n < 14 + 40 + 24 || memcmp(ip6 + 48, i->target, 16) != 0) { st.ignored++; return; }
-      if (!i->fifo_head) { st.late++; return; }
-      uint32_t idx = i->fifo_head - 1;
-      i->fifo_head = slots[idx].next;
-      if (!i->fifo_head) i->fifo_tail = 0;
-      record(&slots[idx], now);
+      fifo_complete(i, now);
       return;
     }
     st.ignored++;

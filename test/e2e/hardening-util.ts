@@ -6,9 +6,10 @@
  * (HARDENING_LONG=1, scripts/hardening-long.sh).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileCTool } from '../helpers/compile-tool.js';
 import type { Lab, NsRef } from './lab.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,17 +25,11 @@ export function knob(name: string, short: number, long: number): number {
 
 /** Compiles test/e2e/tools/<name>.c into build/e2e/<name> when missing or stale; throws with the compiler's message. */
 export function ensureTool(name: 'olkflood' | 'olkprobe'): string {
-  const source = join(ROOT, `test/e2e/tools/${name}.c`);
-  const bin = join(ROOT, `build/e2e/${name}`);
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(source).mtimeMs) return bin;
-  mkdirSync(dirname(bin), { recursive: true });
-  const cc = process.env.CC ?? 'cc';
-  // Compile to a temp name, then rename: a concurrent run never executes half a binary.
-  const tmp = `${bin}.${process.pid}.tmp`;
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, source], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`compiling ${source} with ${cc} failed: ${r.stderr || r.error?.message}`);
-  renameSync(tmp, bin);
-  return bin;
+  return compileCTool({
+    source: join(ROOT, `test/e2e/tools/${name}.c`),
+    headers: [join(ROOT, 'test/tools/olkwire.h')],
+    bin: join(ROOT, `build/e2e/${name}`),
+  });
 }
 
 export function ensureFlooder(): string {
