@@ -18,7 +18,7 @@ import { isCandidateName } from '../bindings/directory.js';
 import { formatRouteList } from '../bindings/routes.js';
 import type { BindingEntry } from '../bindings/store.js';
 import type { TapCounters } from '../stats.js';
-import { linkLocalFromMac } from '../wire/ipv6-address.js';
+import { routerLinkLocal } from '../protocols/router-advert.js';
 import {
   BINDING_ADD_KEYS,
   COMMANDS,
@@ -378,7 +378,7 @@ export function bindingView(info: BindingInfo, cache = true): Record<string, unk
       up: l.up,
       running: l.running,
       mac: l.serverMac,
-      routerLinkLocal: l.serverMac ? `${routerLinkLocalOf(l.serverMac)}%${info.tap}` : undefined,
+      routerLinkLocal: l.serverMac ? `${routerLinkLocal(l.serverMac)}%${info.tap}` : undefined,
     });
   }
   if (info.error) view.error = compact({ ...info.error });
@@ -425,19 +425,6 @@ function fieldsOf(b: Binding): Record<string, unknown> {
     dns6: b.dns6,
     domain: b.domain,
     });
-}
-
-const linkLocalCache = new Map<string, string>();
-
-/** fe80::/64 + EUI-64 of the server MAC: link-local by construction, so the zone is appended without re-parsing. */
-function routerLinkLocalOf(mac: string): string {
-  let ll = linkLocalCache.get(mac);
-  if (ll === undefined) {
-    if (linkLocalCache.size >= 16384) linkLocalCache.clear(); // bounded: MACs of vanished taps do not pile up
-    ll = linkLocalFromMac(mac);
-    linkLocalCache.set(mac, ll);
-  }
-  return ll;
 }
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {

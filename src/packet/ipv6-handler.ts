@@ -13,7 +13,7 @@ import { respondNeighborSolicitation } from '../protocols/neighbor.js';
 import { ndpReplyFrame } from '../protocols/ndp-frame.js';
 import { respondRouterSolicitation } from '../protocols/router-advert.js';
 import type { Tap } from '../taps.js';
-import { TokenBucket } from '../util/token-bucket.js';
+import { TokenBuckets } from '../util/token-bucket.js';
 import { decodeDhcp6 } from '../wire/dhcp6.js';
 import { decodeIcmpv6, Icmpv6Type } from '../wire/icmpv6.js';
 import { decodeIpv6Frame, type Ipv6Frame } from '../wire/frame6.js';
@@ -23,13 +23,13 @@ import { decodeUdp } from '../wire/udp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
 export class Ipv6Handler {
-  readonly #rsBuckets = new Map<string, TokenBucket>();
+  readonly #rsBuckets = new TokenBuckets();
 
   constructor(readonly ctx: PathContext) {}
 
   /** Forget per-tap state of a tap that went away. */
   forget(tap: string): void {
-    this.#rsBuckets.delete(tap);
+    this.#rsBuckets.forget(tap);
   }
 
   handle(tap: Tap, frame: ReceivedFrame): void {
@@ -100,12 +100,6 @@ export class Ipv6Handler {
 
   /** Solicited RAs per tap ([ipv6] rs_burst, then rs_rate per second; by default 3, as a booting guest sends, then 1/s). */
   #rsAllowed(tap: string, settings: { rsBurst: number; rsRate: number }): boolean {
-    const now = this.ctx.d.now();
-    let bucket = this.#rsBuckets.get(tap);
-    if (!bucket || bucket.capacity !== settings.rsBurst || bucket.rate !== settings.rsRate) {
-      bucket = new TokenBucket(settings.rsBurst, settings.rsRate, now);
-      this.#rsBuckets.set(tap, bucket);
-    }
-    return bucket.take(now);
+    return this.#rsBuckets.take(tap, settings.rsBurst, settings.rsRate, this.ctx.d.now());
   }
 }

@@ -7,7 +7,7 @@
  * unexpected exception is counted and (rate-limited) logged.
  */
 import type { Tap } from '../taps.js';
-import { TokenBucket } from '../util/token-bucket.js';
+import { TokenBuckets } from '../util/token-bucket.js';
 import { EtherType } from '../wire/ethernet.js';
 import { handleArp } from './arp-handler.js';
 import { PathContext, type PacketPathDeps, type ReceivedFrame } from './context.js';
@@ -20,7 +20,7 @@ export class PacketPath {
   readonly #ctx: PathContext;
   readonly #ipv6: Ipv6Handler;
   /** Per-tap flood guard, checked before any decoding so a flood costs a lookup per frame. */
-  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #buckets = new TokenBuckets();
 
   constructor(deps: PacketPathDeps) {
     this.#ctx = new PathContext(deps);
@@ -31,7 +31,7 @@ export class PacketPath {
   forget(tap: string): void {
     this.#ipv6.forget(tap);
     this.#ctx.forgetTap(tap);
-    this.#buckets.delete(tap);
+    this.#buckets.forget(tap);
   }
 
   handle(frame: ReceivedFrame): void {
@@ -55,13 +55,7 @@ export class PacketPath {
 
   #withinRate(tap: Tap): boolean {
     const { guard } = this.#ctx.d.settings();
-    const now = this.#ctx.d.now();
-    let b = this.#buckets.get(tap.binding.tap);
-    if (!b || b.capacity !== guard.burst || b.rate !== guard.rate) {
-      b = new TokenBucket(guard.burst, guard.rate, now);
-      this.#buckets.set(tap.binding.tap, b);
-    }
-    if (b.take(now)) return true;
+    if (this.#buckets.take(tap.binding.tap, guard.burst, guard.rate, this.#ctx.d.now())) return true;
     this.#ctx.drop(tap, 'rate-limited');
     // The bucket is empty: the next frame passes in at most 1/rate s; until then reading is wasted work.
     this.#ctx.d.onRateLimited?.(tap, Math.max(5, Math.ceil(1000 / guard.rate)));

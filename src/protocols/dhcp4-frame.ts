@@ -8,7 +8,7 @@
 import type { Dhcp4Reply } from './dhcp4.js';
 import type { Dhcp4Message } from '../wire/dhcp4-types.js';
 import { encodeDhcp4, encodeDhcp4Into } from '../wire/dhcp4.js';
-import { buildUdpFrame, buildUdpFrameInto } from '../wire/frame.js';
+import { buildUdpFrame, udpHeadersLength, writeUdpHeadersAround } from '../wire/frame.js';
 import { EncodeError, ok, type DecodeError, type Encoded } from '../wire/result.js';
 
 const MANDATORY = new Set([53, 54, 51, 58, 59, 61]);
@@ -16,7 +16,7 @@ const MANDATORY = new Set([53, 54, 51, 58, 59, 61]);
 export type FrameResult = { ok: true; frame: Uint8Array } | { ok: false; error: string };
 
 /** Ethernet (untagged) + IPv4 + UDP headers in front of the DHCP message. */
-const HEADERS = 14 + 20 + 8;
+const HEADERS = udpHeadersLength();
 
 /**
  * The reply frame. With `scratch` (at least 64 KiB + HEADERS), the frame is
@@ -37,7 +37,8 @@ export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uin
     const spec = { srcMac, dstMac: reply.dstMac, srcIp: reply.srcIp, dstIp: reply.dstIp, srcPort: 67, dstPort: 68, payload: enc.value };
     try {
       if (!scratch) return { ok: true, frame: buildUdpFrame(spec) };
-      return { ok: true, frame: scratch.subarray(0, buildUdpFrameInto(spec, scratch, 0)) };
+      // The message is in place after the headers' room: write the headers around it.
+      return { ok: true, frame: scratch.subarray(0, writeUdpHeadersAround(spec, enc.value.length, scratch, 0)) };
     } catch (e) {
       // The frame encoder throws only on values the types should have ruled out (a bad MAC or address).
       if (e instanceof EncodeError) return { ok: false, error: e.message };

@@ -40,8 +40,3 @@ export function parseIpv6Unzoned(text: string): string | { error: string } {
   return p.address;
 }
 
-/** Text for logs and APIs: link-local addresses always carry their zone (RFC 4007 §11). */
-export function formatIpv6(address: string, zone: string | undefined): string {
-  const a = new Address6(address);
-  return a.isLinkLocal() && zone ? `${a.correctForm()}%${zone}` : a.correctForm();
-}

@@ -1,6 +1,6 @@
 /**
  * A token bucket on an injected clock: `take(now)` says whether one more
- * event fits the rate. Used to rate-limit answers per tap (solicited RAs).
+ * event fits the rate. Used per tap: the flood guard and solicited RAs.
  */
 export class TokenBucket {
   #tokens: number;
@@ -26,5 +26,27 @@ export class TokenBucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+}
+
+/**
+ * One bucket per key (a tap), created on first use and replaced when the
+ * configured capacity or rate changes (a reload), so limits follow the
+ * settings without a restart.
+ */
+export class TokenBuckets {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  take(key: string, capacity: number, rate: number, nowMs: number): boolean {
+    let b = this.#buckets.get(key);
+    if (!b || b.capacity !== capacity || b.rate !== rate) {
+      b = new TokenBucket(capacity, rate, nowMs);
+      this.#buckets.set(key, b);
+    }
+    return b.take(nowMs);
+  }
+
+  forget(key: string): void {
+    this.#buckets.delete(key);
   }
 }

@@ -50,7 +50,6 @@ import {
   OPTION_MAX_CHUNK,
   OptionCollector,
   clientIdOption,
-  dhcp4OptionName,
   ipv4Option,
   messageTypeOption,
   optionWireLength,
@@ -237,11 +236,6 @@ export function summarizeDhcp4(msg: Dhcp4Message): string {
   if (host) parts.push(`hostname=${JSON.stringify(host)}`);
   parts.push(`options=${msg.options.map(([c]) => c).join(',')}`);
   return parts.join(' ');
-}
-
-/** Names of the options of a message, for debug output. */
-export function optionNames(msg: Pick<Dhcp4Message, 'options'>): string[] {
-  return msg.options.map(([c]) => dhcp4OptionName(c));
 }
 
 // ---------------------------------------------------------------------------

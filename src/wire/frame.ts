@@ -7,6 +7,7 @@
  */
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderLength, type EthernetHeader } from './ethernet.js';
 import { IpProtocol, decodeIpv4, encodeIpv4Header, isFragment, IPV4_DEFAULT_TTL } from './ipv4.js';
+import { ipv4PseudoHeaderSum } from './checksum.js';
 import { fail, ok, type Decoded } from './result.js';
 import { UDP_HEADER_LENGTH, decodeUdp, encodeUdpHeader, type UdpDecodeOptions } from './udp.js';
 
@@ -37,9 +38,14 @@ export interface UdpFrame extends Required<Omit<UdpFrameSpec, 'vlan'>> {
 
 const IPV4_HEADER_LENGTH = 20;
 
+/** Octets of the Ethernet (untagged, or with `vlan`), IPv4 and UDP headers in front of a payload. */
+export function udpHeadersLength(vlan?: number): number {
+  return ethernetHeaderLength(vlanHeader(vlan)) + IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH;
+}
+
 /** Octets `buildUdpFrame(spec)` produces. */
 export function udpFrameLength(spec: Pick<UdpFrameSpec, 'vlan' | 'payload'>): number {
-  return ethernetHeaderLength(vlanHeader(spec.vlan)) + IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH + spec.payload.length;
+  return udpHeadersLength(spec.vlan) + spec.payload.length;
 }
 
 function vlanHeader(vlan: number | undefined): Pick<EthernetHeader, 'vlan'> {
@@ -51,11 +57,22 @@ function vlanHeader(vlan: number | undefined): Pick<EthernetHeader, 'vlan'> {
  * written. Throws EncodeError on a bad address or out-of-range field.
  */
 export function buildUdpFrameInto(spec: UdpFrameSpec, out: Uint8Array, offset = 0): number {
-  const eth: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Ipv4 }; // no spread: one per reply
-  if (spec.vlan !== undefined) eth.vlan = { tpid: EtherType.Vlan, pcp: 0, dei: false, id: spec.vlan };
+  out.set(spec.payload, offset + udpHeadersLength(spec.vlan));
+  return writeUdpHeadersAround(spec, spec.payload.length, out, offset);
+}
+
+/**
+ * Writes the headers at `out[offset]` in front of a `payloadLength`-octet
+ * payload that is already in place after them (at offset +
+ * udpHeadersLength(spec.vlan): a reply encoded straight into the send
+ * buffer) and checksums it. Returns the frame's length. Throws EncodeError
+ * on a bad address or out-of-range field.
+ */
+export function writeUdpHeadersAround(spec: Omit<UdpFrameSpec, 'payload'>, payloadLength: number, out: Uint8Array, offset = 0): number {
+  const eth: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Ipv4, ...vlanHeader(spec.vlan) };
   const ethLen = ethernetHeaderLength(eth);
-  const udpLen = UDP_HEADER_LENGTH + spec.payload.length;
-  const total = ethLen + IPV4_HEADER_LENGTH + udpLen;
+  const udpLen = UDP_HEADER_LENGTH + payloadLength;
+  const ipAt = offset + ethLen;
   encodeEthernetHeader(eth, out, offset);
   encodeIpv4Header(
     {
@@ -69,18 +86,12 @@ export function buildUdpFrameInto(spec: UdpFrameSpec, out: Uint8Array, offset = 
     },
     udpLen,
     out,
-    offset + ethLen,
+    ipAt,
   );
-  const udpAt = offset + ethLen + IPV4_HEADER_LENGTH;
-  const payloadAt = udpAt + UDP_HEADER_LENGTH;
-  // A payload encoded in place (a reply built in a scratch buffer) needs no copy.
-  if (spec.payload.buffer !== out.buffer || spec.payload.byteOffset !== out.byteOffset + payloadAt) out.set(spec.payload, payloadAt);
   // The pseudo header's addresses from the IPv4 header just written (not parsed from text again).
-  const a = offset + ethLen + 12;
-  let pseudo = IpProtocol.Udp + udpLen;
-  for (let i = 0; i < 8; i += 2) pseudo += (out[a + i]! << 8) | out[a + i + 1]!;
-  encodeUdpHeader(spec, spec.payload.length, pseudo, out, udpAt);
-  return total;
+  const pseudo = ipv4PseudoHeaderSum(out, ipAt + 12, out, ipAt + 16, IpProtocol.Udp, udpLen);
+  encodeUdpHeader(spec, payloadLength, pseudo, out, ipAt + IPV4_HEADER_LENGTH);
+  return ethLen + IPV4_HEADER_LENGTH + udpLen;
 }
 
 /** The frame in a new buffer. Throws EncodeError on a bad address or out-of-range field. */

@@ -10,7 +10,7 @@
  */
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderLength, type EthernetHeader } from './ethernet.js';
 import { decodeDhcp6, dhcp6MessageLength, encodeDhcp6Into, type Dhcp6Message } from './dhcp6.js';
-import { ICMPV6_HEADER_LENGTH, decodeIcmpv6, putIcmpv6Checksum, type Icmpv6DecodeOptions } from './icmpv6.js';
+import { decodeIcmpv6, putIcmpv6Checksum, type Icmpv6DecodeOptions } from './icmpv6.js';
 import { IPV6_HEADER_LENGTH, IPV6_DEFAULT_HOP_LIMIT, Ipv6NextHeader, decodeIpv6, encodeIpv6Header, type Ipv6Packet } from './ipv6.js';
 import { decodeNdp, encodeNdpInto, ndpMessageLength, type NdpMessage } from './ndp.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
@@ -140,30 +140,12 @@ function layout(spec: Ipv6FrameSpec, protocol: number, upperLength: number, scra
   return [out, ethLen, ethLen + IPV6_HEADER_LENGTH];
 }
 
-/** A frame carrying the ICMPv6 message `message` (its checksum field is recomputed). Throws EncodeError. */
-export function buildIcmpv6Frame(spec: Ipv6FrameSpec, message: Uint8Array): Uint8Array {
-  const [out, ipAt, icmpAt] = layout(spec, Ipv6NextHeader.Icmpv6, message.length);
-  out.set(message, icmpAt);
-  if (message.length >= ICMPV6_HEADER_LENGTH) putIcmpv6Checksum(out, ipAt, icmpAt, message.length);
-  return out;
-}
-
 /** A frame carrying an ND message, encoded in place, checksum computed. Throws EncodeError. */
 export function buildNdpFrame(spec: Ipv6FrameSpec, message: NdpMessage, scratch?: Uint8Array): Uint8Array {
   const len = ndpMessageLength(message);
   const [out, ipAt, icmpAt] = layout(spec, Ipv6NextHeader.Icmpv6, len, scratch);
   encodeNdpInto(message, out, icmpAt);
   putIcmpv6Checksum(out, ipAt, icmpAt, len);
-  return out;
-}
-
-/** A frame carrying a UDP datagram, checksum computed (mandatory over IPv6, RFC 8200 §8.1). Throws EncodeError. */
-export function buildUdp6Frame(spec: Ipv6FrameSpec & { srcPort: number; dstPort: number }, payload: Uint8Array): Uint8Array {
-  const udpLen = UDP_HEADER_LENGTH + payload.length;
-  const [out, ipAt, udpAt] = layout(spec, Ipv6NextHeader.Udp, udpLen);
-  out.set(payload, udpAt + UDP_HEADER_LENGTH);
-  const pseudo = ipv6PseudoHeaderSum(out, ipAt + 8, out, ipAt + 24, Ipv6NextHeader.Udp, udpLen);
-  encodeUdpHeader(spec, payload.length, pseudo, out, udpAt);
   return out;
 }
 

@@ -8,10 +8,6 @@
  */
 import { EncodeError } from './result.js';
 
-export function putU8(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 0xff;
-}
-
 export function putU16(b: Uint8Array, off: number, v: number): void {
   b[off] = (v >>> 8) & 0xff;
   b[off + 1] = v & 0xff;
@@ -72,23 +68,16 @@ function hexDigit(c: number): number {
  * The empty string is 0 octets (a zero-length chaddr).
  */
 export function colonHexLength(text: string): number {
-  if (text === '') return 0;
-  if ((text.length + 1) % 3 !== 0) return -1;
-  const n = (text.length + 1) / 3;
-  for (let i = 0; i < n; i++) {
-    const at = i * 3;
-    if (hexDigit(text.charCodeAt(at)) < 0 || hexDigit(text.charCodeAt(at + 1)) < 0) return -1;
-    if (i < n - 1 && text.charCodeAt(at + 2) !== 0x3a) return -1;
-  }
-  return n;
+  return writeColonHex(undefined, 0, text);
 }
 
 /**
- * Writes colon-hex text (a MAC or a chaddr) and returns its octet count, or
- * -1 when it is malformed (the octets before the fault are written). One
- * pass: this runs twice per reply (Ethernet source and destination).
+ * Writes colon-hex text (a MAC or a chaddr) into `b` (when given) and
+ * returns its octet count, or -1 when it is malformed (the octets before the
+ * fault are written). One pass: this runs twice per reply (Ethernet source
+ * and destination).
  */
-function writeColonHex(b: Uint8Array, off: number, text: string): number {
+function writeColonHex(b: Uint8Array | undefined, off: number, text: string): number {
   if (text === '') return 0;
   if ((text.length + 1) % 3 !== 0) return -1;
   const n = (text.length + 1) / 3;
@@ -97,7 +86,7 @@ function writeColonHex(b: Uint8Array, off: number, text: string): number {
     const hi = hexDigit(text.charCodeAt(at));
     const lo = hexDigit(text.charCodeAt(at + 1));
     if (hi < 0 || lo < 0 || (i < n - 1 && text.charCodeAt(at + 2) !== 0x3a)) return -1;
-    b[off + i] = (hi << 4) | lo;
+    if (b) b[off + i] = (hi << 4) | lo;
   }
   return n;
 }

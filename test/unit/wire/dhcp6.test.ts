@@ -28,7 +28,7 @@ import {
   statusCodeOption,
 } from '../../../src/wire/dhcp6-options.js';
 import { decodeDuid, duidLlFromMac, duidTime, encodeDuid, formatDuid, type Duid } from '../../../src/wire/duid.js';
-import { buildUdp6Frame, decodeDhcp6Frame } from '../../../src/wire/frame6.js';
+import { buildDhcp6Frame, decodeDhcp6Frame } from '../../../src/wire/frame6.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { concat, everyTruncation, expectError, garbage, hex, value } from './helpers.js';
 import { IR_FRAME, REPLY_FRAME, ROUTER_LL, SERVER_MAC, VM_LL, VM_MAC } from './ipv6-golden.js';
@@ -71,7 +71,7 @@ describe('dhcp6 messages (scapy golden frames)', () => {
         [Dhcp6Option.InformationRefreshTime, informationRefreshTimeOption.encode(86400)],
       ],
     };
-    const frame = buildUdp6Frame({ srcMac: SERVER_MAC, dstMac: VM_MAC, src: ROUTER_LL, dst: VM_LL, hopLimit: 64, srcPort: 547, dstPort: 546 }, encodeDhcp6(reply));
+    const frame = buildDhcp6Frame({ srcMac: SERVER_MAC, dstMac: VM_MAC, src: ROUTER_LL, dst: VM_LL, hopLimit: 64, srcPort: 547, dstPort: 546 }, reply);
     expect(frame).toEqual(REPLY_FRAME);
     const back = value(decodeDhcp6Frame(REPLY_FRAME));
     expect(back.message).toEqual(reply);
