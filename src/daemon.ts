@@ -11,13 +11,13 @@ import { BindingStore } from './bindings/store.js';
 import { removeStaleTempFiles } from './bindings/persist.js';
 import { loadConfig, type Settings } from './config.js';
 import { LinkMonitor } from './io/link-monitor.js';
-import { PacketSocket } from './io/packet-socket.js';
+import { PacketSocket, type SendResult } from './io/packet-socket.js';
 import { TapSockets } from './io/tap-sockets.js';
 import { SdNotify } from './io/sd-notify.js';
 import { createLogger } from './log.js';
 import { PacketPath } from './packet/path.js';
 import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from './protocols/router-advert.js';
-import { ndpReplyFrame } from './protocols/ndp-frame.js';
+import { ndpReplyFrame, type NdpDecision } from './protocols/ndp-frame.js';
 import { RaScheduler, type RaKind } from './ra-scheduler.js';
 import { Announcer } from './announcer.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
@@ -265,15 +265,20 @@ export class Daemon {
   }
 
   #sendUnsolicitedRa(tap: Tap, kind: RaKind): void {
-    const mac = this.#taps?.serverMac(tap);
-    if (!mac || !this.#socket) return;
-    const d = unsolicitedRouterAdvertisement(tap.binding, this.#settings.ipv6, mac);
-    if (d.kind === 'drop') return;
-    const built = ndpReplyFrame(d.reply, mac);
-    if (!built.ok) return;
-    const sent = this.#socket.send(tap.link.ifindex, built.frame);
+    const sent = this.#sendRa(tap, unsolicitedRouterAdvertisement);
+    if (!sent) return;
     if (sent.ok) this.stats.reply(tap.binding.tap, `ra-${kind}`);
     else this.stats.drop(tap.binding.tap, `send-${sent.error}`);
+  }
+
+  /** Builds an RA for the tap (the responder decides) and sends it; undefined when there is nothing to send. */
+  #sendRa(tap: Tap, build: (b: Binding, s: Settings['ipv6'], mac: string) => NdpDecision): SendResult | undefined {
+    const mac = this.#taps?.serverMac(tap);
+    if (!mac || !this.#socket) return undefined;
+    const d = build(tap.binding, this.#settings.ipv6, mac);
+    if (d.kind === 'drop') return undefined;
+    const built = ndpReplyFrame(d.reply, mac);
+    return built.ok ? this.#socket.send(tap.link.ifindex, built.frame) : undefined;
   }
 
   /**
@@ -287,13 +292,7 @@ export class Daemon {
     this.#path?.forget(binding.tap);
     const link = this.#links?.byIndex(ifindex);
     if (!link || link.name !== binding.tap || this.store.get(binding.tap) || !link.up) return;
-    if (!this.#settings.ipv6.enable || !binding.subnet6) return;
-    const mac = binding.indev === link.name ? link.mac : this.#links?.byName(binding.indev)?.mac;
-    if (!mac || !this.#socket) return;
-    const d = finalRouterAdvertisement(binding, this.#settings.ipv6, mac);
-    if (d.kind === 'drop') return;
-    const built = ndpReplyFrame(d.reply, mac);
-    if (built.ok && this.#socket.send(ifindex, built.frame).ok) {
+    if (this.#sendRa({ binding, link }, finalRouterAdvertisement)?.ok) {
       this.log.info({ tap: binding.tap, mac: binding.mac }, 'final router advertisement (lifetime 0) sent for removed binding');
     }
   }
@@ -317,13 +316,6 @@ export class Daemon {
       if (link) out.push(link.ifindex);
     }
     return out;
-  }
-
-  /** The `announce` command: announce a bound tap's addresses now (after a live migration). */
-  announce(tapName: string): { ok: true; frames: number } | { ok: false; error: string } {
-    const tap = this.#taps?.byName(tapName);
-    if (!tap || !this.#announcer) return { ok: false, error: this.store.get(tapName) ? 'the tap does not exist (yet)' : 'no such binding' };
-    return { ok: true, frames: this.#announcer.announce(tap, 'command').length };
   }
 
   /** Re-reads the configuration; on error the running configuration stays. */

@@ -189,15 +189,19 @@ export class RaScheduler {
     const period = this.#d.settings().ipv6.raPeriod;
     // Entries due by now; ones added while sending (none today) wait for the next turn.
     // (+1: a libuv timer may fire up to a millisecond before performance.now() says it is due.)
-    for (let top = this.#heap.peek(); top && top.at <= now + 1; top = this.#heap.peek()) {
-      const e = this.#heap.pop()!;
-      const st = this.#live(e);
-      if (!st) continue;
-      if (e.kind === 'periodic') {
-        this.#heap.push({ at: now + periodicIntervalMs(period, this.#random), ifindex: e.ifindex, gen: e.gen, kind: 'periodic', burstGen: 0 });
+    try {
+      for (let top = this.#heap.peek(); top && top.at <= now + 1; top = this.#heap.peek()) {
+        const e = this.#heap.pop()!;
+        const st = this.#live(e);
+        if (!st) continue;
+        if (e.kind === 'periodic') {
+          this.#heap.push({ at: now + periodicIntervalMs(period, this.#random), ifindex: e.ifindex, gen: e.gen, kind: 'periodic', burstGen: 0 });
+        }
+        if (st.tap.link.up) this.#d.send(st.tap, e.kind);
       }
-      if (st.tap.link.up) this.#d.send(st.tap, e.kind);
+    } finally {
+      // Re-armed even if a send threw: one failing tap must not stop every tap's RAs.
+      this.#arm();
     }
-    this.#arm();
   }
 }

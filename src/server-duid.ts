@@ -6,7 +6,7 @@
  * run, and a warning says it will change at the next start.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { makeServerDuid } from './protocols/dhcp6.js';
@@ -30,7 +30,14 @@ export function loadOrCreateServerDuid(datapath: string, log: Logger): Uint8Arra
   const duid = makeServerDuid(formatMac(mac));
   try {
     const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${Buffer.from(duid).toString('hex')}\n`, { mode: 0o644 });
+    // Durable before it takes the name: a crash must not leave an empty file (a new DUID at the next start).
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeSync(fd, `${Buffer.from(duid).toString('hex')}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
     log.info({ path, duid: formatDuid(duid) }, 'server DUID created');
   } catch (e) {

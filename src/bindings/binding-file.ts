@@ -8,7 +8,7 @@
 import { ipv4ToNumber, normalizeMac, numberToIpv4, prefixMask } from '../wire/addr.js';
 import { isValidDomainName } from '../util/domain.js';
 import { parseIpv6 } from '../util/ipv6.js';
-import { formatIpv6Address, ipv6PrefixMatch, parseIpv6Address } from '../wire/ipv6-address.js';
+import { ipv6InPrefix, ipv6PrefixOf, normalizeIpv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
 import { Address6 } from 'ip-address';
 import { formatRouteList, parseRouteList } from './routes.js';
 import { isValidInterfaceName, type Binding, type Ipv4Subnet, type Ipv6Subnet } from './binding.js';
@@ -66,11 +66,8 @@ function parseIpv6Subnet(v: string): Ipv6Subnet | string {
   const slash = v.indexOf('/');
   if (slash > 0 && /^\d{1,3}$/.test(v.slice(slash + 1))) {
     const len = Number(v.slice(slash + 1));
-    const b = len <= 128 ? parseIpv6Address(v.slice(0, slash)) : undefined;
-    if (b) {
-      for (let i = 0; i < 16; i++) b[i] = b[i]! & ((0xff << (8 - Math.max(0, Math.min(8, len - 8 * i)))) & 0xff);
-      return { network: formatIpv6Address(b), prefixLength: len };
-    }
+    const addr = v.slice(0, slash);
+    if (len <= 128 && parseIpv6Address(addr)) return { network: ipv6PrefixOf(addr, len), prefixLength: len };
   }
   let a: Address6;
   try {
@@ -88,9 +85,7 @@ function inIpv4Subnet(ip: string, s: Ipv4Subnet): boolean {
 }
 
 export function inIpv6Subnet(ip: string, s: Ipv6Subnet): boolean {
-  const a = parseIpv6Address(ip);
-  const p = parseIpv6Address(s.network);
-  if (a && p) return ipv6PrefixMatch(a, 0, p, 0, s.prefixLength);
+  if (parseIpv6Address(ip) && parseIpv6Address(s.network)) return ipv6InPrefix(ip, s.network, s.prefixLength);
   try {
     return new Address6(ip).isInSubnet(new Address6(`${s.network}/${s.prefixLength}`));
   } catch {
@@ -103,9 +98,9 @@ function ipv4(v: string): string | undefined {
 }
 
 function globalIpv6(v: string): string | { error: string } {
-  const b = parseIpv6Address(v);
   // No zone: link-local or not, the address is accepted as it is (as parseIpv6 would).
-  if (b) return formatIpv6Address(b);
+  const plain = normalizeIpv6Address(v);
+  if (plain !== undefined) return plain;
   const p = parseIpv6(v);
   if ('error' in p) return p;
   if (p.zone !== undefined) return { error: `"${v}": zone id not allowed here` };

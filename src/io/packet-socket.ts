@@ -116,7 +116,12 @@ export class PacketSocket {
     }
     const fd = n.openPacketReceiver(options.ifindex ?? 0, filter(), options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER);
     const sock = new PacketSocket(n, fd);
-    sock.start();
+    try {
+      sock.start();
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
     return sock;
   }
 
@@ -137,16 +142,20 @@ export class PacketSocket {
     });
   }
 
-  /** Starts reading (into the thread's receive group); a socket from open() has started already. */
+  /**
+   * Starts reading (into the thread's receive group); a socket from open()
+   * has started already. Throws a system error when the poll cannot start
+   * (the socket is then as before: not reading, to be closed by the caller).
+   */
   start(): void {
     if (this.closed || this.started) return;
-    this.started = true;
     if (!groupReady) {
       this.native.setRecvGroup(rxRing, rxMeta, RX_SLOT, onGroup);
       groupReady = true;
     }
-    receiving.set(this.fd, this);
     this.native.startRecvGroup(this.fd);
+    this.started = true;
+    receiving.set(this.fd, this);
   }
 
   onFrame(cb: (frame: ReceivedFrame) => void): void {
@@ -229,25 +238,16 @@ export class PacketSocket {
       this.totals.truncated++; // longer than a ring slot (GSO): nothing onlinkd answers is
       return;
     }
-    // A plain Uint8Array view: a Buffer's subarray() (which every decoder layer calls) is several times slower.
-    const data = new Uint8Array(rxRing.buffer, rxRing.byteOffset + rxMeta[m + RECV_META.offset]!, rxMeta[m + RECV_META.length]!);
-    this.dispatch(0, data, rxMeta[m + RECV_META.ifindex]!, rxMeta[m + RECV_META.pkttype]!, rxMeta[m + RECV_META.tpStatus]! >>> 0, rxMeta[m + RECV_META.vlanTci]!);
-  }
-
-  private dispatch(err: number, data: Uint8Array | null, ifindex: number, pkttype: number, tpStatus: number, vlanTci: number): void {
-    if (err !== 0 || data === null) {
-      const name = errnoName(err);
-      for (const h of this.errorHandlers) h(name);
-      return;
-    }
-    if (pkttype === PACKET_OUTGOING) return; // our own sends, on old kernels
+    if (rxMeta[m + RECV_META.pkttype]! === PACKET_OUTGOING) return; // our own sends, on old kernels
+    const tpStatus = rxMeta[m + RECV_META.tpStatus]! >>> 0;
     const frame: ReceivedFrame = {
-      ifindex,
-      data,
-      pkttype,
+      ifindex: rxMeta[m + RECV_META.ifindex]!,
+      // A plain Uint8Array view: a Buffer's subarray() (which every decoder layer calls) is several times slower.
+      data: new Uint8Array(rxRing.buffer, rxRing.byteOffset + rxMeta[m + RECV_META.offset]!, rxMeta[m + RECV_META.length]!),
+      pkttype: rxMeta[m + RECV_META.pkttype]!,
       checksumNotReady: (tpStatus & TP_STATUS_CSUMNOTREADY) !== 0,
     };
-    if (tpStatus & TP_STATUS_VLAN_VALID) frame.vlanTci = vlanTci;
+    if (tpStatus & TP_STATUS_VLAN_VALID) frame.vlanTci = rxMeta[m + RECV_META.vlanTci]!;
     for (const h of this.frameHandlers) h(frame);
   }
 }

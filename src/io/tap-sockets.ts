@@ -41,6 +41,12 @@ export interface KernelCounters {
 
 export const DEFAULT_TAP_RECEIVE_BUFFER = 512 * 1024;
 
+/** The errno name of a system error (else its message). */
+function errorName(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ?? err.message;
+}
+
 export class TapSockets {
   readonly #o: TapSocketsOptions;
   readonly #open = new Map<number, Entry>();
@@ -102,9 +108,21 @@ export class TapSockets {
         if (!r.ok) this.#o.onOpenFailed?.(tap, ifindex, r.error);
         continue;
       }
-      this.#install(ifindex, tap, sock);
-      sock.start();
+      const r = this.#startPrepared(ifindex, tap, sock);
+      if (!r.ok) this.#o.onOpenFailed?.(tap, ifindex, r.error);
     }
+  }
+
+  /** Starts a prepared socket for a tap; on failure it is closed and the error returned. */
+  #startPrepared(ifindex: number, tap: string, sock: PreparedSock): { ok: true } | { ok: false; error: string } {
+    try {
+      sock.start();
+    } catch (e) {
+      sock.close();
+      return { ok: false, error: errorName(e) };
+    }
+    this.#install(ifindex, tap, sock);
+    return { ok: true };
   }
 
   /** Starts receiving on a tap; idempotent. Returns the error (errno name) when the socket cannot be opened. */
@@ -121,17 +139,14 @@ export class TapSockets {
     const spare = this.#spare.get(ifindex);
     if (spare) {
       this.#spare.delete(ifindex);
-      this.#install(ifindex, tap, spare);
-      spare.start();
-      return { ok: true };
+      return this.#startPrepared(ifindex, tap, spare);
     }
     let sock: Sock;
     try {
       const options: PacketSocketOptions = { ifindex, receiveBufferBytes: this.#o.receiveBufferBytes ?? DEFAULT_TAP_RECEIVE_BUFFER };
       sock = this.#o.open ? this.#o.open(options) : PacketSocket.open(options);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      return { ok: false, error: err.code ?? err.message };
+      return { ok: false, error: errorName(e) };
     }
     this.#install(ifindex, tap, sock);
     return { ok: true };

@@ -748,25 +748,42 @@ static void open_job_execute(napi_env env, void *data) {
 static void open_job_complete(napi_env env, napi_status status, void *data) {
   open_job *j = data;
   instance *inst = j->inst;
+  /* Bound AF_PACKET sockets: closed by the closer threads (close_fd), never here, where each
+   * close would wait for an RCU grace period on the event loop. */
   if (status != napi_ok || inst->tearing_down) {
     for (size_t i = 0; i < j->n; i++)
-      if (j->results[i] >= 0) close(j->results[i]);
+      if (j->results[i] >= 0) close_fd(j->results[i], AF_PACKET);
     free_open_job(env, j);
     return;
   }
   for (size_t i = 0; i < j->n; i++) {
     if (j->results[i] >= 0 && register_sock(inst, j->results[i], AF_PACKET) < 0) {
-      close(j->results[i]);
+      close_fd(j->results[i], AF_PACKET);
       j->results[i] = -ENOMEM;
     }
   }
   napi_handle_scope hs;
   napi_open_handle_scope(env, &hs);
   napi_value ab, arr, fn, recv, result;
-  void *buf;
-  napi_create_arraybuffer(env, j->n * sizeof(int32_t), &buf, &ab);
+  void *buf = NULL;
+  if (napi_create_arraybuffer(env, j->n * sizeof(int32_t), &buf, &ab) != napi_ok || (j->n && !buf) ||
+      napi_create_typedarray(env, napi_int32_array, j->n, ab, 0, &arr) != napi_ok) {
+    /* Nobody can be told: give the sockets back rather than leak them. */
+    napi_close_handle_scope(env, hs);
+    for (size_t i = 0; i < j->n; i++) {
+      if (j->results[i] < 0) continue;
+      sock **link;
+      sock *s = find_sock(inst, j->results[i], &link);
+      if (s) {
+        *link = s->next;
+        free(s);
+      }
+      close_fd(j->results[i], AF_PACKET);
+    }
+    free_open_job(env, j);
+    return;
+  }
   memcpy(buf, j->results, j->n * sizeof(int32_t));
-  napi_create_typedarray(env, napi_int32_array, j->n, ab, 0, &arr);
   napi_get_reference_value(env, j->cb, &fn);
   napi_get_undefined(env, &recv);
   if (napi_call_function(env, recv, fn, 1, &arr, &result) == napi_pending_exception) {

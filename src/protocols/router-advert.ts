@@ -179,6 +179,7 @@ export function unsolicitedRouterAdvertisement(
  * Not gated on `settings.enable`: the caller knows whether it advertised.
  */
 export function finalRouterAdvertisement(binding: Binding, settings: Ipv6Settings, serverMac: string): NdpDecision {
+  if (!settings.enable) return { kind: 'drop', reason: 'ipv6-disabled' };
   const ra = buildRouterAdvertisement(binding, settings, serverMac, { routerLifetime: 0, validLifetime: 0, preferredLifetime: 0 });
   if (ra.kind === 'drop') return ra;
   const options = ra.message.options.map((o): NdpOption => (o.kind === 'rdnss' || o.kind === 'dnssl' ? { ...o, lifetime: 0 } : o));

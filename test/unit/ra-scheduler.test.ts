@@ -60,6 +60,29 @@ describe('RaScheduler', () => {
     expect(sent.filter(([, k]) => k === 'periodic')).toHaveLength(2);
   });
 
+  it('keeps every tap\'s RAs going after a send throws for one of them', () => {
+    const sent: number[] = [];
+    let fail = true;
+    const s = defaultSettings();
+    const sch = new RaScheduler({
+      settings: () => s,
+      send: (t) => {
+        if (t.link.ifindex === 5 && fail) {
+          fail = false;
+          throw new Error('boom');
+        }
+        sent.push(t.link.ifindex);
+      },
+      random: () => 0.5,
+    });
+    sch.attach(tap(5));
+    sch.attach(tap(6));
+    expect(() => vi.advanceTimersByTime(10)).toThrow('boom');
+    vi.advanceTimersByTime(400_000); // nothing re-arms the timer but the scheduler itself
+    expect(sent.filter((i) => i === 5).length).toBeGreaterThanOrEqual(3); // 2 more initial + periodic
+    expect(sent.filter((i) => i === 6).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('sends nothing while the tap is down, bursts when it comes up, stops on detach', () => {
     const { sch, sent } = make();
     const down = tap(6, false);

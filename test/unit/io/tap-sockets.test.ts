@@ -214,6 +214,22 @@ describe('TapSockets', () => {
       expect(ts2.has(7)).toBe(false);
     });
 
+    it('a prepared socket that cannot start is closed and reported; the tap is not counted as receiving', async () => {
+      const r = prepRig(() => 'ok');
+      const done = r.ts.prepare([7, 8]);
+      r.ts.open(7, 'tap10');
+      r.release();
+      await done;
+      const broken = r.prepared.get(8)!;
+      broken.start = () => {
+        throw Object.assign(new Error('uv_poll_init'), { code: 'ENOMEM' });
+      };
+      expect(r.ts.open(8, 'tap11')).toEqual({ ok: false, error: 'ENOMEM' });
+      expect(broken.closed).toBe(true);
+      expect(r.ts.has(8)).toBe(false);
+      expect(r.ts.has(7)).toBe(true);
+    });
+
     it('a tap that goes away before its socket is ready does not get it (closed by dropSpare)', async () => {
       const r = prepRig(() => 'ok');
       const done = r.ts.prepare([7]);
