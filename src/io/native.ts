@@ -3,7 +3,9 @@
  *
  * The addon is generic: it opens, configures, binds, sends and polls sockets
  * and reports errno values. Which options and which BPF program are used is
- * decided here in TypeScript (packet-socket.ts, link-monitor.ts).
+ * decided here in TypeScript (packet-socket.ts, link-monitor.ts), except the
+ * fixed setup order of a per-tap receiving socket (openPacketReceiver), which
+ * the addon runs itself so that start-up can do it on a pool thread.
  *
  * Error convention (see the C file's header):
  *   - setup calls throw a Node-style system error (`code` 'EPERM', negative

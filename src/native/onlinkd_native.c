@@ -5,7 +5,10 @@
  * its dgram module cannot send AF_UNIX datagrams (sd_notify). Everything that
  * is a protocol decision -- which socket options, the BPF program, parsing of
  * frames and netlink messages -- stays in TypeScript (src/io/). This file
- * only moves bytes and reports errno values.
+ * only moves bytes and reports errno values. One exception: the setup recipe
+ * of a per-tap receiving packet socket (open_receiver: which options, in
+ * which order) is here, because start-up runs it on a pool thread, which
+ * cannot call into JS; TypeScript still chooses the filter and buffer size.
  *
  * Conventions (mirrored in src/io/native.ts):
  *   - Setup calls (socket, setsockopt*, getsockoptBuffer, attachFilter,
