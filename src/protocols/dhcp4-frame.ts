@@ -8,6 +8,9 @@
 import type { Dhcp4Reply } from './dhcp4.js';
 import type { Dhcp4Message } from '../wire/dhcp4-types.js';
 import { encodeDhcp4, encodeDhcp4Into } from '../wire/dhcp4.js';
+import { finishChecksum, ipv4PseudoHeaderSum, sumWords } from '../wire/checksum.js';
+import { ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
+import { IPV4_MIN_HEADER_LENGTH, IpProtocol } from '../wire/ipv4.js';
 import { buildUdpFrame, udpHeadersLength, writeUdpHeadersAround } from '../wire/frame.js';
 import { EncodeError, ok, type DecodeError, type Encoded } from '../wire/result.js';
 
@@ -25,6 +28,18 @@ const HEADERS = udpHeadersLength();
  * per reply. Without, a new buffer.
  */
 export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uint8Array): FrameResult {
+  if (!scratch) return encodeFrame(reply, srcMac);
+  const options = reply.message.options;
+  const t = templates.get(options);
+  if (t && fits(t, reply, srcMac)) return { ok: true, frame: patchXid(t, reply.message.xid) };
+  const built = encodeFrame(reply, srcMac, scratch);
+  // Frozen: the responder's shared per-binding list, worth a template; any other list is one-off.
+  if (built.ok && Object.isFrozen(options)) templates.set(options, template(reply, srcMac, built.frame));
+  return built;
+}
+
+/** The reply frame through the encoder (the reference every template is made from). */
+function encodeFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uint8Array): FrameResult {
   let message = reply.message;
   for (;;) {
     const enc = encodePayload(message, reply.maxLength, scratch);
@@ -45,6 +60,77 @@ export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uin
       throw e;
     }
   }
+}
+
+/**
+ * Reply templates. A guest's requests differ only in their transaction id,
+ * so the frame of a reply whose option list is the responder's shared one
+ * (see configOptions in dhcp4.ts) is kept with every other field it was
+ * built from; when the next reply matches them all, only the xid and the
+ * UDP checksum are patched. Weakly keyed by the option list, so a replaced
+ * binding or settings object takes its templates with it. Still pure: the
+ * bytes are the encoder's (a property test checks this).
+ */
+interface Template {
+  fields: TemplateFields;
+  frame: Uint8Array;
+  xidAt: number;
+  checksumAt: number;
+  /** Checksum sum of the pseudo header and datagram with the xid and checksum fields zero. */
+  sumWithoutXid: number;
+}
+
+type TemplateFields = Omit<Dhcp4Message, 'xid' | 'options'> & Omit<Dhcp4Reply, 'message' | 'type'> & { srcMac: string };
+
+const templates = new WeakMap<Dhcp4Message['options'], Template>();
+
+function fieldsOf(reply: Dhcp4Reply, srcMac: string): TemplateFields {
+  const m = reply.message;
+  return {
+    op: m.op, htype: m.htype, hlen: m.hlen, hops: m.hops, secs: m.secs, flags: m.flags,
+    ciaddr: m.ciaddr, yiaddr: m.yiaddr, siaddr: m.siaddr, giaddr: m.giaddr, chaddr: m.chaddr, sname: m.sname, file: m.file,
+    srcIp: reply.srcIp, dstIp: reply.dstIp, dstMac: reply.dstMac, maxLength: reply.maxLength, srcMac,
+  };
+}
+
+function fits(t: Template, reply: Dhcp4Reply, srcMac: string): boolean {
+  const f = t.fields;
+  const m = reply.message;
+  return (
+    m.chaddr === f.chaddr && m.flags === f.flags && m.ciaddr === f.ciaddr && m.yiaddr === f.yiaddr &&
+    reply.dstIp === f.dstIp && reply.dstMac === f.dstMac && reply.srcIp === f.srcIp && srcMac === f.srcMac &&
+    reply.maxLength === f.maxLength && m.htype === f.htype && m.hlen === f.hlen && m.op === f.op && m.hops === f.hops &&
+    m.secs === f.secs && m.siaddr === f.siaddr && m.giaddr === f.giaddr && m.sname === f.sname && m.file === f.file
+  );
+}
+
+/** A template from a frame just encoded (copied: the frame may be a view into the caller's scratch). */
+function template(reply: Dhcp4Reply, srcMac: string, encoded: Uint8Array): Template {
+  const frame = encoded.slice();
+  const ipAt = ETHERNET_HEADER_LENGTH; // replies are untagged
+  const udpAt = ipAt + IPV4_MIN_HEADER_LENGTH; // and carry no IP options
+  const xidAt = HEADERS + 4;
+  const checksumAt = udpAt + 6;
+  const udpLength = frame.length - udpAt;
+  let sum = ipv4PseudoHeaderSum(frame, ipAt + 12, frame, ipAt + 16, IpProtocol.Udp, udpLength);
+  sum = sumWords(frame, udpAt, checksumAt, sum);
+  sum = sumWords(frame, checksumAt + 2, xidAt, sum);
+  sum = sumWords(frame, xidAt + 4, frame.length, sum);
+  return { fields: fieldsOf(reply, srcMac), frame, xidAt, checksumAt, sumWithoutXid: sum };
+}
+
+/** The template's frame with `xid` in place and the UDP checksum to match. */
+function patchXid(t: Template, xid: number): Uint8Array {
+  const f = t.frame;
+  f[t.xidAt] = xid >>> 24;
+  f[t.xidAt + 1] = xid >>> 16;
+  f[t.xidAt + 2] = xid >>> 8;
+  f[t.xidAt + 3] = xid;
+  const c = finishChecksum(t.sumWithoutXid + (xid >>> 16) + (xid & 0xffff));
+  const csum = c === 0 ? 0xffff : c; // RFC 768: a computed zero is sent as all ones
+  f[t.checksumAt] = csum >>> 8;
+  f[t.checksumAt + 1] = csum;
+  return f;
 }
 
 /** The DHCP message in a new buffer, or in place after the headers' room in `scratch`. */

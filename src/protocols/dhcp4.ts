@@ -135,6 +135,14 @@ interface ConfigCacheEntry {
   sid: string;
   /** Index 0: other clients, 1: Windows (the 169.254.0.0/16 route differs). */
   byClient: [EncodedConfig | undefined, EncodedConfig | undefined];
+  /** Option lists already built, by `optionListKey` (see configOptions). */
+  lists: Map<number, OptionList[]>;
+}
+
+/** A reply's option list as configOptions built it, with the client identifier it echoes. */
+interface OptionList {
+  cid: Uint8Array | undefined;
+  options: Array<[number, Uint8Array]>;
 }
 
 const configCache = new WeakMap<Binding, ConfigCacheEntry>();
@@ -159,14 +167,18 @@ function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: string, wi
   };
 }
 
-function encodedConfig(binding: Binding, settings: Dhcp4Settings, sid: string, windows: boolean): EncodedConfig {
+function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: string): ConfigCacheEntry {
   let entry = configCache.get(binding);
   if (!entry || entry.settings !== settings || entry.sid !== sid) {
-    entry = { settings, sid, byClient: [undefined, undefined] };
+    entry = { settings, sid, byClient: [undefined, undefined], lists: new Map() };
     configCache.set(binding, entry);
   }
+  return entry;
+}
+
+function encodedConfig(entry: ConfigCacheEntry, binding: Binding, windows: boolean): EncodedConfig {
   const k = windows ? 1 : 0;
-  return (entry.byClient[k] ??= encodeConfig(binding, settings, sid, windows));
+  return (entry.byClient[k] ??= encodeConfig(binding, entry.settings, entry.sid, windows));
 }
 
 const MESSAGE_TYPE_VALUES = new Map<number, Uint8Array>();
@@ -177,7 +189,37 @@ function messageTypeValue(type: Dhcp4MessageType): Uint8Array {
   return v;
 }
 
-/** Options of an OFFER or ACK, most important first (the encoder may drop from the end to fit). */
+/** Option codes whose presence in the PRL changes an OFFER or ACK. */
+const PRL_BITS: ReadonlyArray<[code: number, bit: number]> = [
+  [Dhcp4Option.ClasslessStaticRoute, 1],
+  [Dhcp4Option.MsClasslessStaticRoute, 2],
+  [Dhcp4Option.DomainSearch, 4],
+];
+
+/** Everything but the client identifier that decides an option list, as one small integer. */
+function optionListKey(type: Dhcp4MessageType, withLease: boolean, windows: boolean, prl: Uint8Array | undefined): number {
+  let asked = 0;
+  if (prl !== undefined) for (const [code, bit] of PRL_BITS) if (prl.includes(code)) asked |= bit;
+  return (((type << 1) | (withLease ? 1 : 0)) << 1 | (windows ? 1 : 0)) << 3 | asked;
+}
+
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** Client identifiers remembered per option-list key: a guest keeps one, a hostile one cannot grow this. */
+const MAX_LISTS_PER_KEY = 4;
+
+/**
+ * Options of an OFFER or ACK, most important first (the encoder may drop
+ * from the end to fit). A guest asks the same way every time, so the list
+ * is built once per binding, settings and request shape and then returned
+ * as the same (frozen) array: the reply encoder keys its frame templates
+ * on that identity (see dhcp4-frame.ts).
+ */
 function configOptions(
   request: Dhcp4Message,
   binding: Binding,
@@ -187,9 +229,28 @@ function configOptions(
   withLease: boolean,
 ): Array<[number, Uint8Array]> {
   const prl = getOption(request, Dhcp4Option.ParameterRequestList); // the raw code list: no array per reply
-  const asked = (code: number): boolean => prl !== undefined && prl.includes(code);
   const windows = isWindowsClient(request, binding);
-  const c = encodedConfig(binding, settings, sid, windows);
+  const cid = clientId(request);
+  const entry = cacheEntry(binding, settings, sid);
+  const key = optionListKey(type, withLease, windows, prl);
+  let lists = entry.lists.get(key);
+  if (!lists) entry.lists.set(key, (lists = []));
+  for (const l of lists) if (sameBytes(l.cid, cid)) return l.options;
+  const kept = cid?.slice(); // the request's bytes are a view into a reused receive buffer
+  const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept);
+  if (lists.length >= MAX_LISTS_PER_KEY) lists.shift();
+  lists.push({ cid: kept, options });
+  return options;
+}
+
+function buildConfigOptions(
+  c: EncodedConfig,
+  type: Dhcp4MessageType,
+  withLease: boolean,
+  windows: boolean,
+  asked: number,
+  cid: Uint8Array | undefined,
+): Array<[number, Uint8Array]> {
   const opts: Array<[number, Uint8Array]> = [
     [Dhcp4Option.MessageType, messageTypeValue(type)],
     [Dhcp4Option.ServerIdentifier, c.serverId],
@@ -197,23 +258,22 @@ function configOptions(
   if (withLease) {
     opts.push([Dhcp4Option.LeaseTime, c.lease[0]], [Dhcp4Option.RenewalTime, c.lease[1]], [Dhcp4Option.RebindingTime, c.lease[2]]);
   }
-  const cid = clientId(request);
   if (cid) opts.push([Dhcp4Option.ClientIdentifier, cid]); // RFC 6842 §3: always echoed
   // RFC 2132 §3.3: the subnet mask MUST come before the router option.
   if (c.mask) opts.push([Dhcp4Option.SubnetMask, c.mask]);
   if (c.router) opts.push([Dhcp4Option.Router, c.router]);
   if (c.routes) {
     // Presence in the PRL decides, never its order (Windows lists 3 before 121).
-    if (asked(Dhcp4Option.ClasslessStaticRoute)) opts.push([Dhcp4Option.ClasslessStaticRoute, c.routes]);
-    if (asked(Dhcp4Option.MsClasslessStaticRoute) || windows) opts.push([Dhcp4Option.MsClasslessStaticRoute, c.routes]);
+    if (asked & 1) opts.push([Dhcp4Option.ClasslessStaticRoute, c.routes]);
+    if (asked & 2 || windows) opts.push([Dhcp4Option.MsClasslessStaticRoute, c.routes]);
   }
   if (c.dns) opts.push([Dhcp4Option.DomainNameServer, c.dns]);
   if (c.domain) opts.push([Dhcp4Option.DomainName, c.domain]);
   if (c.hostname) opts.push([Dhcp4Option.HostName, c.hostname]);
   if (c.broadcast) opts.push([Dhcp4Option.BroadcastAddress, c.broadcast]);
   if (c.mtu) opts.push([Dhcp4Option.InterfaceMtu, c.mtu]);
-  if (c.search && asked(Dhcp4Option.DomainSearch)) opts.push([Dhcp4Option.DomainSearch, c.search]);
-  return opts;
+  if (c.search && asked & 4) opts.push([Dhcp4Option.DomainSearch, c.search]);
+  return Object.freeze(opts) as Array<[number, Uint8Array]>;
 }
 
 function baseReply(request: Dhcp4Message): Dhcp4Message {
