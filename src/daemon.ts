@@ -145,7 +145,7 @@ export class Daemon {
     const path = new PacketPath({
       taps: this.#taps,
       settings: () => this.#settings,
-      send: (ifindex, frame) => this.#socket!.send(ifindex, frame),
+      send: (ifindex, frame) => this.#send(ifindex, frame),
       stats: this.stats,
       log: this.log,
       now: Date.now,
@@ -202,7 +202,7 @@ export class Daemon {
     const announcer = new Announcer({
       settings: () => this.#settings,
       links: this.#links,
-      send: (ifindex, frame) => this.#socket!.send(ifindex, frame),
+      send: (ifindex, frame) => this.#send(ifindex, frame),
       stats: this.stats,
       log: this.log,
     });
@@ -260,6 +260,15 @@ export class Daemon {
     }
   }
 
+  /**
+   * Sends a frame out of an interface: through the tap's own bound socket
+   * when it has one (no per-send interface lookup in the kernel), else
+   * through the shared send socket (uplinks, a tap whose socket failed).
+   */
+  #send(ifindex: number, frame: Uint8Array): SendResult {
+    return this.#tapSockets?.send(ifindex, frame) ?? this.#socket!.send(ifindex, frame);
+  }
+
   #statusLine(): string {
     return `serving ${this.#taps?.attachedCount ?? 0} of ${this.store.size} bindings`;
   }
@@ -278,7 +287,7 @@ export class Daemon {
     const d = build(tap.binding, this.#settings.ipv6, mac);
     if (d.kind === 'drop') return undefined;
     const built = ndpReplyFrame(d.reply, mac);
-    return built.ok ? this.#socket.send(tap.link.ifindex, built.frame) : undefined;
+    return built.ok ? this.#send(tap.link.ifindex, built.frame) : undefined;
   }
 
   /**

@@ -5,7 +5,7 @@
  * reads overflows only its own queue; the kernel's drop counters are kept
  * per tap and in total.
  */
-import { PacketSocket, type PacketSocketOptions, type ReceivedFrame } from './packet-socket.js';
+import { PacketSocket, type PacketSocketOptions, type ReceivedFrame, type SendResult } from './packet-socket.js';
 
 export interface TapSocketsOptions {
   onFrame: (frame: ReceivedFrame) => void;
@@ -21,7 +21,7 @@ export interface TapSocketsOptions {
   onOpenFailed?: (tap: string, ifindex: number, error: string) => void;
 }
 
-type Sock = Pick<PacketSocket, 'onFrame' | 'onError' | 'kernelStats' | 'close' | 'pause' | 'resume'>;
+type Sock = Pick<PacketSocket, 'onFrame' | 'onError' | 'kernelStats' | 'close' | 'pause' | 'resume' | 'sendBound'>;
 type PreparedSock = Sock & Pick<PacketSocket, 'start'>;
 
 interface Entry {
@@ -161,6 +161,15 @@ export class TapSockets {
     });
     sock.onError((error) => this.#o.onError?.(entry.tap, ifindex, error));
     this.#open.set(ifindex, entry);
+  }
+
+  /**
+   * Sends a frame out of a tap through the tap's own socket (see
+   * PacketSocket.sendBound); undefined when the tap has none open, and the
+   * caller sends some other way.
+   */
+  send(ifindex: number, frame: Uint8Array): SendResult | undefined {
+    return this.#open.get(ifindex)?.sock.sendBound(frame);
   }
 
   /** Stops receiving on an ifindex (its counters go to the totals); no-op when not open. */

@@ -31,7 +31,14 @@ export function normalizeMac(text: string): string | undefined {
 }
 
 export function formatIpv4(bytes: Uint8Array, off = 0): string {
-  return `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
+  const a = bytes[off];
+  const b = bytes[off + 1];
+  const c = bytes[off + 2];
+  const d = bytes[off + 3];
+  // Every DHCP request carries these two several times: no new string for them.
+  if (a === 0 && b === 0 && c === 0 && d === 0) return IPV4_ANY;
+  if (a === 255 && b === 255 && c === 255 && d === 255) return IPV4_BROADCAST;
+  return `${a}.${b}.${c}.${d}`;
 }
 
 export function parseIpv4(text: string): Uint8Array | undefined {

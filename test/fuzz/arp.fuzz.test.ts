@@ -19,6 +19,7 @@ import { formatIpv4, formatMac } from '../../src/wire/addr.js';
 import { ARP_LENGTH, buildArpFrame, decodeArp, decodeArpFrame, encodeArp } from '../../src/wire/arp.js';
 import { decodeNdpFrame } from '../../src/wire/frame6.js';
 import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
+import { testBinding } from '../helpers/binding.js';
 
 const params = fuzzParams();
 const TIMEOUT = fuzzTimeout(20);
@@ -26,12 +27,7 @@ const TIMEOUT = fuzzTimeout(20);
 const VM_MAC = 'aa:00:00:00:00:10';
 const SERVER_MAC = 'fe:00:00:00:00:10';
 
-const BINDING: Binding = {
-  tap: 'tap10', indev: 'tap10', mac: VM_MAC, ip: '203.0.113.10', hostname: undefined, tags: undefined,
-  subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1', subnet6: undefined, gateway6: undefined,
-  eui64: undefined, private: false, mtu: undefined, macspoof: false, windows: false, uplink: undefined, uplink6: undefined,
-  routes: [], dns: undefined, dns6: undefined, domain: undefined, extra: {},
-};
+const BINDING: Binding = testBinding({ mac: VM_MAC, hostname: undefined });
 const SETTINGS: ArpSettings = { responder: true, addresses: ['169.254.0.0/16'] };
 
 // ---------------------------------------------------------------------------

@@ -38,6 +38,13 @@ class FakeSock {
   resume(): void {
     this.paused = false;
   }
+  /** Frames sent through this socket (on the interface it is bound to). */
+  sent: Uint8Array[] = [];
+  sendBound(frame: Uint8Array) {
+    if (this.closed) return { ok: false as const, error: 'EBADF' };
+    this.sent.push(frame);
+    return { ok: true as const, bytes: frame.length };
+  }
   started = false;
   start(): void {
     this.started = true;
@@ -61,6 +68,19 @@ function rig(fail?: string) {
 afterEach(() => vi.useRealTimers());
 
 describe('TapSockets', () => {
+  it('sends through the tap\'s own socket, and says so only for taps it has a socket for', () => {
+    const { ts, socks } = rig();
+    ts.open(7, 'tap10');
+    ts.open(8, 'tap11');
+    const frame = Uint8Array.of(1, 2, 3);
+    expect(ts.send(8, frame)).toEqual({ ok: true, bytes: 3 });
+    expect(socks[1]!.sent).toEqual([frame]);
+    expect(socks[0]!.sent).toEqual([]);
+    expect(ts.send(9, frame)).toBeUndefined(); // no socket: the caller sends another way
+    ts.close(8);
+    expect(ts.send(8, frame)).toBeUndefined();
+  });
+
   it('opens one socket bound to the ifindex, idempotently, with a per-tap receive buffer', () => {
     const { ts, socks } = rig();
     expect(ts.open(7, 'tap10')).toEqual({ ok: true });

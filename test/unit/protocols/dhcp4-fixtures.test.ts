@@ -9,6 +9,7 @@ import { respondDhcp4 } from '../../../src/protocols/dhcp4.js';
 import { decodeDhcp4, encodeDhcp4, getOption, messageType, parameterRequestList, requestedIp } from '../../../src/wire/dhcp4.js';
 import { decodeUdpFrame } from '../../../src/wire/frame.js';
 import { fixtureFrame } from '../../helpers/pcap.js';
+import { testBinding } from '../../helpers/binding.js';
 
 function request(name: string) {
   const f = decodeUdpFrame(fixtureFrame(name), { verifyChecksum: true });
@@ -18,14 +19,7 @@ function request(name: string) {
   return { frame: f.value, msg: m.value };
 }
 
-function bindingFor(mac: string): Binding {
-  return {
-    tap: 'tap10', indev: 'tap10', mac, ip: '203.0.113.10', hostname: 'vm10', tags: undefined,
-    subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1', subnet6: undefined, gateway6: undefined,
-    eui64: undefined, private: false, mtu: undefined, macspoof: false, windows: false, uplink: undefined, uplink6: undefined,
-    routes: [], dns: undefined, dns6: undefined, domain: undefined, extra: {},
-  };
-}
+const bindingFor = (mac: string): Binding => testBinding({ mac });
 
 const settings = { ...defaultSettings().dhcp, leaseRebinding: 529200 };
 

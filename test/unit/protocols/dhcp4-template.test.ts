@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../src/bindings/binding.js';
 import { defaultSettings } from '../../../src/config.js';
+import { testBinding } from '../../helpers/binding.js';
 import { dhcp4ReplyFrame } from '../../../src/protocols/dhcp4-frame.js';
 import { respondDhcp4, type Dhcp4Decision } from '../../../src/protocols/dhcp4.js';
 import type { Dhcp4Message } from '../../../src/wire/dhcp4-types.js';
@@ -15,15 +16,7 @@ import type { Dhcp4Message } from '../../../src/wire/dhcp4-types.js';
 const MAC = 'aa:00:00:00:00:10';
 const SERVER_MACS = ['fe:00:00:00:00:01', 'fe:00:00:00:00:02'];
 
-function binding(over: Partial<Binding> = {}): Binding {
-  return {
-    tap: 'tap10', indev: 'tap10', mac: MAC, ip: '203.0.113.10', hostname: 'vm10', tags: undefined,
-    subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
-    subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
-    macspoof: false, windows: false, uplink: undefined, uplink6: undefined, routes: [],
-    dns: undefined, dns6: undefined, domain: undefined, extra: {}, ...over,
-  };
-}
+const binding = testBinding;
 
 const base = defaultSettings().dhcp;
 const SETTINGS = [

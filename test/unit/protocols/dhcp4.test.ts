@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../src/bindings/binding.js';
 import { defaultSettings } from '../../../src/config.js';
+import { testBinding } from '../../helpers/binding.js';
 import { classlessRoutes, respondDhcp4, serverIdentifier, type Dhcp4Decision } from '../../../src/protocols/dhcp4.js';
 import { DHCP4_BROADCAST_FLAG, type Dhcp4Message } from '../../../src/wire/dhcp4-types.js';
 
 const MAC = 'aa:00:00:00:00:10';
 
-function binding(over: Partial<Binding> = {}): Binding {
-  return {
-    tap: 'tap10', indev: 'tap10', mac: MAC, ip: '203.0.113.10', hostname: 'vm10', tags: undefined,
-    subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
-    subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
-    macspoof: false, windows: false, uplink: undefined, uplink6: undefined, routes: [],
-    dns: undefined, dns6: undefined, domain: undefined, extra: {}, ...over,
-  };
-}
+const binding = testBinding;
 
 function settings(over: Partial<ReturnType<typeof defaultSettings>['dhcp']> = {}) {
   const s = defaultSettings().dhcp;

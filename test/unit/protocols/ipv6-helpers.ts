@@ -3,6 +3,7 @@ import type { Binding } from '../../../src/bindings/binding.js';
 import { defaultSettings } from '../../../src/config.js';
 import type { Ipv6Settings } from '../../../src/protocols/router-advert.js';
 import type { Ipv6FrameMeta } from '../../../src/wire/frame6.js';
+import { testBinding } from '../../helpers/binding.js';
 
 export const SERVER_MAC = 'fe:00:00:00:00:01';
 export const ROUTER_LL = 'fe80::fc00:ff:fe00:1';
@@ -11,13 +12,9 @@ export const VM_LL = 'fe80::a800:ff:fe00:10';
 export const VM_EUI64 = '2001:db8:10:0:a800:ff:fe00:10';
 
 export function binding6(over: Partial<Binding> = {}): Binding {
-  return {
-    tap: 'tap10', indev: 'tap10', mac: VM_MAC, ip: '203.0.113.10', hostname: 'vm10', tags: undefined,
-    subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
-    subnet6: { network: '2001:db8:10::', prefixLength: 64 }, gateway6: '2001:db8:10::1', eui64: VM_EUI64,
-    private: false, mtu: 1500, macspoof: false, windows: false, uplink: undefined, uplink6: undefined, routes: [],
-    dns: undefined, dns6: undefined, domain: undefined, extra: {}, ...over,
-  };
+  return testBinding({
+    mac: VM_MAC, subnet6: { network: '2001:db8:10::', prefixLength: 64 }, gateway6: '2001:db8:10::1', eui64: VM_EUI64, mtu: 1500, ...over,
+  });
 }
 
 export function ipv6Settings(over: Partial<Ipv6Settings> = {}): Ipv6Settings {

@@ -1,0 +1,17 @@
+/**
+ * The binding most unit tests start from: tap10 with 203.0.113.10/24 via
+ * .1, no IPv6, every flag off. Tests override what they are about.
+ */
+import type { Binding } from '../../src/bindings/binding.js';
+
+export const TEST_VM_MAC = 'aa:00:00:00:00:10';
+
+export function testBinding(over: Partial<Binding> = {}): Binding {
+  return {
+    tap: 'tap10', indev: 'tap10', mac: TEST_VM_MAC, ip: '203.0.113.10', hostname: 'vm10', tags: undefined,
+    subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
+    subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
+    macspoof: false, windows: false, uplink: undefined, uplink6: undefined, routes: [],
+    dns: undefined, dns6: undefined, domain: undefined, extra: {}, ...over,
+  };
+}
