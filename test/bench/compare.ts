@@ -34,6 +34,8 @@ export interface RunRecord {
   wallS: number;
   /** Server CPU per answered exchange (all exchanges of the run), µs. */
   cpuUsPerExchange: number | undefined;
+  /** The user-space part of it (the server's own code; the rest is the kernel's, sendto above all), µs. */
+  userUsPerExchange: number | undefined;
   /** Server CPU as a share of one CPU over the run, %. */
   cpuPct: number | undefined;
   memory: ProcessMemory[];
@@ -116,6 +118,7 @@ export async function measure(
     cpuS,
     wallS,
     cpuUsPerExchange: cpuS !== undefined && gen.completed_all > 0 ? (cpuS / gen.completed_all) * 1e6 : undefined,
+    userUsPerExchange: pid !== undefined && gen.completed_all > 0 ? (serverUser / gen.completed_all) * 1e6 : undefined,
     cpuPct: cpuS !== undefined ? (cpuS / gen.elapsed_s) * 100 : undefined,
     memory: serverMemory(server),
     foreignCpuPct: Math.max(0, (foreign / wallS) * 100),

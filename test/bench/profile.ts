@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- profile [--exchange dora] [--duration 10] [--taps 1]`:
+ * `npm run bench -- profile [--exchange dora|rs|ns|ir|idle] [--duration 10] [--taps 1]`:
  * onlinkd under load with `node --cpu-prof`, then the profile summarised
  * (self time by function and by source file, inclusive time of the
  * packet-path entry points). The .cpuprofile stays in node_modules/.cache/onlinkd-bench/profiles
@@ -12,7 +12,9 @@ import { parseArgs } from 'node:util';
 import { measure, describeRun, singleVmLab } from './compare.js';
 import { ROOT, type Exchange } from './generator.js';
 import { scaleLab } from './scale.js';
+import { cpuSeconds } from './procstat.js';
 import { SINGLE, startOnlinkd } from './servers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ProfileNode {
   id: number;
@@ -156,7 +158,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const exchange = f.exchange as Exchange;
+  const exchange = f.exchange as Exchange | 'idle';
   const taps = Number(f.taps);
   const dir = join(ROOT, 'node_modules/.cache/onlinkd-bench/profiles');
   mkdirSync(dir, { recursive: true });
@@ -173,8 +175,19 @@ async function main(): Promise<void> {
       ? spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(server.process.pid), '-o', perfData, '--', 'sleep', String(Math.max(1, Number(f.duration) - 1))], { stdio: 'inherit' })
       : undefined;
     const perfDone = perf ? new Promise((resolve) => perf.once('exit', resolve)) : Promise.resolve();
-    const r = await measure(s.lab, vmNs, server, s.bindings[0]!, exchange, { mode: 'window', window: Number(f.window), durationS: Number(f.duration), warmupS: 0.5, timeoutS: 1 }, 0, single ? {} : { interfaceFile: s.ifFile, pick: 'random' });
-    console.log(describeRun(r));
+    if (exchange === 'idle') {
+      // No guest traffic: what the daemon costs on its own (timers, RAs, GC).
+      // Per 5 s, so the start-up RA bursts (0, 2 and 6 s after ready) stand apart from the steady cost.
+      const pid = server.process.pid;
+      for (let t = 0; t < Number(f.duration); t += 5) {
+        const c0 = cpuSeconds(pid) ?? 0;
+        await sleep(5000);
+        console.log(`onlinkd idle ${t}-${t + 5} s after ready: ${((((cpuSeconds(pid) ?? 0) - c0) / 5) * 100).toFixed(3)} % CPU`);
+      }
+    } else {
+      const r = await measure(s.lab, vmNs, server, s.bindings[0]!, exchange, { mode: 'window', window: Number(f.window), durationS: Number(f.duration), warmupS: 0.5, timeoutS: 1 }, 0, single ? {} : { interfaceFile: s.ifFile, pick: 'random' });
+      console.log(describeRun(r));
+    }
     if (perf) {
       await perfDone;
       const rep = spawnSync('perf', ['report', '-i', perfData, '--stdio', '--no-children', '--sort', 'dso,sym', '--percent-limit', '0.7'], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -38,6 +38,7 @@ export interface Summary {
   p99: number;
   max: number;
   cpuUsPerExchange: number | undefined;
+  userUsPerExchange: number | undefined;
   cpuPct: number | undefined;
   /** Largest RSS / peak RSS seen over the rounds (kB), summed over the server's processes. */
   rssKb: number | undefined;
@@ -54,6 +55,7 @@ export function summarize(records: readonly RunRecord[]): Summary[] {
   for (const rs of groups.values()) {
     const r0 = rs[0]!;
     const cpu = rs.map((r) => r.cpuUsPerExchange).filter((x): x is number => x !== undefined);
+    const user = rs.map((r) => r.userUsPerExchange).filter((x): x is number => x !== undefined);
     const pct = rs.map((r) => r.cpuPct).filter((x): x is number => x !== undefined);
     // Memory of the process that served this exchange (Kea: dhcp4 for DORA, dhcp6 for IR).
     const role = (r: RunRecord) => r.memory.filter((m) => !(r.server === 'kea' && m.role !== (r.exchange === 'ir' ? 'kea-dhcp6' : 'kea-dhcp4')));
@@ -74,6 +76,7 @@ export function summarize(records: readonly RunRecord[]): Summary[] {
       p99: median(rs.map((r) => r.gen.latency_us.p99)),
       max: median(rs.map((r) => r.gen.latency_us.max)),
       cpuUsPerExchange: cpu.length ? median(cpu) : undefined,
+      userUsPerExchange: user.length ? median(user) : undefined,
       cpuPct: pct.length ? median(pct) : undefined,
       rssKb: rss.length ? Math.max(...rss) : undefined,
       hwmKb: hwm.length ? Math.max(...hwm) : undefined,
@@ -142,11 +145,12 @@ export function detailTable(s: readonly Summary[]): string {
   return lines.join('\n');
 }
 
-export function scaleTable(r: ScaleResult, singleTapCpu: number | undefined): string {
+export function scaleTable(r: ScaleResult, singleTap: Summary | undefined): string {
+  const singleTapCpu = singleTap?.cpuUsPerExchange;
   const ctl = r.control.status === 'ok' ? `${r.control.addsPerS.toFixed(0)}/s (${r.control.ok} ok, ${r.control.errors} errors, p99 ${r.control.latencyMs.p99.toFixed(2)} ms, ${r.control.filesWritten ?? '?'} files written)` : r.control.message;
-  const cpuRow = (x: typeof r.doraOneTap) => `${fmtRate(x.gen.exchanges_per_s)}/s, ${x.cpuUsPerExchange?.toFixed(1)} µs CPU/DORA, p99 ${fmtMs(x.gen.latency_us.p99)}, loss ${fmtPct(x.gen.loss)}`;
+  const cpuRow = (x: typeof r.doraOneTap) => `${fmtRate(x.gen.exchanges_per_s)}/s, ${x.cpuUsPerExchange?.toFixed(1)} µs CPU/DORA (user space ${x.userUsPerExchange?.toFixed(1)}), p99 ${fmtMs(x.gen.latency_us.p99)}, loss ${fmtPct(x.gen.loss)}`;
   const vsSingle = (x: typeof r.doraOneTap) =>
-    singleTapCpu && x.cpuUsPerExchange ? ` (${(((x.cpuUsPerExchange - singleTapCpu) / singleTapCpu) * 100).toFixed(0)} % vs single-tap lab ${singleTapCpu.toFixed(1)} µs)` : '';
+    singleTapCpu && x.cpuUsPerExchange ? ` (${(((x.cpuUsPerExchange - singleTapCpu) / singleTapCpu) * 100).toFixed(0)} % vs single-tap lab ${singleTapCpu.toFixed(1)} µs, user space ${singleTap?.userUsPerExchange?.toFixed(1)})` : '';
   const rows: Array<[string, string]> = [
     ['taps bound', `${r.taps} (lab built in ${r.labSetupS.toFixed(1)} s)`],
     ['start → ready (READY=1)', `${r.readyMsAllCpus} ms on all CPUs (as deployed); pinned to one CPU like the other runs: ${r.readyMs} ms (and ${r.readyMsShortPeriod} ms in another start) — "${r.readyStatus}"`],
