@@ -27,6 +27,7 @@ import { sleep, type Lab, type LabProcess } from '../e2e/lab.js';
 import { ROOT, type Exchange } from './generator.js';
 import { NotifySocket, type Notification } from './notify.js';
 import { cpuPlacement } from './procstat.js';
+import { ONLINKD_NODE_FLAGS } from '../helpers/node-flags.js';
 
 /** The daemon under test: the build in dist/, or BENCH_ONLINKD (a patched copy, for experiments). */
 export const ONLINKD = process.env.BENCH_ONLINKD || join(ROOT, 'dist/cli/onlinkd.js');
@@ -295,10 +296,10 @@ export async function startOnlinkd(lab: Lab, bindings: readonly BenchBinding[], 
   writeFileSync(configPath, onlinkdConfig(dir, o, controlSocket));
   const log = join(dir, 'onlinkd.log');
   const notify = new NotifySocket(join(dir, 'notify.sock'));
-  // UV_THREADPOOL_SIZE as systemd/onlinkd.service sets it (binding-add's fsyncs run in libuv's pool).
+  // Node flags and UV_THREADPOOL_SIZE as systemd/onlinkd.service sets them (binding-add's fsyncs run in libuv's pool).
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', UV_THREADPOOL_SIZE: '16', ...o.env, NOTIFY_SOCKET: notify.path };
   const t0 = Date.now();
-  const p = spawnLogged(lab, 'hv', [process.execPath, ...(o.nodeArgs ?? []), o.entry ?? ONLINKD, '--config', configPath, '--datapath', datapath], log, env, o.pin ?? true);
+  const p = spawnLogged(lab, 'hv', [process.execPath, ...ONLINKD_NODE_FLAGS, ...(o.nodeArgs ?? []), o.entry ?? ONLINKD, '--config', configPath, '--datapath', datapath], log, env, o.pin ?? true);
   let ready: Notification;
   try {
     ready = await notify.wait((f) => f.READY === '1', 30_000, 0, () => !p.exitStatus);

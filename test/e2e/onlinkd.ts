@@ -7,6 +7,7 @@ import { mkdirSync, renameSync, statSync, writeFileSync, readdirSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabProcess } from './lab.js';
+import { ONLINKD_NODE_FLAGS } from '../helpers/node-flags.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ONLINKD = join(ROOT, 'dist/cli/onlinkd.js');
@@ -76,7 +77,7 @@ export class Onlinkd {
   async start(config = '', extraArgs: string[] = [], opts: { prefix?: string[] } = {}): Promise<void> {
     assertBuilt();
     writeFileSync(this.configPath, `[general]\nlog_level = debug\ncontrol_socket = ${this.socketPath}\n${config}`);
-    this.#proc = this.lab.spawn('hv', [...(opts.prefix ?? []), process.execPath, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
+    this.#proc = this.lab.spawn('hv', [...(opts.prefix ?? []), process.execPath, ...ONLINKD_NODE_FLAGS, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
     await this.#proc.waitForLine(/"msg":"onlinkd ready"/, { timeoutMs: 10_000 });
   }
 

@@ -32,6 +32,16 @@ describe('systemd/onlinkd.service', () => {
     expect(Number(m![1])).toBeLessThan(2.0);
   });
 
+  it('starts node with the flags the tests and the bench use, as npm start and the README do', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ONLINKD_NODE_FLAGS } = await import('../helpers/node-flags.js');
+    const flags = ONLINKD_NODE_FLAGS.join(' ');
+    expect(readFileSync(UNIT, 'utf8')).toMatch(new RegExp(`^ExecStart=/usr/bin/node ${flags} /opt/onlinkd/dist/cli/onlinkd\\.js `, 'm'));
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: { start: string } };
+    expect(pkg.scripts.start).toBe(`node ${flags} dist/cli/onlinkd.js`);
+    expect(readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')).toContain(`sudo node ${flags} dist/cli/onlinkd.js`);
+  });
+
   it('keeps only CAP_NET_RAW and is Type=notify with a watchdog', async () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(UNIT, 'utf8');
