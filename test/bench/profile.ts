@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- profile [--exchange dora|rs|ns|ir|idle] [--duration 10] [--taps 1]`:
+ * `npm run bench -- profile [--exchange dora|rs|ns|ir|idle] [--duration 10] [--taps 1] [--ra-period S]`:
  * onlinkd under load with `node --cpu-prof`, then the profile summarised
  * (self time by function and by source file, inclusive time of the
  * packet-path entry points). The .cpuprofile stays in node_modules/.cache/onlinkd-bench/profiles
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { measure, describeRun, singleVmLab } from './compare.js';
 import { ROOT, type Exchange } from './generator.js';
 import { scaleLab } from './scale.js';
-import { cpuSeconds } from './procstat.js';
+import { cpuSeconds, userSeconds } from './procstat.js';
 import { SINGLE, startOnlinkd } from './servers.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
       'log-level': { type: 'string', default: 'warn' },
       top: { type: 'string', default: '30' },
       perf: { type: 'boolean', default: false },
+      'ra-period': { type: 'string' },
     },
     strict: true,
   });
@@ -169,7 +170,8 @@ async function main(): Promise<void> {
   mkdirSync(profDir, { recursive: true });
   try {
     const nodeArgs = f.perf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
-    const server = await startOnlinkd(s.lab, s.bindings, { logLevel: f['log-level'], nodeArgs });
+    const raPeriod = f['ra-period'] !== undefined ? Number(f['ra-period']) : undefined;
+    const server = await startOnlinkd(s.lab, s.bindings, { logLevel: f['log-level'], nodeArgs, raPeriod });
     const perfData = join(profDir, 'perf.data');
     const perf = f.perf
       ? spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(server.process.pid), '-o', perfData, '--', 'sleep', String(Math.max(1, Number(f.duration) - 1))], { stdio: 'inherit' })
@@ -181,8 +183,12 @@ async function main(): Promise<void> {
       const pid = server.process.pid;
       for (let t = 0; t < Number(f.duration); t += 5) {
         const c0 = cpuSeconds(pid) ?? 0;
+        const u0 = userSeconds(pid) ?? 0;
         await sleep(5000);
-        console.log(`onlinkd idle ${t}-${t + 5} s after ready: ${((((cpuSeconds(pid) ?? 0) - c0) / 5) * 100).toFixed(3)} % CPU`);
+        const pct = (s: number) => ((s / 5) * 100).toFixed(3);
+        const user = (userSeconds(pid) ?? 0) - u0;
+        const all = (cpuSeconds(pid) ?? 0) - c0;
+        console.log(`onlinkd idle ${t}-${t + 5} s after ready: ${pct(all)} % CPU (user ${pct(user)}, kernel ${pct(all - user)})`);
       }
     } else {
       const r = await measure(s.lab, vmNs, server, s.bindings[0]!, exchange, { mode: 'window', window: Number(f.window), durationS: Number(f.duration), warmupS: 0.5, timeoutS: 1 }, 0, single ? {} : { interfaceFile: s.ifFile, pick: 'random' });
