@@ -1,6 +1,7 @@
 /**
- * Wiring and lifecycle: config → logger → binding store and directory →
- * link monitor → tap table → packet socket → packet path. Signals: SIGTERM
+ * Wiring and lifecycle: config → logger → control socket → link monitor →
+ * tap table → packet path → tap sockets and binding directory → RA
+ * scheduler → announcer (see #open for why in that order). Signals: SIGTERM
  * and SIGINT stop cleanly, SIGHUP reloads the configuration (bindings stay).
  */
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -46,7 +47,7 @@ export class Daemon {
   readonly stats = new Stats();
   #directory: BindingDirectory | undefined;
   #links: LinkMonitor | undefined;
-  /** Send-only: replies, RAs and announcements go out here. */
+  /** Send-only: frames for interfaces without a tap socket of ours (uplinks: announcements) go out here. */
   #socket: PacketSocket | undefined;
   /** Receiving: one socket per bound tap, so one tap's flood cannot overflow another's queue. */
   #tapSockets: TapSockets | undefined;
@@ -98,15 +99,35 @@ export class Daemon {
     return d;
   }
 
+  /**
+   * Start-up, in an order that matters: the control socket first (a second
+   * onlinkd stops there, before it touches a tap), interfaces before
+   * bindings (so a binding attaches as it loads), the packet path before the
+   * tap sockets that feed it, and the announcer last (see #startAnnouncer).
+   */
   async #open(): Promise<void> {
-    const s = this.#settings;
-    mkdirSync(s.general.datapath, { recursive: true, mode: 0o755 });
+    mkdirSync(this.#settings.general.datapath, { recursive: true, mode: 0o755 });
+    // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
+    this.store.on('removed', (b) => this.stats.forget(b.tap));
+    this.#control = await this.#openControl();
+    await this.#removeInterruptedWrites();
+    await this.#openLinks();
+    this.#path = this.#openPacketPath();
+    await this.#loadBindingsAndListen(this.#path);
+    this.#startRouterAdvertisements();
+    this.#startAnnouncer();
+    this.#taps!.on('detached', (binding, ifindex) => this.#onDetached(binding, ifindex));
+    // Frames the kernel dropped because we read too slowly show up here (and in statistic-get).
+    this.#kernelTimer = setInterval(() => this.readKernelStats(), 10_000);
+    this.#kernelTimer.unref();
+    this.#ready();
+  }
 
-    // ---- control socket (src/control) ----
-    // First: a second onlinkd finds the live socket and stops here, before it opens any tap.
-    this.#control = await ControlServer.start({
-      path: s.general.controlSocket,
-      group: s.general.controlGroup,
+  // ---- control socket (src/control) ----
+  #openControl(): Promise<ControlServer> {
+    return ControlServer.start({
+      path: this.#settings.general.controlSocket,
+      group: this.#settings.general.controlGroup,
       log: this.log,
       context: createDaemonContext({
         store: this.store,
@@ -128,22 +149,29 @@ export class Daemon {
         version: VERSION,
       }),
     });
-    // ---- end control socket ----
+  }
+  // ---- end control socket ----
 
-    // Temp files of binding writes killed midway (we hold the control socket: no other onlinkd writes here).
-    const stale = await removeStaleTempFiles(s.general.datapath, this.#startedAt.getTime());
-    if (stale.length > 0) this.log.info({ datapath: s.general.datapath, files: stale }, 'removed temporary files left by an interrupted binding write');
+  /** Temp files of binding writes killed midway (we hold the control socket: no other onlinkd writes here). */
+  async #removeInterruptedWrites(): Promise<void> {
+    const datapath = this.#settings.general.datapath;
+    const stale = await removeStaleTempFiles(datapath, this.#startedAt.getTime());
+    if (stale.length > 0) this.log.info({ datapath, files: stale }, 'removed temporary files left by an interrupted binding write');
+  }
 
-    // Interfaces first, so bindings loaded next attach at once.
+  /** The kernel's interface table, and the tap table that joins it to the bindings. */
+  async #openLinks(): Promise<void> {
     this.#links = LinkMonitor.open();
     this.#links.on('resync', (reason: string) => this.log.warn({ reason }, 'interface table resynchronised from the kernel'));
     await withTimeout(this.#links.ready, 5000, 'initial interface dump');
     this.#taps = new TapTable(this.store, this.#links, this.log);
+  }
 
-    const serverDuid = loadOrCreateServerDuid(s.general.datapath, this.log);
+  #openPacketPath(): PacketPath {
+    const serverDuid = loadOrCreateServerDuid(this.#settings.general.datapath, this.log);
     this.#socket = PacketSocket.open({ receive: false });
-    const path = new PacketPath({
-      taps: this.#taps,
+    return new PacketPath({
+      taps: this.#taps!,
       settings: () => this.#settings,
       send: (ifindex, frame) => this.#send(ifindex, frame),
       stats: this.stats,
@@ -152,8 +180,15 @@ export class Daemon {
       serverDuid,
       onRateLimited: (tap, waitMs) => this.#tapSockets?.pause(tap.link.ifindex, waitMs),
     });
-    this.#path = path;
-    // ---- per-tap receive sockets (hardening, issue 6) ----
+  }
+
+  /**
+   * Per-tap receive sockets (one tap's flood cannot overflow another's
+   * queue) that follow the tap table, and the binding directory loaded
+   * while the sockets of its taps open.
+   */
+  async #loadBindingsAndListen(path: PacketPath): Promise<void> {
+    const taps = this.#taps!;
     const tapSockets = new TapSockets({
       onFrame: (f) => path.handle(f),
       onError: (tap, ifindex, err) => {
@@ -168,63 +203,72 @@ export class Daemon {
       const r = tapSockets.open(tap.link.ifindex, tap.binding.tap);
       if (!r.ok) this.#socketFailed(tap.binding.tap, tap.link.ifindex, r.error);
     };
-    this.#taps.on('attached', listen);
-    this.#taps.on('linkChanged', (tap) => {
+    taps.on('attached', listen);
+    taps.on('linkChanged', (tap) => {
       if (!tapSockets.has(tap.link.ifindex)) listen(tap); // an earlier open failed: retry on the next link event
     });
-    this.#taps.on('detached', (_binding, ifindex) => tapSockets.close(ifindex));
-    // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
-    this.store.on('removed', (b) => this.stats.forget(b.tap));
+    taps.on('detached', (_binding, ifindex) => tapSockets.close(ifindex));
     // With thousands of taps, creating their sockets is the slowest part of start-up: open the
     // sockets of the taps that have a binding file now, on a pool thread, while the files load.
     // Only with a second CPU to run on: on one, the two would just take turns (measured: slower).
-    const prepared = availableParallelism() > 1 ? tapSockets.prepare(this.#bindingFileTaps(s.general.datapath)) : Promise.resolve();
-    this.#directory = new BindingDirectory(s.general.datapath, this.store, this.log);
+    const datapath = this.#settings.general.datapath;
+    const prepared = availableParallelism() > 1 ? tapSockets.prepare(this.#bindingFileTaps(datapath)) : Promise.resolve();
+    this.#directory = new BindingDirectory(datapath, this.store, this.log);
     await this.#directory.start();
     for (const b of this.store.bindings()) {
-      const tap = this.#taps.byName(b.tap);
+      const tap = taps.byName(b.tap);
       if (tap) listen(tap);
     }
     await prepared;
     tapSockets.dropSpare();
-    // ---- end per-tap receive sockets ----
-    // Frames the kernel dropped because we read too slowly show up here (and in statistic-get).
-    this.#kernelTimer = setInterval(() => this.readKernelStats(), 10_000);
-    this.#kernelTimer.unref();
+  }
 
-    // Unsolicited RAs: per-tap timers follow the tap table.
+  /** Unsolicited RAs: the scheduler follows the tap table; the taps bound at start get their initial bursts. */
+  #startRouterAdvertisements(): void {
+    const taps = this.#taps!;
     const ra = new RaScheduler({ settings: () => this.#settings, send: (tap, kind) => this.#sendUnsolicitedRa(tap, kind) });
     this.#ra = ra;
-    this.#taps.on('attached', (tap) => ra.attach(tap));
-    this.#taps.on('linkChanged', (tap, previous) => ra.linkChanged(tap, previous?.up ?? false));
+    taps.on('attached', (tap) => ra.attach(tap));
+    taps.on('linkChanged', (tap, previous) => ra.linkChanged(tap, previous?.up ?? false));
+    for (const b of this.store.bindings()) {
+      const tap = taps.byName(b.tap);
+      if (tap) ra.attach(tap);
+    }
+  }
 
-    // Announcements upstream when a bound tap comes up or a binding arrives for an up tap.
+  /**
+   * Announcements upstream (gratuitous ARP, unsolicited NA) when a bound tap
+   * comes up or a binding arrives for an up tap. Started after the bindings
+   * are loaded on purpose: the taps bound at start are not announced. A
+   * restart changes nothing on the wire, and 4096 VMs announced at once
+   * would be a storm upstream for no news.
+   */
+  #startAnnouncer(): void {
+    const taps = this.#taps!;
     const announcer = new Announcer({
       settings: () => this.#settings,
-      links: this.#links,
+      links: this.#links!,
       send: (ifindex, frame) => this.#send(ifindex, frame),
       stats: this.stats,
       log: this.log,
     });
     this.#announcer = announcer;
-    this.#taps.on('attached', (tap) => {
+    taps.on('attached', (tap) => {
       if (tap.link.up) announcer.announce(tap, 'binding-added');
     });
-    this.#taps.on('linkChanged', (tap, previous) => {
+    taps.on('linkChanged', (tap, previous) => {
       if (tap.link.up && !(previous?.up ?? false)) announcer.announce(tap, 'tap-up');
     });
-    this.#taps.on('detached', (binding, ifindex) => this.#onDetached(binding, ifindex));
-    for (const b of this.store.bindings()) {
-      const tap = this.#taps.byName(b.tap);
-      if (tap) ra.attach(tap);
-    }
+  }
+
+  /** READY=1 for systemd, and a status line kept current as taps come and go (coalesced). */
+  #ready(): void {
     this.log.info(
-      { bindings: this.store.size, attached: this.#taps.attachedCount, datapath: s.general.datapath, systemd: this.#notify.enabled },
+      { bindings: this.store.size, attached: this.#taps!.attachedCount, datapath: this.#settings.general.datapath, systemd: this.#notify.enabled },
       'onlinkd ready',
     );
     const err = this.#notify.ready(this.#statusLine());
     if (err) this.log.warn({ err }, 'sd_notify READY failed');
-    // Keep systemctl status current as taps come and go (coalesced).
     const refresh = () => {
       if (this.#statusTimer || !this.#notify.enabled) return;
       this.#statusTimer = setTimeout(() => {
@@ -233,8 +277,8 @@ export class Daemon {
       }, 1000);
       this.#statusTimer.unref();
     };
-    this.#taps.on('attached', refresh);
-    this.#taps.on('detached', refresh);
+    this.#taps!.on('attached', refresh);
+    this.#taps!.on('detached', refresh);
   }
 
   /**

@@ -108,4 +108,19 @@ describeLab('announcements and the ARP responder', () => {
     const other = await lab.exec('tap30', ['busybox', 'arping', '-c', '1', '-w', '2', '-I', 'eth0', '-s', '203.0.113.30', '203.0.113.77'], { timeoutMs: 5_000 });
     expect(other.stdout).toMatch(/Received 0 response/);
   });
+
+  it('announces nothing for the taps already bound and up when it starts (a restart is no news upstream)', async () => {
+    await d.stop();
+    const cap = await lab.tcpdump('uplink', 'eth0', 'arp or icmp6', lab.path('restart.pcap'));
+    await d.start(CONFIG);
+    await sleep(1_500); // announcements go out at once on an event; the second GARP of a burst 2 s later
+    await cap.stop();
+    expect(d.logs().filter((l) => l.msg === 'announcing VM addresses upstream')).toEqual([]);
+    expect(classify(cap.frames())).toEqual([]);
+    // And the daemon still announces what happens after start.
+    await lab.setTapUp('tap31', false);
+    await sleep(300);
+    await lab.setTapUp('tap31', true);
+    await d.waitLog({ tap: 'tap31', msg: 'announcing VM addresses upstream', reason: 'tap-up' });
+  });
 });
