@@ -3,6 +3,7 @@
  * gateway, stateless DHCPv6 — answered to rdisc6, ndisc6, dhclient -6 -S
  * and the VM kernels themselves (EUI-64 and random interface ids).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dhclient6Inform, ndisc6, rdisc6 } from './clients.js';
 import { Lab, describeLab, sleep } from './lab.js';
@@ -138,6 +139,31 @@ describeLab('IPv6 RA, NA and stateless DHCPv6 with real clients', () => {
       return out.split('\n').find((l) => l.includes('2001:db8:22:0:a800:ff:fe00:22/64') && !/tentative/.test(l));
     });
     expect(line).toBeDefined();
+  });
+
+  it('periodic RAs carry a reloaded configuration and a rewritten binding at once (no stale frame)', async () => {
+    const hasAddress = (frames: Uint8Array[], hex: string) =>
+      frames.some((f) => f[20] === 58 && f[54] === 134 && Buffer.from(f).toString('hex').includes(hex));
+    const periodicRas = async (name: string) => {
+      const cap = await lab.tcpdump('tap22', 'eth0', 'icmp6', lab.path(name));
+      await sleep(4_500); // > ra_period: at least one periodic RA
+      await cap.stop();
+      return cap.frames();
+    };
+    const before = await periodicRas('tap22-before.pcap');
+    expect(hasAddress(before, '20010db8000000000000000000000053')).toBe(true); // RDNSS 2001:db8::53
+    // Reload with another name server: the next periodic RA says so.
+    writeFileSync(d.configPath, readFileSync(d.configPath, 'utf8').replace('nameservers = 2001:db8::53', 'nameservers = 2001:db8::54'));
+    expect((await d.ctl(['reload'])).code).toBe(0);
+    const reloaded = await periodicRas('tap22-reloaded.pcap');
+    expect(hasAddress(reloaded, '20010db8000000000000000000000054')).toBe(true);
+    expect(hasAddress(reloaded, '20010db8000000000000000000000053')).toBe(false);
+    // A rewritten binding file (another prefix): the next periodic RA advertises it.
+    d.writeBinding('tap22', binding6(22).replaceAll('2001:db8:22::', '2001:db8:2222::'));
+    await d.waitLog({ tap: 'tap22', msg: 'binding updated' });
+    const rewritten = await periodicRas('tap22-rewritten.pcap');
+    expect(hasAddress(rewritten, '20010db8222200000000000000000000')).toBe(true);
+    expect(hasAddress(rewritten, '20010db8002200000000000000000000')).toBe(false);
   });
 
   it('an unbound tap gets no RA, NA or DHCPv6 reply', async () => {
