@@ -156,7 +156,7 @@ export function scaleTable(r: ScaleResult, singleTap: Summary | undefined): stri
     ['start → ready (READY=1)', `${r.readyMsAllCpus} ms on all CPUs (as deployed); pinned to one CPU like the other runs: ${r.readyMs} ms (and ${r.readyMsShortPeriod} ms in another start) — "${r.readyStatus}"`],
     ['RSS at ready / after traffic (peak) / after binding-add (peak)', `${fmtMb(r.rssAtReady?.rssKb)} / ${fmtMb(r.rssBeforeControl?.rssKb)} (${fmtMb(r.rssBeforeControl?.hwmKb)}) / ${fmtMb(r.rssAtEnd?.rssKb)} (${fmtMb(r.rssAtEnd?.hwmKb)}) MB`],
     ['start-up RAs (initial bursts)', `${r.startBurst.totalRas} RAs on ${r.startBurst.tapsWithRa} taps in ${r.startBurst.seconds} s; largest 100 ms burst ${r.startBurst.maxPer100ms}`],
-    ['idle CPU (no guest traffic, ra_period 300)', `${r.idle.cpuPct.toFixed(3)} % over ${r.idle.seconds.toFixed(0)} s`],
+    ['idle CPU (no guest traffic, ra_period 300)', `${r.idle.cpuPct.toFixed(3)} % over ${r.idle.seconds.toFixed(0)} s from ${(r.settle.seconds).toFixed(0)} s after ready; the ${(r.settle.seconds).toFixed(0)} s before (settling): ${r.settle.cpuPct.toFixed(2)} %`],
     [
       `periodic RAs (ra_period ${r.periodic.raPeriod} s)`,
       `${r.periodic.totalRas} RAs on ${r.periodic.tapsWithRa} taps in ${r.periodic.seconds} s; per 100 ms mean ${r.periodic.meanPer100ms.toFixed(1)}, largest ${r.periodic.maxPer100ms}`,

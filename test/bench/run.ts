@@ -17,6 +17,7 @@
  *   --ra-period S      BENCH_RA_PERIOD   ra_period for the periodic-RA figure (30)
  *   --ra-window S      BENCH_RA_WINDOW   seconds RAs are counted (= ra-period)
  *   --idle S           BENCH_IDLE        idle CPU measurement (20)
+ *   --settle S         BENCH_SETTLE      seconds after ready before idle is measured (30)
  *   --control N        BENCH_CONTROL     binding-add requests (20000)
  *   --no-compare                         only the scale scenario
  *   --reuse-compare FILE                 take the comparison from an earlier results JSON, run the scale part
@@ -48,6 +49,7 @@ const { values: f } = parseArgs({
     'ra-period': { type: 'string' },
     'ra-window': { type: 'string' },
     idle: { type: 'string' },
+    settle: { type: 'string' },
     control: { type: 'string' },
     'no-compare': { type: 'boolean' },
     'reuse-compare': { type: 'string' },
@@ -86,6 +88,7 @@ const opts = {
   raPeriod: num(f['ra-period'], 'BENCH_RA_PERIOD', quick ? 10 : 30),
   raWindowS: 0,
   idleS: num(f.idle, 'BENCH_IDLE', quick ? 5 : 20),
+  settleS: num(f.settle, 'BENCH_SETTLE', quick ? 7 : 30),
   control: num(f.control, 'BENCH_CONTROL', quick ? 2000 : 20000),
   compare: !f['no-compare'],
   write: !f['no-write'],
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
       raPeriod: opts.raPeriod,
       raWindowS: opts.raWindowS,
       idleS: opts.idleS,
+      settleS: opts.settleS,
       durationS: opts.durationS,
       warmupS: opts.warmupS,
       rsRate: 500,
@@ -257,7 +261,9 @@ function goalTable(s: readonly Summary[], scale: ScaleResult | undefined, single
     if (scale.control.status === 'ok') {
       rows.push(`| binding-add ≥ 5,000/s | ${scale.control.addsPerS.toFixed(0)}/s | ${scale.control.addsPerS >= 5000 ? 'met' : 'not met'} |`);
     } else rows.push(`| binding-add ≥ 5,000/s | ${scale.control.message} | not measured |`);
-    rows.push(`| idle < 0.5 % CPU with ${scale.taps} taps | ${scale.idle.cpuPct.toFixed(3)} % | ${scale.idle.cpuPct < 0.5 ? 'met' : 'not met'} |`);
+    rows.push(
+      `| idle < 0.5 % CPU with ${scale.taps} taps | ${scale.idle.cpuPct.toFixed(3)} % (from ${scale.settle.seconds.toFixed(0)} s after ready; ${scale.settle.cpuPct.toFixed(2)} % while settling before that) | ${scale.idle.cpuPct < 0.5 ? 'met' : 'not met'} |`,
+    );
   }
   if (!rows.length) return '';
   return ['| goal | measured | |', '|---|---|---|', ...rows].join('\n');
