@@ -13,6 +13,7 @@ import { ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { IPV4_MIN_HEADER_LENGTH, IpProtocol } from '../wire/ipv4.js';
 import { buildUdpFrame, udpHeadersLength, writeUdpHeadersAround } from '../wire/frame.js';
 import { EncodeError, ok, type DecodeError, type Encoded } from '../wire/result.js';
+import { putU16, putU32 } from '../wire/writer.js';
 
 const MANDATORY = new Set([53, 54, 51, 58, 59, 61]);
 
@@ -23,9 +24,10 @@ const HEADERS = udpHeadersLength();
 
 /**
  * The reply frame. With `scratch` (at least 64 KiB + HEADERS), the frame is
- * built in it and returned as a view — valid until the next call with the
- * same scratch; the packet path sends it at once and so allocates nothing
- * per reply. Without, a new buffer.
+ * a kept template patched in place (see Template below) or is built in
+ * `scratch`, and is valid until the next call; the packet path sends it at
+ * once and so allocates nothing per reply. Without, always a new buffer
+ * from the encoder.
  */
 export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uint8Array): FrameResult {
   if (!scratch) return encodeFrame(reply, srcMac);
@@ -121,16 +123,10 @@ function template(reply: Dhcp4Reply, srcMac: string, encoded: Uint8Array): Templ
 
 /** The template's frame with `xid` in place and the UDP checksum to match. */
 function patchXid(t: Template, xid: number): Uint8Array {
-  const f = t.frame;
-  f[t.xidAt] = xid >>> 24;
-  f[t.xidAt + 1] = xid >>> 16;
-  f[t.xidAt + 2] = xid >>> 8;
-  f[t.xidAt + 3] = xid;
+  putU32(t.frame, t.xidAt, xid);
   const c = finishChecksum(t.sumWithoutXid + (xid >>> 16) + (xid & 0xffff));
-  const csum = c === 0 ? 0xffff : c; // RFC 768: a computed zero is sent as all ones
-  f[t.checksumAt] = csum >>> 8;
-  f[t.checksumAt + 1] = csum;
-  return f;
+  putU16(t.frame, t.checksumAt, c === 0 ? 0xffff : c); // RFC 768: a computed zero is sent as all ones
+  return t.frame;
 }
 
 /** The DHCP message in a new buffer, or in place after the headers' room in `scratch`. */
