@@ -46,7 +46,6 @@ export interface NativeAddon {
   /** Closes an fd opened by socket() (stops receiving first); EBADF otherwise. */
   close(fd: number): void;
   setsockoptInt(fd: number, level: number, name: number, value: number): void;
-  setsockoptBuffer(fd: number, level: number, name: number, value: Uint8Array): void;
   /** Returns at most `length` bytes: what the kernel wrote. */
   getsockoptBuffer(fd: number, level: number, name: number, length: number): Buffer;
   /** SO_ATTACH_FILTER with an array of struct sock_filter (see bpf.ts). */

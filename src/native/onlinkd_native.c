@@ -11,7 +11,7 @@
  * cannot call into JS; TypeScript still chooses the filter and buffer size.
  *
  * Conventions (mirrored in src/io/native.ts):
- *   - Setup calls (socket, setsockopt*, getsockoptBuffer, attachFilter,
+ *   - Setup calls (socket, setsockoptInt, getsockoptBuffer, attachFilter,
  *     bind*, close, startRecv) THROW on failure an Error shaped like Node's
  *     system errors: .code = 'ENETDOWN', .errno = -100, .syscall = 'bind'.
  *   - Hot-path sends (sendPacket, send, sendToUnix) NEVER throw for an OS
@@ -326,15 +326,20 @@ static void release_js(poller *p) {
   p->async_ctx = NULL;
 }
 
+/* During env teardown, tells Node we are done once the last handle is gone. */
+static void release_cleanup_hook(instance *inst) {
+  if (inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
+    napi_remove_async_cleanup_hook(inst->cleanup_hook);
+    inst->cleanup_hook = NULL;
+  }
+}
+
 static void on_poll_closed(uv_handle_t *h) {
   poller *p = h->data;
   instance *inst = p->inst;
   free(p);
-  /* During env teardown, tell Node we are done once the last handle is gone. */
-  if (--inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
-    napi_remove_async_cleanup_hook(inst->cleanup_hook);
-    inst->cleanup_hook = NULL;
-  }
+  inst->pending_closes--;
+  release_cleanup_hook(inst);
 }
 
 /* Idempotent. uv_close stops polling synchronously (epoll_ctl DEL), so the
@@ -347,14 +352,23 @@ static void stop_poller(poller *p) {
   if (!p->dispatching) release_js(p);
 }
 
-/* Calls the JS callback; returns 0 if it threw (the exception is handed to
+/* Calls fn(...argv); returns 0 if it threw (the exception is handed to
  * process 'uncaughtException', as for any event callback). */
+static int call_js(napi_env env, napi_value fn, size_t argc, const napi_value *argv) {
+  napi_value recv, result, exc;
+  napi_get_undefined(env, &recv);
+  if (napi_call_function(env, recv, fn, argc, argv, &result) != napi_pending_exception) return 1;
+  napi_get_and_clear_last_exception(env, &exc);
+  napi_fatal_exception(env, exc);
+  return 0;
+}
+
+/* Calls a startRecv callback with one frame or an errno; returns 0 if it threw. */
 static int deliver(poller *p, napi_value fn, int err, const void *data, size_t len,
                    int ifindex, int pkttype, uint32_t status, uint32_t tci) {
   napi_env env = p->inst->env;
   napi_handle_scope hs;
-  napi_value argv[6], recv, result;
-  int ok = 1;
+  napi_value argv[6];
   napi_open_handle_scope(env, &hs); /* one per frame: no handle build-up */
   napi_create_int32(env, err, &argv[0]);
   void *copy;
@@ -366,13 +380,7 @@ static int deliver(poller *p, napi_value fn, int err, const void *data, size_t l
   napi_create_int32(env, pkttype, &argv[3]);
   napi_create_uint32(env, status, &argv[4]);
   napi_create_uint32(env, tci, &argv[5]);
-  napi_get_undefined(env, &recv);
-  if (napi_call_function(env, recv, fn, 6, argv, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-    ok = 0;
-  }
+  int ok = call_js(env, fn, 6, argv);
   napi_close_handle_scope(env, hs);
   return ok;
 }
@@ -511,19 +519,14 @@ static void group_call(instance *inst, int32_t count, int32_t fd) {
   napi_env env = inst->env;
   napi_handle_scope hs;
   napi_callback_scope cs;
-  napi_value fn, recv, result, argv[2];
+  napi_value fn, argv[2];
   napi_open_handle_scope(env, &hs);
   napi_get_reference_value(env, g->callback, &fn);
-  napi_get_undefined(env, &recv);
   napi_create_int32(env, count, &argv[0]);
   napi_create_int32(env, fd, &argv[1]);
   g->delivering = 1;
   napi_open_callback_scope(env, fn, g->async_ctx, &cs);
-  if (napi_call_function(env, recv, fn, 2, argv, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
+  call_js(env, fn, 2, argv);
   napi_close_callback_scope(env, cs);
   g->delivering = 0;
   napi_close_handle_scope(env, hs);
@@ -612,7 +615,6 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 
 /* ---- bindings ---------------------------------------------------------- */
 
-/* socket(domain, type, protocol) -> fd; always non-blocking and close-on-exec. */
 /* Makes fd one of this instance's sockets (closed by close() and at teardown); -ENOMEM if not. */
 static int register_sock(instance *inst, int fd, int domain) {
   sock *s = calloc(1, sizeof *s);
@@ -625,6 +627,7 @@ static int register_sock(instance *inst, int fd, int domain) {
   return 0;
 }
 
+/* socket(domain, type, protocol) -> fd; always non-blocking and close-on-exec. */
 static napi_value js_socket(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t domain, type, protocol;
@@ -641,6 +644,21 @@ static napi_value js_socket(napi_env env, napi_callback_info info) {
 }
 
 /* ---- packet receivers ------------------------------------------------ */
+
+/* bind() of a packet socket to protocol (host order) on ifindex (0: all); -1 with errno on failure. */
+static int bind_ll(int fd, uint16_t protocol, int32_t ifindex) {
+  struct sockaddr_ll ll = {0};
+  ll.sll_family = AF_PACKET;
+  ll.sll_protocol = htons(protocol);
+  ll.sll_ifindex = ifindex;
+  return bind(fd, (struct sockaddr *)&ll, sizeof ll);
+}
+
+/* Instruction count of a BPF program of n bytes; 0 unless 1..BPF_MAXINSNS whole sock_filters. */
+static unsigned short filter_insns(size_t n) {
+  if (n == 0 || n % sizeof(struct sock_filter) != 0 || n / sizeof(struct sock_filter) > BPF_MAXINSNS) return 0;
+  return (unsigned short)(n / sizeof(struct sock_filter));
+}
 
 /* One per-tap receiving packet socket, set up in an order that never queues
  * an unfiltered frame: socket with protocol 0 (nothing is queued before
@@ -670,15 +688,9 @@ static int open_receiver(int32_t ifindex, const struct sock_filter *filter, unsi
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
       *step = "setsockopt";
       err = errno;
-    } else {
-      struct sockaddr_ll ll = {0};
-      ll.sll_family = AF_PACKET;
-      ll.sll_protocol = htons(ETH_P_ALL);
-      ll.sll_ifindex = ifindex;
-      if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) {
-        *step = "bind";
-        err = errno;
-      }
+    } else if (bind_ll(fd, ETH_P_ALL, ifindex) < 0) {
+      *step = "bind";
+      err = errno;
     }
   }
   if (err) {
@@ -692,11 +704,11 @@ static int open_receiver(int32_t ifindex, const struct sock_filter *filter, unsi
 static int get_filter(napi_env env, napi_value *argv, void **filter, unsigned short *len, int32_t *rcvbuf) {
   size_t n;
   if (!get_bytes(env, argv[0], filter, &n) || !get_i32(env, argv[1], rcvbuf)) return 0;
-  if (n == 0 || n % sizeof(struct sock_filter) != 0 || n / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+  *len = filter_insns(n);
+  if (*len == 0) {
     throw_errno(env, "openPacketReceiver", EINVAL);
     return 0;
   }
-  *len = (unsigned short)(n / sizeof(struct sock_filter));
   return 1;
 }
 
@@ -767,7 +779,7 @@ static void open_job_complete(napi_env env, napi_status status, void *data) {
   }
   napi_handle_scope hs;
   napi_open_handle_scope(env, &hs);
-  napi_value ab, arr, fn, recv, result;
+  napi_value ab, arr, fn;
   void *buf = NULL;
   if (napi_create_arraybuffer(env, j->n * sizeof(int32_t), &buf, &ab) != napi_ok || (j->n && !buf) ||
       napi_create_typedarray(env, napi_int32_array, j->n, ab, 0, &arr) != napi_ok) {
@@ -788,12 +800,7 @@ static void open_job_complete(napi_env env, napi_status status, void *data) {
   }
   memcpy(buf, j->results, j->n * sizeof(int32_t));
   napi_get_reference_value(env, j->cb, &fn);
-  napi_get_undefined(env, &recv);
-  if (napi_call_function(env, recv, fn, 1, &arr, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
+  call_js(env, fn, 1, &arr);
   napi_close_handle_scope(env, hs);
   free_open_job(env, j);
 }
@@ -886,19 +893,6 @@ static napi_value js_setsockopt_int(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-static napi_value js_setsockopt_buffer(napi_env env, napi_callback_info info) {
-  ARGS(4);
-  int32_t fd, level, name;
-  void *data;
-  size_t len;
-  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
-      !get_i32(env, argv[2], &name) || !get_bytes(env, argv[3], &data, &len))
-    return NULL;
-  if (setsockopt(fd, level, name, data, (socklen_t)len) < 0)
-    return throw_errno(env, "setsockopt", errno);
-  return undefined(env);
-}
-
 /* getsockoptBuffer(fd, level, name, length) -> Buffer of the returned size. */
 static napi_value js_getsockopt_buffer(napi_env env, napi_callback_info info) {
   ARGS(4);
@@ -927,10 +921,9 @@ static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
   void *data;
   size_t len;
   if (!get_i32(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &len)) return NULL;
-  if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
-      len / sizeof(struct sock_filter) > BPF_MAXINSNS)
-    return throw_errno(env, "attachFilter", EINVAL);
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), data};
+  unsigned short insns = filter_insns(len);
+  if (insns == 0) return throw_errno(env, "attachFilter", EINVAL);
+  struct sock_fprog prog = {insns, data};
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
     return throw_errno(env, "setsockopt", errno);
   return undefined(env);
@@ -944,11 +937,7 @@ static napi_value js_bind_packet(napi_env env, napi_callback_info info) {
   if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &protocol) ||
       !get_i32(env, argv[2], &ifindex))
     return NULL;
-  struct sockaddr_ll ll = {0};
-  ll.sll_family = AF_PACKET;
-  ll.sll_protocol = htons((uint16_t)protocol);
-  ll.sll_ifindex = ifindex;
-  if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) return throw_errno(env, "bind", errno);
+  if (bind_ll(fd, (uint16_t)protocol, ifindex) < 0) return throw_errno(env, "bind", errno);
   return undefined(env);
 }
 
@@ -1141,10 +1130,8 @@ static void on_group_check_closed(uv_handle_t *h) {
   instance *inst = h->data;
   free(inst->grp);
   inst->grp = NULL;
-  if (--inst->pending_closes == 0 && inst->tearing_down && inst->cleanup_hook) {
-    napi_remove_async_cleanup_hook(inst->cleanup_hook);
-    inst->cleanup_hook = NULL;
-  }
+  inst->pending_closes--;
+  release_cleanup_hook(inst);
 }
 
 /* setRecvGroup(ring, meta, slotSize, cb): the thread's receive group (once).
@@ -1258,8 +1245,10 @@ static napi_value js_if_index_to_name(napi_env env, napi_callback_info info) {
 /* ---- lifetime ---------------------------------------------------------- */
 
 /* Env teardown (worker exit, process end): close every fd and poll handle.
- * Node keeps running the loop until we remove the hook in on_poll_closed. */
+ * Node keeps running the loop until we remove the hook (release_cleanup_hook,
+ * here or in the last uv_close callback). handle is inst->cleanup_hook. */
 static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
   instance *inst = arg;
   inst->tearing_down = 1;
   while (inst->socks) {
@@ -1270,10 +1259,7 @@ static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
     free(s);
   }
   close_group(inst);
-  if (inst->pending_closes == 0) {
-    napi_remove_async_cleanup_hook(handle);
-    inst->cleanup_hook = NULL;
-  }
+  release_cleanup_hook(inst);
 }
 
 /* Runs after the cleanup hook was removed (the hook holds a reference on the
@@ -1311,7 +1297,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("socket", js_socket),
       FN("close", js_close),
       FN("setsockoptInt", js_setsockopt_int),
-      FN("setsockoptBuffer", js_setsockopt_buffer),
       FN("getsockoptBuffer", js_getsockopt_buffer),
       FN("attachFilter", js_attach_filter),
       FN("bindPacket", js_bind_packet),
