@@ -12,6 +12,7 @@ import type { Settings } from './config.js';
 import { announcementFrame, announcementPlan, type Announcement } from './protocols/announce.js';
 import type { Stats } from './stats.js';
 import type { LinkSource, Tap } from './taps.js';
+import { OncePerInterval } from './util/interval.js';
 
 export type AnnounceReason = 'tap-up' | 'binding-added' | 'command';
 
@@ -26,7 +27,7 @@ export interface AnnouncerDeps {
 export class Announcer {
   readonly #timers = new Map<string, NodeJS.Timeout[]>();
   readonly #d: AnnouncerDeps;
-  readonly #warned = new Map<string, number>();
+  readonly #warned = new OncePerInterval();
 
   constructor(deps: AnnouncerDeps) {
     this.#d = deps;
@@ -99,11 +100,6 @@ export class Announcer {
 
   /** At most one warning per key per minute: a missing uplink must not flood the journal. */
   #warnOnce(key: string, fn: () => void): void {
-    const now = Date.now();
-    const last = this.#warned.get(key);
-    if (last !== undefined && now - last < 60_000 && now >= last) return; // a clock stepped back does not mute it
-    if (this.#warned.size > 10_000) this.#warned.clear();
-    this.#warned.set(key, now);
-    fn();
+    if (this.#warned.take(key, Date.now(), 60_000)) fn(); // a clock stepped back does not mute it
   }
 }

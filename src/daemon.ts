@@ -25,6 +25,7 @@ import { loadOrCreateServerDuid } from './server-duid.js';
 import { Stats } from './stats.js';
 import { TapTable, type Tap } from './taps.js';
 import { isValidInterfaceName, type Binding } from './bindings/binding.js';
+import { withinInterval } from './util/interval.js';
 import { VERSION } from './version.js';
 // ---- control socket (src/control) ----
 import { createDaemonContext } from './control/daemon-context.js';
@@ -306,7 +307,7 @@ export class Daemon {
     }
     this.stats.global.kernel = k.total;
     const now = Date.now();
-    if (this.#kernelLost.size > 0 && !(now - this.#kernelLoggedAt < 10_000 && now >= this.#kernelLoggedAt)) {
+    if (this.#kernelLost.size > 0 && !withinInterval(now, this.#kernelLoggedAt, 10_000)) {
       const taps = Object.fromEntries(this.#kernelLost);
       const lost = Object.values(taps).reduce((a, b) => a + b, 0);
       this.log.warn({ lost, total: k.total.drops, taps }, 'packet socket receive queue overflowed: frames lost (a guest sends faster than its rate)');

@@ -264,22 +264,31 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   };
 }
 
-/**
- * Whether serializeBinding quotes this value. A value that needs no quoting
- * is written as it is and read back unchanged (parseBindingFile only trims
- * and unquotes), which lets binding-add skip its write-and-read-back check.
- */
-export function needsQuoting(v: string): boolean {
+/** Whether serializeBinding quotes this value. */
+function needsQuoting(v: string): boolean {
   return /[\s"'#$`\\;&|<>()]/.test(v);
 }
 
 /** Writes a binding in the same format (nfdhcpd key order first, then onlinkd's, then unknown keys). */
 export function serializeBinding(b: Binding): string {
+  return bindingFileText(b).text;
+}
+
+/**
+ * serializeBinding's text, and whether it quotes any value. A value written
+ * unquoted is read back exactly as written (parseBindingFile only trims and
+ * unquotes, and such a value has no space or quote), so only a file that
+ * quotes something can read back different: binding-add checks the round
+ * trip only then.
+ */
+export function bindingFileText(b: Binding): { text: string; quoted: boolean } {
+  let quoted = false;
   // Quote what a shell (hooks may source these files) or our own unquote would change:
   // single quotes unless the value holds one, then double quotes (parse refuses values with both).
   const q = (v: string | undefined): string => {
     if (v === undefined || v === '') return '';
     if (!needsQuoting(v)) return v;
+    quoted = true;
     return v.includes("'") ? `"${v}"` : `'${v}'`;
   };
   const lines: Array<[string, string]> = [
@@ -308,5 +317,6 @@ export function serializeBinding(b: Binding): string {
   ];
   for (const kv of optional) if (kv[1] !== '') lines.push(kv);
   for (const [k, v] of Object.entries(b.extra)) lines.push([k, v]);
-  return lines.map(([k, v]) => `${k}=${q(v)}`).join('\n') + '\n';
+  const text = lines.map(([k, v]) => `${k}=${q(v)}`).join('\n') + '\n';
+  return { text, quoted };
 }

@@ -34,7 +34,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { isValidInterfaceName } from './binding.js';
 import { MAX_BINDING_FILE_SIZE, parseBindingFile } from './binding-file.js';
-import { ownWrites as defaultOwnWrites, sameIdentity, type FileIdentity, type OwnWrites } from './persist.js';
+import { ownWrites as defaultOwnWrites, identityOf, sameIdentity, type FileIdentity, type OwnWrites } from './persist.js';
 import type { BindingStore } from './store.js';
 
 export interface BindingDirectoryOptions {
@@ -245,7 +245,7 @@ export class BindingDirectory {
         if (!st) return this.#gone(name, path);
         if (st.isSymbolicLink()) return this.#refuseLink(name, path);
         if (!st.isFile()) return;
-        const seen = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+        const seen = identityOf(st);
         if (onlyIfChanged && sameIdentity(known, seen)) return;
         if (ours(seen)) return;
       }
@@ -320,7 +320,7 @@ export function readLimitedSync(path: string, limit: number, skip?: (id: FileIde
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return undefined;
-    const id = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    const id = identityOf(st);
     if (skip?.(id)) return undefined;
     // One byte past the size: a file that grew since fstat is read on (up to the limit).
     let buf = Buffer.allocUnsafe(Math.min(limit, st.size + 1));

@@ -29,7 +29,7 @@
  * reading it (see OwnWrites).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isValidInterfaceName } from './binding.js';
@@ -97,6 +97,11 @@ export interface FileIdentity {
   ino: number;
   size: number;
   mtimeMs: number;
+}
+
+/** The identity of a file from its stat (fstat, lstat or stat: a link's own identity for lstat). */
+export function identityOf(st: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>): FileIdentity {
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 export function sameIdentity(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
@@ -180,10 +185,7 @@ function fileOf(fd: number): PersistFile {
     },
     sync: () => new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve()))),
     close: async () => closeSync(fd),
-    stat: async () => {
-      const st = fstatSync(fd);
-      return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-    },
+    stat: async () => identityOf(fstatSync(fd)),
   };
 }
 

@@ -13,7 +13,7 @@
  */
 import type { Binding } from '../bindings/binding.js';
 import { isValidInterfaceName } from '../bindings/binding.js';
-import { needsQuoting, parseBindingFile, serializeBinding } from '../bindings/binding-file.js';
+import { bindingFileText, parseBindingFile } from '../bindings/binding-file.js';
 import { isCandidateName } from '../bindings/directory.js';
 import { formatRouteList } from '../bindings/routes.js';
 import type { BindingEntry } from '../bindings/store.js';
@@ -135,17 +135,28 @@ export interface DispatchHooks {
 
 // ---- entry points -----------------------------------------------------------
 
+/** One request line parsed as JSON, or why it is not JSON (the text of its result-1 answer). */
+export type ParsedLine = { ok: true; request: unknown } | { ok: false; reason: string };
+
+/** Parses a request line once; the server reads the command from it before `answerLine` runs it. */
+export function parseLine(line: string): ParsedLine {
+  try {
+    return { ok: true, request: JSON.parse(line) };
+  } catch (e) {
+    return { ok: false, reason: `malformed JSON: ${(e as Error).message}` };
+  }
+}
+
+/** Dispatches a parsed line; malformed JSON is audited and answered with result 1. */
+export async function answerLine(parsed: ParsedLine, ctx: ControlContext, peer: Peer, hooks: DispatchHooks = {}): Promise<ControlResponse> {
+  if (parsed.ok) return dispatch(parsed.request, ctx, peer, hooks);
+  hooks.audit?.({ event: 'bad-request', command: undefined, reason: parsed.reason, uid: peer.uid });
+  return failure(parsed.reason);
+}
+
 /** Parses one request line and dispatches it. Malformed JSON is result 1. */
 export async function handleLine(line: string, ctx: ControlContext, peer: Peer, hooks: DispatchHooks = {}): Promise<ControlResponse> {
-  let request: unknown;
-  try {
-    request = JSON.parse(line);
-  } catch (e) {
-    const reason = `malformed JSON: ${(e as Error).message}`;
-    hooks.audit?.({ event: 'bad-request', command: undefined, reason, uid: peer.uid });
-    return failure(reason);
-  }
-  return dispatch(request, ctx, peer, hooks);
+  return answerLine(parseLine(line), ctx, peer, hooks);
 }
 
 export async function dispatch(request: unknown, ctx: ControlContext, peer: Peer, hooks: DispatchHooks = {}): Promise<ControlResponse> {
@@ -316,8 +327,6 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
   if (tapError) return { ok: false, key: 'tap', reason: tapError.slice('tap: '.length), text: `invalid binding: ${tapError}` };
 
   const lines: string[] = [];
-  // Set when a value would be quoted in the file: only then can writing and reading back change it.
-  let quoted = false;
   for (const key of BINDING_ADD_KEYS) {
     if (key === 'tap') continue;
     const v = args[key];
@@ -329,7 +338,6 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
     else value = v;
     // A newline would start a new KEY=VALUE line: the request could smuggle in keys.
     if (/[\x00-\x1f\x7f]/.test(value)) return fail(key, 'contains a control character (newline, tab, NUL, ...)');
-    if (needsQuoting(value) || key === 'routes') quoted = true;
     lines.push(`${FILE_KEY[key]}=${value}`);
   }
   const text = `${lines.join('\n')}\n`;
@@ -340,10 +348,13 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
     return fail(key, e.detail);
   }
   const b = parsed.binding;
-  // Values that need no quoting are written as given (normalised by the parser, which adds no such
-  // characters) and read back unchanged; only quoted ones need the round trip (about half the cost of an add).
-  if (!quoted) return { ok: true, binding: b, text };
-  const again = parseBindingFile(args.tap, serializeBinding(b));
+  // Asked of the file that will be written, not of the request's values: the parser normalises them
+  // (ROUTES is rewritten "DEST/LEN via ROUTER, ..."), and a key whose normal form is quoted is covered
+  // whatever the request sent. A file that quotes nothing reads back as written; only one that quotes
+  // something needs the round trip (about half the cost of an add).
+  const file = bindingFileText(b);
+  if (!file.quoted) return { ok: true, binding: b, text };
+  const again = parseBindingFile(args.tap, file.text);
   if (!again.ok) return fail(undefined, `cannot be stored as a binding file: ${again.error.message}`);
   for (const k of Object.keys(b) as Array<keyof Binding>) {
     if (JSON.stringify(b[k]) !== JSON.stringify(again.binding[k])) {

@@ -33,7 +33,8 @@ import net from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { LITTLE_ENDIAN, SOL_SOCKET, isSystemError, loadNative, type NativeAddon } from '../io/native.js';
-import { dispatch, handleLine, type AuditEvent, type ControlContext, type Peer } from './dispatch.js';
+import { withinInterval } from '../util/interval.js';
+import { answerLine, parseLine, type AuditEvent, type ControlContext, type ParsedLine, type Peer } from './dispatch.js';
 import { MAX_REQUEST_BYTES, encodeResponse, failure, type ControlResponse } from './protocol.js';
 
 export const SO_PEERCRED = 17;
@@ -298,7 +299,7 @@ export class ControlServer {
       // A connection storm must not become a log storm: one line per 10 s with the count.
       this.#refused++;
       const now = Date.now();
-      if (now - this.#refusedLoggedAt >= 10_000 || now < this.#refusedLoggedAt) {
+      if (!withinInterval(now, this.#refusedLoggedAt, 10_000)) {
         this.#log.warn({ socket: this.path, limit: max, refused: this.#refused }, 'control connection refused: too many connections');
         this.#refusedLoggedAt = now;
         this.#refused = 0;
@@ -378,7 +379,8 @@ interface ConnectionOptions {
   onTooLarge: () => void;
 }
 
-type Item = { line: string } | { response: ControlResponse; close: true };
+/** A request line, parsed once when it arrives (`concurrent`: a binding-add/-del), or a closing answer. */
+type Item = { line: ParsedLine; concurrent: boolean } | { response: ControlResponse; close: true };
 
 interface Running {
   response: Promise<ControlResponse>;
@@ -477,7 +479,9 @@ class Connection {
       this.#finish(failure('permission denied'));
       return;
     }
-    this.#queue.push({ line });
+    const parsed = parseLine(line);
+    const command = parsed.ok ? (parsed.request as { command?: unknown } | null)?.command : undefined;
+    this.#queue.push({ line: parsed, concurrent: typeof command === 'string' && CONCURRENT.has(command) });
     if (this.#queue.length + this.#running.length >= MAX_QUEUED && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
@@ -491,20 +495,12 @@ class Connection {
     while (this.#queue.length > 0 && !this.#socket.destroyed) {
       const item = this.#queue[0]!;
       if (!('line' in item)) return; // a closing answer waits for everything before it
-      let request: unknown;
-      let parsed = true;
-      try {
-        request = JSON.parse(item.line);
-      } catch {
-        parsed = false; // handleLine answers (and audits) the malformed line
-      }
-      const command = parsed ? (request as { command?: unknown } | null)?.command : undefined;
-      const concurrent = typeof command === 'string' && CONCURRENT.has(command);
+      const { concurrent } = item;
       const r = this.#running;
       if (r.length > 0 && (!concurrent || !r[0]!.concurrent || r.length >= MAX_INFLIGHT)) return;
       this.#queue.shift();
-      const hooks = { audit: this.#o.audit };
-      const response = (parsed ? dispatch(request, this.#o.context, this.#peer, hooks) : handleLine(item.line, this.#o.context, this.#peer, hooks)).catch(
+      // A malformed line is answered (and audited) from its parse error: the line is not parsed again.
+      const response = answerLine(item.line, this.#o.context, this.#peer, { audit: this.#o.audit }).catch(
         (e: unknown) => failure(`internal error: ${(e as Error).message ?? String(e)}`),
       );
       r.push({ response, concurrent });

@@ -8,6 +8,7 @@ import type { Settings } from '../config.js';
 import type { FrameResult } from '../protocols/dhcp4-frame.js';
 import type { Stats } from '../stats.js';
 import type { Tap, TapTable } from '../taps.js';
+import { OncePerInterval, withinInterval } from '../util/interval.js';
 
 /** What the packet socket delivers (see io/packet-socket.ts), reduced to what the path reads. */
 export interface ReceivedFrame {
@@ -51,7 +52,7 @@ interface ReplyLogState {
 
 export class PathContext {
   /** Per-key time of the last rate-limited log line, so a flood cannot flood the journal. */
-  readonly #lastLogged = new Map<string, number>();
+  readonly #lastLogged = new OncePerInterval();
   /** tap → reply kind → when it was last logged at info. */
   readonly #replyLog = new Map<string, Map<string, ReplyLogState>>();
   /**
@@ -84,7 +85,7 @@ export class PathContext {
       this.#replyLog.set(tap, (kinds = new Map()));
     }
     const st = kinds.get(kind);
-    if (!st || st.address !== address || now - st.at >= REPLY_LOG_INTERVAL_MS || now < st.at) {
+    if (!st || st.address !== address || !withinInterval(now, st.at, REPLY_LOG_INTERVAL_MS)) {
       const repeated = st?.repeated ?? 0;
       kinds.set(kind, { at: now, address, repeated: 0 });
       this.d.log.info(repeated > 0 ? { ...fields(), repeated } : fields(), msg);
@@ -137,11 +138,6 @@ export class PathContext {
   }
 
   rateLimited(key: string, fn: () => void, intervalMs = 10_000): void {
-    const now = this.d.now();
-    const last = this.#lastLogged.get(key);
-    if (last !== undefined && now - last < intervalMs && now >= last) return;
-    if (this.#lastLogged.size > 10_000) this.#lastLogged.clear(); // bounded under hostile churn
-    this.#lastLogged.set(key, now);
-    fn();
+    if (this.#lastLogged.take(key, this.d.now(), intervalMs)) fn();
   }
 }

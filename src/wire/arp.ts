@@ -23,14 +23,7 @@
  * socket sends exactly what it is handed, and a veth or tap does not pad.
  */
 import { formatIpv4, formatMac } from './addr.js';
-import {
-  ETHERNET_HEADER_LENGTH,
-  EtherType,
-  VLAN_TAG_LENGTH,
-  decodeEthernet,
-  encodeEthernetHeader,
-  type EthernetHeader,
-} from './ethernet.js';
+import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
 import { u16 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putIpv4, putMac, putU16 } from './writer.js';
@@ -124,16 +117,9 @@ export function encodeArp(p: ArpPacket): Uint8Array {
   return out;
 }
 
-function ethHeader(spec: ArpFrameSpec): EthernetHeader {
-  const h: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Arp };
-  if (spec.vlan !== undefined) h.vlan = { tpid: EtherType.Vlan, pcp: 0, dei: false, id: spec.vlan };
-  return h;
-}
-
 /** Octets `buildArpFrame(spec)` produces: header + 28, at least 60. */
 export function arpFrameLength(spec: Pick<ArpFrameSpec, 'vlan'>): number {
-  const hlen = spec.vlan === undefined ? ETHERNET_HEADER_LENGTH : ETHERNET_HEADER_LENGTH + VLAN_TAG_LENGTH;
-  return Math.max(ETHERNET_MIN_FRAME_LENGTH, hlen + ARP_LENGTH);
+  return Math.max(ETHERNET_MIN_FRAME_LENGTH, ethernetHeaderLengthFor(spec.vlan) + ARP_LENGTH);
 }
 
 /**
@@ -141,9 +127,8 @@ export function arpFrameLength(spec: Pick<ArpFrameSpec, 'vlan'>): number {
  * EncodeError on a bad MAC, address, VLAN id or operation.
  */
 export function buildArpFrame(spec: ArpFrameSpec): Uint8Array {
-  const eth = ethHeader(spec);
   const out = new Uint8Array(arpFrameLength(spec)); // zero-filled: the padding
-  const hlen = encodeEthernetHeader(eth, out, 0);
+  const hlen = encodeEthernetHeader(ethernetHeaderFor(spec.dstMac, spec.srcMac, EtherType.Arp, spec.vlan), out, 0);
   encodeArpInto(spec, out, hlen);
   return out;
 }

@@ -82,6 +82,21 @@ export function ethernetHeaderLength(header: Pick<EthernetHeader, 'vlan'>): numb
 }
 
 /**
+ * The header of a frame onlinkd builds: untagged, or with one 802.1Q tag
+ * (priority 0, DEI clear) for VLAN `vlan`.
+ */
+export function ethernetHeaderFor(dst: string, src: string, ethertype: number, vlan?: number): EthernetHeader {
+  const h: EthernetHeader = { dst, src, ethertype };
+  if (vlan !== undefined) h.vlan = { tpid: EtherType.Vlan, pcp: 0, dei: false, id: vlan };
+  return h;
+}
+
+/** Octets of the header `ethernetHeaderFor` builds for `vlan` (untagged when undefined). */
+export function ethernetHeaderLengthFor(vlan?: number): number {
+  return vlan === undefined ? ETHERNET_HEADER_LENGTH : ETHERNET_HEADER_LENGTH + VLAN_TAG_LENGTH;
+}
+
+/**
  * Writes the header at `out[offset]` and returns its length. Every header
  * octet is written. Throws EncodeError on a bad MAC or out-of-range field.
  */

@@ -5,7 +5,7 @@
  * says which layer refused the frame (DecodeError.layer: 'ethernet',
  * 'ipv4' or 'udp').
  */
-import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderLength, type EthernetHeader } from './ethernet.js';
+import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
 import { IpProtocol, decodeIpv4, encodeIpv4Header, isFragment, IPV4_DEFAULT_TTL } from './ipv4.js';
 import { ipv4PseudoHeaderSum } from './checksum.js';
 import { fail, ok, type Decoded } from './result.js';
@@ -40,16 +40,12 @@ const IPV4_HEADER_LENGTH = 20;
 
 /** Octets of the Ethernet (untagged, or with `vlan`), IPv4 and UDP headers in front of a payload. */
 export function udpHeadersLength(vlan?: number): number {
-  return ethernetHeaderLength(vlanHeader(vlan)) + IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH;
+  return ethernetHeaderLengthFor(vlan) + IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH;
 }
 
 /** Octets `buildUdpFrame(spec)` produces. */
 export function udpFrameLength(spec: Pick<UdpFrameSpec, 'vlan' | 'payload'>): number {
   return udpHeadersLength(spec.vlan) + spec.payload.length;
-}
-
-function vlanHeader(vlan: number | undefined): Pick<EthernetHeader, 'vlan'> {
-  return vlan === undefined ? {} : { vlan: { tpid: EtherType.Vlan, pcp: 0, dei: false, id: vlan } };
 }
 
 /**
@@ -69,11 +65,9 @@ export function buildUdpFrameInto(spec: UdpFrameSpec, out: Uint8Array, offset = 
  * on a bad address or out-of-range field.
  */
 export function writeUdpHeadersAround(spec: Omit<UdpFrameSpec, 'payload'>, payloadLength: number, out: Uint8Array, offset = 0): number {
-  const eth: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Ipv4, ...vlanHeader(spec.vlan) };
-  const ethLen = ethernetHeaderLength(eth);
   const udpLen = UDP_HEADER_LENGTH + payloadLength;
+  const ethLen = encodeEthernetHeader(ethernetHeaderFor(spec.dstMac, spec.srcMac, EtherType.Ipv4, spec.vlan), out, offset);
   const ipAt = offset + ethLen;
-  encodeEthernetHeader(eth, out, offset);
   encodeIpv4Header(
     {
       src: spec.srcIp,

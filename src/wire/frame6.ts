@@ -8,7 +8,7 @@
  * Errors name the layer that refused the frame (DecodeError.layer:
  * 'ethernet', 'ipv6', 'icmpv6', 'ndp', 'udp', 'dhcp6').
  */
-import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderLength, type EthernetHeader } from './ethernet.js';
+import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
 import { decodeDhcp6, dhcp6MessageLength, encodeDhcp6Into, type Dhcp6Message } from './dhcp6.js';
 import { decodeIcmpv6, putIcmpv6Checksum, type Icmpv6DecodeOptions } from './icmpv6.js';
 import { IPV6_HEADER_LENGTH, IPV6_DEFAULT_HOP_LIMIT, Ipv6NextHeader, decodeIpv6, encodeIpv6Header, type Ipv6Packet } from './ipv6.js';
@@ -105,25 +105,18 @@ export interface Ipv6FrameSpec {
   vlan?: number;
 }
 
-function ethHeader(spec: Ipv6FrameSpec): EthernetHeader {
-  const h: EthernetHeader = { dst: spec.dstMac, src: spec.srcMac, ethertype: EtherType.Ipv6 };
-  if (spec.vlan !== undefined) h.vlan = { tpid: EtherType.Vlan, pcp: 0, dei: false, id: spec.vlan };
-  return h;
-}
-
 /**
  * Lays out Ethernet + IPv6 headers for `upperLength` octets of `protocol`;
  * returns [buffer, ip offset, upper offset]. The buffer is new, or a view of
  * the start of `scratch` (the packet path's reused reply buffer) when given.
  */
 function layout(spec: Ipv6FrameSpec, protocol: number, upperLength: number, scratch?: Uint8Array): [Uint8Array, number, number] {
-  const eth = ethHeader(spec);
-  const ethLen = ethernetHeaderLength(eth);
+  const ethLen = ethernetHeaderLengthFor(spec.vlan);
   const total = ethLen + IPV6_HEADER_LENGTH + upperLength;
   if (scratch && scratch.length < total) throw new EncodeError('ipv6', 'buffer-too-small', `${total} octets needed`);
   // A reused buffer is cleared: encoders leave reserved fields and padding as they find them.
   const out = scratch ? scratch.subarray(0, total).fill(0) : new Uint8Array(total);
-  encodeEthernetHeader(eth, out, 0);
+  encodeEthernetHeader(ethernetHeaderFor(spec.dstMac, spec.srcMac, EtherType.Ipv6, spec.vlan), out, 0);
   encodeIpv6Header(
     {
       src: spec.src,

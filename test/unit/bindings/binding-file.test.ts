@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Address6 } from 'ip-address';
-import { parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
+import { bindingFileText, parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
 
 // What snf-network's kvm-ifup writes (nfdhcpd format), quoting included.
 const SNF_FILE = `IP=203.0.113.10
@@ -107,6 +107,25 @@ describe('binding files', () => {
       const b = parse(text);
       const again = parse(serializeBinding(b));
       expect(again).toEqual(b);
+    }
+  });
+
+  it('bindingFileText: the serialized text, and whether the file quotes any value', () => {
+    const plain = parse('MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nDNS=192.0.2.1 192.0.2.2\nFOO=bar\n');
+    expect(bindingFileText(plain)).toEqual({ text: serializeBinding(plain), quoted: false }); // DNS is written with commas
+    expect(bindingFileText(plain).text).not.toMatch(/['"]/);
+    const cases: Array<[string, string]> = [
+      ['ROUTES=10.0.0.0/8 via 203.0.113.1', "ROUTES='10.0.0.0/8 via 203.0.113.1'"],
+      ['TAGS="a b"', "TAGS='a b'"],
+      ['TAGS="it\'s"', 'TAGS="it\'s"'],
+      ['FOO=\'x;y\'', "FOO='x;y'"], // an unknown key is quoted (and so covered) like any other
+    ];
+    for (const [line, written] of cases) {
+      const b = parse(`MAC=aa:00:00:00:00:10\n${line}\n`);
+      const f = bindingFileText(b);
+      expect(f.quoted, line).toBe(true);
+      expect(f.text, line).toBe(serializeBinding(b));
+      expect(f.text.split('\n'), line).toContain(written);
     }
   });
 

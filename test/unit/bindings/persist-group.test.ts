@@ -5,11 +5,11 @@
  * that waited for it; and every file written is recorded (pending, then
  * durable) under the identity the directory watcher will see.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OwnWrites, nodeFs, writeBindingFile, type PersistFs } from '../../../src/bindings/persist.js';
+import { OwnWrites, identityOf, nodeFs, sameIdentity, writeBindingFile, type PersistFs } from '../../../src/bindings/persist.js';
 
 const TEXT = (i: number) => `MAC=aa:00:00:00:00:${(i % 100).toString().padStart(2, '0')}\n`;
 
@@ -113,8 +113,7 @@ describe('writeBindingFile: group commit', () => {
     g.release();
     await expect(later).resolves.toBeUndefined();
     // A failed write is no longer "ours": the watcher reads that file like anyone else's.
-    const st = statSync(join(dir, 'tap1'));
-    expect(own.match(join(dir, 'tap1'), { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs })).toBeUndefined();
+    expect(own.match(join(dir, 'tap1'), identityOf(statSync(join(dir, 'tap1'))))).toBeUndefined();
   });
 });
 
@@ -132,8 +131,7 @@ describe('writeBindingFile: own-write records', () => {
     const path = join(dir, 'tap10');
     const w = writeBindingFile(dir, 'tap10', TEXT(10), { fs: g.fs, ownWrites: own });
     await until(() => g.started() === 1);
-    const st = statSync(path);
-    const id = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    const id = identityOf(statSync(path));
     expect(own.match(path, id)).toBe('pending');
     expect(settled).toEqual([]);
     g.release();
@@ -142,6 +140,21 @@ describe('writeBindingFile: own-write records', () => {
     expect(own.match(path, { ...id, size: id.size + 1 })).toBeUndefined(); // another version: not ours
     expect(own.match(path, id)).toBe('durable');
     expect(own.match(path, id)).toBeUndefined(); // consumed: the next change is read
+  });
+
+  it('identityOf takes inode, size and mtime from a stat, and what nodeFs stat() reports of the open file is the same', async () => {
+    const path = join(dir, 'tap10');
+    writeFileSync(path, TEXT(10));
+    const st = statSync(path);
+    const id = identityOf(st);
+    expect(id).toEqual({ ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+    expect(Object.keys(id).sort()).toEqual(['ino', 'mtimeMs', 'size']); // nothing else of the stat is kept
+    const f = await nodeFs.open(path, 0, 0);
+    try {
+      expect(sameIdentity(await f.stat!(), id)).toBe(true);
+    } finally {
+      await f.close();
+    }
   });
 
   it('is bounded: old records are dropped first', () => {

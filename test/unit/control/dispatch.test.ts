@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { bindingFromArgs, compareTaps, dispatch, handleLine, type AuditEvent } from '../../../src/control/dispatch.js';
+import { bindingFileText, parseBindingFile } from '../../../src/bindings/binding-file.js';
+import { answerLine, bindingFromArgs, compareTaps, dispatch, handleLine, parseLine, type AuditEvent } from '../../../src/control/dispatch.js';
 import { COMMANDS, isMutating, type CommandName } from '../../../src/control/protocol.js';
 import { FakeContext, READER, ROOT, TAP10, binding } from './fake-context.js';
 
@@ -18,6 +18,21 @@ describe('dispatch: envelope', () => {
     expect(r.result).toBe(1);
     expect(r.text).toMatch(/^malformed JSON: /);
     expect(audit).toEqual([expect.objectContaining({ event: 'bad-request', uid: 0 })]);
+  });
+
+  it('parseLine parses once: the request, or the reason answerLine audits and answers without parsing again', async () => {
+    expect(parseLine('{"command": "version-get"}')).toEqual({ ok: true, request: { command: 'version-get' } });
+    expect(parseLine('null')).toEqual({ ok: true, request: null });
+    const bad = parseLine('{oops');
+    expect(bad).toEqual({ ok: false, reason: expect.stringMatching(/^malformed JSON: /) });
+    if (bad.ok) return;
+    const audit: AuditEvent[] = [];
+    const r = await answerLine(bad, new FakeContext(), ROOT, { audit: (e) => audit.push(e) });
+    expect(r).toEqual({ result: 1, text: bad.reason });
+    expect(audit).toEqual([{ event: 'bad-request', command: undefined, reason: bad.reason, uid: 0 }]);
+    // A parsed request is dispatched as it is.
+    const ok = await answerLine(parseLine('{"command": "version-get"}'), new FakeContext(), ROOT);
+    expect(ok).toEqual(await dispatch({ command: 'version-get' }, new FakeContext(), ROOT));
   });
 
   it.each([
@@ -284,6 +299,27 @@ describe('dispatch: binding-add', () => {
     expect(r.result).toBe(1);
     expect(r.text).toMatch(message);
     expect(ctx.infos.size).toBe(0);
+  });
+
+  it('what bindingFromArgs accepts reads back unchanged from the file written, whether that file quotes or not', () => {
+    const cases: Array<[Record<string, unknown>, boolean]> = [
+      [{}, false],
+      [{ dns: '192.0.2.1 192.0.2.2' }, false], // the request needs quoting, the file (commas) does not
+      [{ routes: '10.0.0.0/8 via 203.0.113.1' }, true],
+      [{ routes: [] }, false],
+      [{ tags: "it's" }, true],
+      [{ tags: 'a"b' }, true],
+      [{ tags: '$HOME;x' }, true],
+    ];
+    for (const [extra, quoted] of cases) {
+      const r = bindingFromArgs({ ...BASE, ...extra } as never);
+      expect(r.ok, JSON.stringify(extra)).toBe(true);
+      if (!r.ok) continue;
+      const file = bindingFileText(r.binding);
+      expect(file.quoted, JSON.stringify(extra)).toBe(quoted);
+      const again = parseBindingFile('tap10', file.text);
+      expect(again.ok && again.binding, JSON.stringify(extra)).toEqual(r.binding);
+    }
   });
 
   it('bindingFromArgs builds the same KEY=VALUE text a hook would write', () => {

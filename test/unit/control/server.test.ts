@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ControlClientError, request } from '../../../src/control/client.js';
 import {
   ControlServer, ControlSocketInUseError, authorize, probeSocket, readPeerCredentials, resolveGroup,
@@ -247,6 +247,25 @@ describe('control server', () => {
       const { lines } = await session(path, '{oops\n{"command":"version-get"}\n', { end: true });
       expect(lines.map((l) => JSON.parse(l).result)).toEqual([1, 0]);
       expect(logs.some((l) => l.msg === 'bad control request' && String(l.reason).startsWith('malformed JSON'))).toBe(true);
+    });
+
+    it('parses each request line once, a malformed one and one waiting behind a slow request included', async () => {
+      ctx.addDelayMs = 30;
+      await start();
+      const lines = [
+        '{"command":"binding-add","arguments":{"tap":"tap11","mac":"aa:00:00:00:00:11"}}',
+        '{"command":"version-get"} ',
+        '{oops', // waits behind the requests before it: the server looks at it again after each answer
+        '{"command":"binding-get","arguments":{"tap":"tap11"}}',
+      ];
+      const parse = vi.spyOn(JSON, 'parse');
+      try {
+        const { lines: out } = await session(path, lines.join('\n') + '\n', { end: true });
+        expect(out.map((l) => JSON.parse(l).result)).toEqual([0, 0, 1, 0]);
+        for (const l of lines) expect(parse.mock.calls.filter(([text]) => text === l), l).toHaveLength(1);
+      } finally {
+        parse.mockRestore();
+      }
     });
 
     it('closes a connection whose request line trickles in slower than the line deadline', async () => {

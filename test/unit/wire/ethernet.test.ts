@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EtherType, decodeEthernet, encodeEthernet, encodeEthernetHeader } from '../../../src/wire/ethernet.js';
+import {
+  EtherType, decodeEthernet, encodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLength, ethernetHeaderLengthFor,
+} from '../../../src/wire/ethernet.js';
+import { buildArpFrame } from '../../../src/wire/arp.js';
+import { buildUdpFrame } from '../../../src/wire/frame.js';
+import { buildNdpFrame, decodeNdpFrame } from '../../../src/wire/frame6.js';
+import { Icmpv6Type } from '../../../src/wire/icmpv6.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { everyTruncation, expectError, garbage, hex, toHex, value } from './helpers.js';
 
@@ -79,5 +85,38 @@ describe('ethernet', () => {
       encodeEthernet({ dst: 'aa:00:00:00:00:10', src: 'aa:00:00:00:00:10', ethertype: 0x800, vlan: { tpid: 0x8100, pcp: 0, dei: false, id: 4096 }, payload: new Uint8Array() }),
     ).toThrow(EncodeError);
     expect(() => encodeEthernetHeader({ dst: 'aa:00:00:00:00:10', src: 'aa:00:00:00:00:10', ethertype: 0x800 }, new Uint8Array(13))).toThrow(EncodeError);
+  });
+
+  it('ethernetHeaderFor: untagged without a VLAN id, one 802.1Q tag (priority 0, DEI clear) with one', () => {
+    const plain = ethernetHeaderFor('02:00:00:00:00:01', 'aa:00:00:00:00:10', EtherType.Ipv4);
+    expect(plain).toEqual({ dst: '02:00:00:00:00:01', src: 'aa:00:00:00:00:10', ethertype: EtherType.Ipv4 });
+    expect('vlan' in plain).toBe(false);
+    const tagged = ethernetHeaderFor('02:00:00:00:00:01', 'aa:00:00:00:00:10', EtherType.Ipv4, 100);
+    expect(tagged.vlan).toEqual({ tpid: EtherType.Vlan, pcp: 0, dei: false, id: 100 });
+    expect(ethernetHeaderFor('02:00:00:00:00:01', 'aa:00:00:00:00:10', EtherType.Arp, 0).vlan?.id).toBe(0); // VLAN 0 is a tag too
+    const out = new Uint8Array(18);
+    expect(encodeEthernetHeader(tagged, out)).toBe(18);
+    expect(toHex(out)).toBe(toHex(hex`02 00 00 00 00 01  aa 00 00 00 00 10  81 00  00 64  08 00`));
+  });
+
+  it('ethernetHeaderLengthFor agrees with the header ethernetHeaderFor builds', () => {
+    for (const vlan of [undefined, 0, 7, 4095]) {
+      expect(ethernetHeaderLengthFor(vlan)).toBe(ethernetHeaderLength(ethernetHeaderFor('02:00:00:00:00:01', 'aa:00:00:00:00:10', 0x0800, vlan)));
+    }
+    expect(ethernetHeaderLengthFor()).toBe(14);
+    expect(ethernetHeaderLengthFor(7)).toBe(18);
+  });
+
+  it('the UDP, IPv6 and ARP frame builders all tag with it', () => {
+    const macs = { srcMac: 'aa:00:00:00:00:10', dstMac: '02:00:00:00:00:01' };
+    const udp = buildUdpFrame({ ...macs, srcIp: '203.0.113.10', dstIp: '192.0.2.1', srcPort: 68, dstPort: 67, payload: hex`61`, vlan: 7 });
+    const ndp = buildNdpFrame({ ...macs, src: 'fe80::1', dst: 'ff02::2', hopLimit: 255, vlan: 7 }, { type: Icmpv6Type.RouterSolicitation, code: 0, options: [] });
+    const arp = buildArpFrame({ ...macs, op: 1, senderMac: macs.srcMac, senderIp: '203.0.113.10', targetMac: '00:00:00:00:00:00', targetIp: '203.0.113.1', vlan: 7 });
+    for (const [frame, ethertype] of [[udp, EtherType.Ipv4], [ndp, EtherType.Ipv6], [arp, EtherType.Arp]] as const) {
+      const e = value(decodeEthernet(frame));
+      expect(e.vlan).toEqual({ tpid: EtherType.Vlan, pcp: 0, dei: false, id: 7 });
+      expect(e.ethertype).toBe(ethertype);
+    }
+    expect(value(decodeNdpFrame(ndp)).frame.vlan).toBe(7);
   });
 });
