@@ -135,12 +135,14 @@ interface ConfigCacheEntry {
   sid: string;
   /** Index 0: other clients, 1: Windows (the 169.254.0.0/16 route differs). */
   byClient: [EncodedConfig | undefined, EncodedConfig | undefined];
-  /** Option lists already built, by `optionListKey` (see configOptions). */
-  lists: Map<number, OptionList[]>;
+  /** Option lists already built, most recent last (see configOptions). */
+  lists: OptionList[];
 }
 
 /** A reply's option list as configOptions built it, with the client identifier it echoes. */
 interface OptionList {
+  /** optionListKey of the request shape it answers. */
+  key: number;
   cid: Uint8Array | undefined;
   options: Array<[number, Uint8Array]>;
 }
@@ -170,7 +172,7 @@ function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: string, wi
 function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: string): ConfigCacheEntry {
   let entry = configCache.get(binding);
   if (!entry || entry.settings !== settings || entry.sid !== sid) {
-    entry = { settings, sid, byClient: [undefined, undefined], lists: new Map() };
+    entry = { settings, sid, byClient: [undefined, undefined], lists: [] };
     configCache.set(binding, entry);
   }
   return entry;
@@ -210,8 +212,13 @@ const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return true;
 };
 
-/** Client identifiers remembered per option-list key: a guest keeps one, a hostile one cannot grow this. */
-const MAX_LISTS_PER_KEY = 4;
+/**
+ * Option lists kept per binding. A guest needs two (OFFER and ACK), three or
+ * four with INFORM or a second client kind; a hostile one varying its PRL,
+ * vendor class or client identifier only churns these four (each list also
+ * keys a frame template, so this bounds a guest's memory here to a few KB).
+ */
+const MAX_LISTS_PER_BINDING = 4;
 
 /**
  * Options of an OFFER or ACK, most important first (the encoder may drop
@@ -233,13 +240,12 @@ function configOptions(
   const cid = clientId(request);
   const entry = cacheEntry(binding, settings, sid);
   const key = optionListKey(type, withLease, windows, prl);
-  let lists = entry.lists.get(key);
-  if (!lists) entry.lists.set(key, (lists = []));
-  for (const l of lists) if (sameBytes(l.cid, cid)) return l.options;
+  const lists = entry.lists;
+  for (const l of lists) if (l.key === key && sameBytes(l.cid, cid)) return l.options;
   const kept = cid?.slice(); // the request's bytes are a view into a reused receive buffer
   const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept);
-  if (lists.length >= MAX_LISTS_PER_KEY) lists.shift();
-  lists.push({ cid: kept, options });
+  if (lists.length >= MAX_LISTS_PER_BINDING) lists.shift();
+  lists.push({ key, cid: kept, options });
   return options;
 }
 

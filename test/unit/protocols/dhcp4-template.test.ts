@@ -112,6 +112,21 @@ describe('DHCPv4 reply templates', () => {
     expect(reply(respondDhcp4(message(r, b), b, { ...s }, MAC)).message.options).not.toBe(first);
   });
 
+  it('keeps at most four option lists per binding, however a guest varies its requests', () => {
+    const b = testBinding(); // a binding of its own: no list from the other tests
+    const s = SETTINGS[0]!;
+    const ask = (cid: number) => {
+      const m = message({ kind: 'discover', xid: 1, broadcast: false, prl: [1, 3], windows: false, maxSize: undefined, cid: 0, chaddr: MAC, binding: 0, settings: 0, serverMac: SERVER_MACS[0]! }, b);
+      m.options.push([61, Uint8Array.of(0xff, cid >> 8, cid & 255)]);
+      return reply(respondDhcp4(m, b, s, MAC)).message.options;
+    };
+    const first = ask(0);
+    for (let i = 1; i <= 3; i++) ask(i);
+    expect(ask(0)).toBe(first); // four kept: the first is still there
+    for (let i = 4; i <= 100; i++) ask(i); // a hostile churn of client identifiers
+    expect(ask(0)).not.toBe(first); // evicted long ago: built anew
+  });
+
   it('patches a template in place: a second reply differing only in xid comes from the same buffer', () => {
     const scratch = new Uint8Array(64 * 1024 + 64);
     const b = BINDINGS[0]!;
