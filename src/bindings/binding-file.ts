@@ -107,6 +107,12 @@ function globalIpv6(v: string): string | { error: string } {
   return p.address;
 }
 
+/** The addresses of a comma- or space-separated list; undefined when it holds none. */
+function addressList(text: string): string[] | undefined {
+  const list = text.split(/[,\s]+/).filter((s) => s !== '');
+  return list.length > 0 ? list : undefined;
+}
+
 /**
  * Parses one binding file. `tap` is the file name; it must be a valid
  * interface name (no path separators, dot files, or names past IFNAMSIZ).
@@ -211,20 +217,17 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   const routes = parseRouteList(routesText);
   if (!routes.ok) return err(lineOf('ROUTES'), 'ROUTES', routes.error);
 
-  let dns: string[] | undefined;
-  if (get('DNS')) {
-    dns = get('DNS').split(/[,\s]+/).filter((s) => s !== '');
-    const bad = dns.find((a) => ipv4(a) === undefined);
-    if (bad !== undefined) return err(lineOf('DNS'), 'DNS', `"${bad}" is not an IPv4 address`);
-  }
+  // A list with no address in it ("DNS=," or "DNS= , ") says no more than "DNS=": the defaults
+  // apply. As an empty list it would mean "no servers" now, yet be written back as nothing and mean
+  // the defaults after a restart.
+  const dns = addressList(get('DNS'));
+  const bad = dns?.find((a) => ipv4(a) === undefined);
+  if (bad !== undefined) return err(lineOf('DNS'), 'DNS', `"${bad}" is not an IPv4 address`);
   let dns6: string[] | undefined;
-  if (get('DNS6')) {
-    dns6 = [];
-    for (const a of get('DNS6').split(/[,\s]+/).filter((s) => s !== '')) {
-      const g = globalIpv6(a);
-      if (typeof g !== 'string') return err(lineOf('DNS6'), 'DNS6', g.error);
-      dns6.push(g);
-    }
+  for (const a of addressList(get('DNS6')) ?? []) {
+    const g = globalIpv6(a);
+    if (typeof g !== 'string') return err(lineOf('DNS6'), 'DNS6', g.error);
+    (dns6 ??= []).push(g);
   }
   const domain = get('DOMAIN') || undefined;
   if (domain && !isValidDomainName(domain)) return err(lineOf('DOMAIN'), 'DOMAIN', `"${domain}" is not a valid domain name`);

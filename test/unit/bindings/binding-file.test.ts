@@ -110,6 +110,16 @@ describe('binding files', () => {
     }
   });
 
+  it('reads a DNS or DNS6 list with no address in it as no list (the defaults), so it round-trips', () => {
+    for (const v of [',', ' , ', ',,']) {
+      const b = parse(`MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nDNS=${v}\nDNS6=${v}\n`);
+      expect(b.dns, v).toBeUndefined();
+      expect(b.dns6, v).toBeUndefined();
+      expect(parse(serializeBinding(b))).toEqual(b);
+    }
+    expect(parse('MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nDNS=,192.0.2.1,\n').dns).toEqual(['192.0.2.1']);
+  });
+
   it('bindingFileText: the serialized text, and whether the file quotes any value', () => {
     const plain = parse('MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nDNS=192.0.2.1 192.0.2.2\nFOO=bar\n');
     expect(bindingFileText(plain)).toEqual({ text: serializeBinding(plain), quoted: false }); // DNS is written with commas
