@@ -107,9 +107,6 @@ export const SO_RCVBUF = 8;
 export const SO_RCVBUFFORCE = 33;
 export const SOL_PACKET = 263;
 export const PACKET_STATISTICS = 6;
-export const PACKET_AUXDATA = 8;
-export const PACKET_IGNORE_OUTGOING = 23;
-export const ETH_P_ALL = 0x0003;
 /** sll_pkttype values (linux/if_packet.h). */
 export const PACKET_HOST = 0;
 export const PACKET_BROADCAST = 1;

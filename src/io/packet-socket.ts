@@ -77,6 +77,10 @@ export interface ReceivedFrame {
 
 export type SendResult = { ok: true; bytes: number } | { ok: false; error: string };
 
+const CLOSED: SendResult = { ok: false, error: 'EBADF' };
+/** A native send's result (bytes sent or -errno) as a SendResult. */
+const sent = (r: number): SendResult => (r >= 0 ? { ok: true, bytes: r } : { ok: false, error: errnoName(r) });
+
 export interface PacketSocketOptions {
   /** Receive buffer; the default 212 KB lost 292 of a 500-frame burst (one socket for many taps). */
   receiveBufferBytes?: number;
@@ -170,9 +174,7 @@ export class PacketSocket {
   /** Sends a complete Ethernet frame on ifindex. Never throws: ENETDOWN (link
    * down) and ENXIO (interface gone) are routine for taps. */
   send(ifindex: number, frame: Uint8Array): SendResult {
-    if (this.closed) return { ok: false, error: 'EBADF' };
-    const r = this.native.sendPacket(this.fd, ifindex, frame);
-    return r >= 0 ? { ok: true, bytes: r } : { ok: false, error: errnoName(r) };
+    return this.closed ? CLOSED : sent(this.native.sendPacket(this.fd, ifindex, frame));
   }
 
   /**
@@ -183,18 +185,16 @@ export class PacketSocket {
    * largest kernel cost of a reply (perf: dev_get_by_index). Never throws.
    */
   sendBound(frame: Uint8Array): SendResult {
-    if (this.closed) return { ok: false, error: 'EBADF' };
-    const r = this.native.send(this.fd, frame);
-    return r >= 0 ? { ok: true, bytes: r } : { ok: false, error: errnoName(r) };
+    return this.closed ? CLOSED : sent(this.native.send(this.fd, frame));
   }
 
-  /** Frames seen by the socket and dropped for lack of buffer space, since
-   * open. PACKET_STATISTICS resets on every read, so we accumulate. */
   /** Frames longer than a receive-ring slot, cut by the kernel and not delivered, since open. */
   get truncated(): number {
     return this.totals.truncated;
   }
 
+  /** Frames seen by the socket and dropped for lack of buffer space, since
+   * open. PACKET_STATISTICS resets on every read, so we accumulate. */
   kernelStats(): { packets: number; drops: number } {
     if (!this.closed) {
       const b = this.native.getsockoptBuffer(this.fd, SOL_PACKET, PACKET_STATISTICS, 8);

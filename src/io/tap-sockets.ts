@@ -83,7 +83,7 @@ export class TapSockets {
    * nobody claimed yet wait for a claim until dropSpare().
    */
   async prepare(ifindexes: readonly number[]): Promise<void> {
-    const fresh = ifindexes.filter((i) => !this.#open.has(i) && !this.#preparing.has(i));
+    const fresh = [...new Set(ifindexes)].filter((i) => !this.#open.has(i) && !this.#preparing.has(i) && !this.#spare.has(i));
     if (fresh.length === 0) return;
     for (const i of fresh) this.#preparing.add(i);
     const bytes = this.#o.receiveBufferBytes ?? DEFAULT_TAP_RECEIVE_BUFFER;
@@ -174,7 +174,7 @@ export class TapSockets {
 
   /** Stops receiving on an ifindex (its counters go to the totals); no-op when not open. */
   close(ifindex: number): void {
-    this.#claimed.delete(ifindex); // a socket still being prepared is closed when it is ready
+    this.#claimed.delete(ifindex); // a socket still being prepared goes to the spares when ready (closed by dropSpare)
     const e = this.#open.get(ifindex);
     if (!e) return;
     this.#open.delete(ifindex);
@@ -198,7 +198,15 @@ export class TapSockets {
     e.sock.pause();
     e.resume = setTimeout(() => {
       e.resume = undefined;
-      if (this.#open.get(ifindex) === e) e.sock.resume();
+      if (this.#open.get(ifindex) !== e) return;
+      try {
+        e.sock.resume();
+      } catch (err) {
+        // It cannot read again (EBUSY, uv_poll_init): closed and reported like a failed open, and
+        // retried on the tap's next link event; never a throw out of this timer.
+        this.close(ifindex);
+        this.#o.onOpenFailed?.(e.tap, ifindex, errorName(err));
+      }
     }, ms);
     e.resume.unref();
   }

@@ -57,7 +57,7 @@ export class PathContext {
   readonly #replyLog = new Map<string, Map<string, ReplyLogState>>();
   /**
    * Where replies are built: one send completes before the next reply is
-   * built (sendto copies the frame), so one buffer serves them all and the
+   * built (the send system call copies the frame), so one buffer serves them all and the
    * packet path allocates no frame per reply. 64 KiB: the largest datagram.
    */
   readonly scratch = new Uint8Array(64 * 1024 + 64);

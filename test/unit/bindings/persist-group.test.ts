@@ -50,10 +50,12 @@ const until = async (cond: () => boolean): Promise<void> => {
   expect(cond()).toBe(true);
 };
 
+/** A fresh state directory for every test of this file. */
+let dir: string;
+beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'onlinkd-persist-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('writeBindingFile: group commit', () => {
-  let dir: string;
-  beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'onlinkd-group-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes arriving during a directory fsync share the next one, and none is acknowledged before a fsync after its rename', async () => {
     const log: string[] = [];
@@ -118,9 +120,6 @@ describe('writeBindingFile: group commit', () => {
 });
 
 describe('writeBindingFile: own-write records', () => {
-  let dir: string;
-  beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'onlinkd-own-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('records the file as pending before its rename, durable once acknowledged, under the identity stat() reports', async () => {
     const log: string[] = [];

@@ -156,6 +156,30 @@ describe('TapSockets', () => {
     ts.pause(99, 20); // unknown ifindex: no-op
   });
 
+  it('a socket that cannot resume reading is closed and reported like a failed open, never thrown from the timer', () => {
+    vi.useFakeTimers();
+    const failed: Array<[string, number, string]> = [];
+    const socks: FakeSock[] = [];
+    const ts = new TapSockets({
+      onFrame: () => undefined,
+      onOpenFailed: (tap, ifindex, err) => failed.push([tap, ifindex, err]),
+      open: (o) => {
+        const s = new FakeSock(o);
+        s.resume = () => {
+          throw Object.assign(new Error('busy'), { code: 'EBUSY' });
+        };
+        socks.push(s);
+        return s;
+      },
+    });
+    ts.open(7, 'tap10');
+    ts.pause(7, 20);
+    expect(() => vi.advanceTimersByTime(20)).not.toThrow();
+    expect(socks[0]!.closed).toBe(true);
+    expect(ts.has(7)).toBe(false); // so the next link event opens it again
+    expect(failed).toEqual([['tap10', 7, 'EBUSY']]);
+  });
+
   describe('prepare (sockets opened in the background at start-up)', () => {
     function prepRig(results: (ifindex: number) => 'ok' | string) {
       const opened: FakeSock[] = [];
