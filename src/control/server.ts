@@ -528,11 +528,13 @@ class Connection {
       for (;;) {
         if (this.#socket.destroyed) return;
         this.#start();
-        const running = this.#running.shift();
+        // Stays in #running until answered: a command that must run alone waits for it.
+        const running = this.#running[0];
         let response: ControlResponse;
         let close = false;
         if (running) {
           response = await running.response;
+          this.#running.shift();
         } else {
           const item = this.#queue[0];
           if (!item || 'line' in item) break; // nothing left (a line would have been started)

@@ -202,6 +202,16 @@ describe('control server', () => {
       expect(overlaps).toEqual([1, 2, 3, 1, 2]);
     });
 
+    it('a lone binding-add then a binding-list: the list waits for the add to finish', async () => {
+      ctx.addDelayMs = 50;
+      await start();
+      const reqs = [{ command: 'binding-add', arguments: { tap: 'tap11', mac: 'aa:00:00:00:00:11' } }, { command: 'binding-list' }];
+      const { lines } = await session(path, reqs.map((r) => JSON.stringify(r)).join('\n') + '\n', { end: true });
+      const res = lines.map((l) => JSON.parse(l));
+      expect(res.map((r) => r.text)).toEqual(['binding for tap11 added', '2 bindings']);
+      expect(ctx.calls).toEqual(['add tap11', 'list']);
+    });
+
     it('handles a request split across writes, blank lines, CRLF-free JSON and a last line without newline', async () => {
       await start();
       const s = net.connect(path);
