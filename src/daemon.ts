@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import { BindingDirectory } from './bindings/directory.js';
+import { BindingDirectory, isBindingFileName } from './bindings/directory.js';
 import { BindingStore } from './bindings/store.js';
 import { removeStaleTempFiles } from './bindings/persist.js';
 import { loadConfig, type Settings } from './config.js';
@@ -24,7 +24,7 @@ import { Announcer } from './announcer.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
 import { Stats } from './stats.js';
 import { TapTable, type Tap } from './taps.js';
-import { isValidInterfaceName, type Binding } from './bindings/binding.js';
+import type { Binding } from './bindings/binding.js';
 import { withinInterval } from './util/interval.js';
 import { VERSION } from './version.js';
 // ---- control socket (src/control) ----
@@ -387,7 +387,7 @@ export class Daemon {
     }
     const out: number[] = [];
     for (const name of names) {
-      if (!isValidInterfaceName(name)) continue;
+      if (!isBindingFileName(name)) continue;
       const link = this.#links?.byName(name);
       if (link) out.push(link.ifindex);
     }

@@ -7,8 +7,8 @@
  */
 import { ipv4ToNumber, normalizeMac, numberToIpv4, prefixMask } from '../wire/addr.js';
 import { isValidDomainName } from '../util/domain.js';
-import { parseIpv6 } from '../util/ipv6.js';
-import { ipv6InPrefix, ipv6PrefixOf, normalizeIpv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
+import { parseIpv6Unzoned } from '../util/ipv6.js';
+import { ipv6InPrefix, ipv6PrefixOf, parseIpv6Address } from '../wire/ipv6-address.js';
 import { Address6 } from 'ip-address';
 import { formatRouteList, parseRouteList } from './routes.js';
 import { isValidInterfaceName, type Binding, type Ipv4Subnet, type Ipv6Subnet } from './binding.js';
@@ -97,16 +97,6 @@ function ipv4(v: string): string | undefined {
   return ipv4ToNumber(v) === undefined ? undefined : v;
 }
 
-function globalIpv6(v: string): string | { error: string } {
-  // No zone: link-local or not, the address is accepted as it is (as parseIpv6 would).
-  const plain = normalizeIpv6Address(v);
-  if (plain !== undefined) return plain;
-  const p = parseIpv6(v);
-  if ('error' in p) return p;
-  if (p.zone !== undefined) return { error: `"${v}": zone id not allowed here` };
-  return p.address;
-}
-
 /** The addresses of a comma- or space-separated list; undefined when it holds none. */
 function addressList(text: string): string[] | undefined {
   const list = text.split(/[,\s]+/).filter((s) => s !== '');
@@ -189,13 +179,13 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   }
   let gateway6: string | undefined;
   if (get('GATEWAY6')) {
-    const g = globalIpv6(get('GATEWAY6'));
+    const g = parseIpv6Unzoned(get('GATEWAY6'));
     if (typeof g !== 'string') return err(lineOf('GATEWAY6'), 'GATEWAY6', g.error);
     gateway6 = g;
   }
   let eui64: string | undefined;
   if (get('EUI64')) {
-    const e = globalIpv6(get('EUI64'));
+    const e = parseIpv6Unzoned(get('EUI64'));
     if (typeof e !== 'string') return err(lineOf('EUI64'), 'EUI64', e.error);
     if (subnet6 && !inIpv6Subnet(e, subnet6)) return err(lineOf('EUI64'), 'EUI64', `${e} is outside SUBNET6`);
     eui64 = e;
@@ -225,7 +215,7 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   if (bad !== undefined) return err(lineOf('DNS'), 'DNS', `"${bad}" is not an IPv4 address`);
   let dns6: string[] | undefined;
   for (const a of addressList(get('DNS6')) ?? []) {
-    const g = globalIpv6(a);
+    const g = parseIpv6Unzoned(a);
     if (typeof g !== 'string') return err(lineOf('DNS6'), 'DNS6', g.error);
     (dns6 ??= []).push(g);
   }

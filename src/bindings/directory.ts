@@ -54,6 +54,11 @@ export function isCandidateName(name: string): boolean {
   return true;
 }
 
+/** A name the directory loads a binding from: a candidate that is also an interface name (no logging). */
+export function isBindingFileName(name: string): boolean {
+  return isCandidateName(name) && isValidInterfaceName(name);
+}
+
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class BindingDirectory {

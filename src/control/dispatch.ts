@@ -435,7 +435,7 @@ function fieldsOf(b: Binding): Record<string, unknown> {
     dns: b.dns,
     dns6: b.dns6,
     domain: b.domain,
-    });
+  });
 }
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {

@@ -5,6 +5,7 @@
  * and refused on any other address.
  */
 import { Address6 } from 'ip-address';
+import { normalizeIpv6Address } from '../wire/ipv6-address.js';
 
 export interface ParsedIpv6 {
   /** Canonical (RFC 5952) text without zone. */
@@ -34,6 +35,9 @@ export function parseIpv6(text: string): ParsedIpv6 | { error: string } {
 
 /** Parses a global (non-link-local, zone-less) address; returns canonical text or an error. */
 export function parseIpv6Unzoned(text: string): string | { error: string } {
+  // Plain text with no zone (most of it): canonical form without ip-address (binding files load by the thousand).
+  const plain = normalizeIpv6Address(text);
+  if (plain !== undefined) return plain;
   const p = parseIpv6(text);
   if ('error' in p) return p;
   if (p.zone !== undefined) return { error: `"${text}": zone id not allowed here` };
