@@ -9,10 +9,10 @@ import type { Dhcp4Reply } from './dhcp4.js';
 import type { Dhcp4Message } from '../wire/dhcp4-types.js';
 import { encodeDhcp4, encodeDhcp4Into } from '../wire/dhcp4.js';
 import { finishChecksum, ipv4PseudoHeaderSum, sumWords } from '../wire/checksum.js';
-import { ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { IPV4_MIN_HEADER_LENGTH, IpProtocol } from '../wire/ipv4.js';
 import { buildUdpFrame, udpHeadersLength, writeUdpHeadersAround } from '../wire/frame.js';
 import { EncodeError, ok, type DecodeError, type Encoded } from '../wire/result.js';
+import { UDP_HEADER_LENGTH } from '../wire/udp.js';
 import { putU16, putU32 } from '../wire/writer.js';
 
 const MANDATORY = new Set([53, 54, 51, 58, 59, 61]);
@@ -21,6 +21,11 @@ export type FrameResult = { ok: true; frame: Uint8Array } | { ok: false; error: 
 
 /** Ethernet (untagged) + IPv4 + UDP headers in front of the DHCP message. */
 const HEADERS = udpHeadersLength();
+/** Where a reply's UDP header, its checksum and the DHCP xid sit (replies are untagged, without IP options). */
+const UDP_AT = HEADERS - UDP_HEADER_LENGTH;
+const IP_AT = UDP_AT - IPV4_MIN_HEADER_LENGTH;
+const CHECKSUM_AT = UDP_AT + 6;
+const XID_AT = HEADERS + 4;
 
 /**
  * The reply frame. With `scratch` (at least 64 KiB + HEADERS), the frame is
@@ -33,7 +38,9 @@ export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uin
   if (!scratch) return encodeFrame(reply, srcMac);
   const options = reply.message.options;
   const t = templates.get(options);
-  if (t && fits(t, reply, srcMac)) return { ok: true, frame: patchXid(t, reply.message.xid) };
+  const xid = reply.message.xid;
+  // An xid the encoder would refuse (not a uint32) goes to the encoder, which says so.
+  if (t && xid >>> 0 === xid && fits(t, reply, srcMac)) return { ok: true, frame: patchXid(t, xid) };
   const built = encodeFrame(reply, srcMac, scratch);
   // Frozen: the responder's shared per-binding list, worth a template; any other list is one-off.
   if (built.ok && Object.isFrozen(options)) templates.set(options, template(reply, srcMac, built.frame));
@@ -76,8 +83,6 @@ function encodeFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uint8Array): F
 interface Template {
   fields: TemplateFields;
   frame: Uint8Array;
-  xidAt: number;
-  checksumAt: number;
   /** Checksum sum of the pseudo header and datagram with the xid and checksum fields zero. */
   sumWithoutXid: number;
 }
@@ -109,23 +114,18 @@ function fits(t: Template, reply: Dhcp4Reply, srcMac: string): boolean {
 /** A template from a frame just encoded (copied: the frame may be a view into the caller's scratch). */
 function template(reply: Dhcp4Reply, srcMac: string, encoded: Uint8Array): Template {
   const frame = encoded.slice();
-  const ipAt = ETHERNET_HEADER_LENGTH; // replies are untagged
-  const udpAt = ipAt + IPV4_MIN_HEADER_LENGTH; // and carry no IP options
-  const xidAt = HEADERS + 4;
-  const checksumAt = udpAt + 6;
-  const udpLength = frame.length - udpAt;
-  let sum = ipv4PseudoHeaderSum(frame, ipAt + 12, frame, ipAt + 16, IpProtocol.Udp, udpLength);
-  sum = sumWords(frame, udpAt, checksumAt, sum);
-  sum = sumWords(frame, checksumAt + 2, xidAt, sum);
-  sum = sumWords(frame, xidAt + 4, frame.length, sum);
-  return { fields: fieldsOf(reply, srcMac), frame, xidAt, checksumAt, sumWithoutXid: sum };
+  let sum = ipv4PseudoHeaderSum(frame, IP_AT + 12, frame, IP_AT + 16, IpProtocol.Udp, frame.length - UDP_AT);
+  sum = sumWords(frame, UDP_AT, CHECKSUM_AT, sum);
+  sum = sumWords(frame, CHECKSUM_AT + 2, XID_AT, sum);
+  sum = sumWords(frame, XID_AT + 4, frame.length, sum);
+  return { fields: fieldsOf(reply, srcMac), frame, sumWithoutXid: sum };
 }
 
 /** The template's frame with `xid` in place and the UDP checksum to match. */
 function patchXid(t: Template, xid: number): Uint8Array {
-  putU32(t.frame, t.xidAt, xid);
+  putU32(t.frame, XID_AT, xid);
   const c = finishChecksum(t.sumWithoutXid + (xid >>> 16) + (xid & 0xffff));
-  putU16(t.frame, t.checksumAt, c === 0 ? 0xffff : c); // RFC 768: a computed zero is sent as all ones
+  putU16(t.frame, CHECKSUM_AT, c === 0 ? 0xffff : c); // RFC 768: a computed zero is sent as all ones
   return t.frame;
 }
 

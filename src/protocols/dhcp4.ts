@@ -35,6 +35,7 @@ import {
   encodeU32,
   encodeU8,
 } from '../wire/dhcp4-options.js';
+import { sameBytes } from '../wire/reader.js';
 
 export type Dhcp4Settings = Settings['dhcp'];
 
@@ -205,12 +206,9 @@ function optionListKey(type: Dhcp4MessageType, withLease: boolean, windows: bool
   return (((type << 1) | (withLease ? 1 : 0)) << 1 | (windows ? 1 : 0)) << 3 | asked;
 }
 
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-};
+/** The same client identifier, or both absent. */
+const sameClientId = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : sameBytes(a, b);
 
 /**
  * Option lists kept per binding. A guest needs two (OFFER and ACK), three or
@@ -241,7 +239,7 @@ function configOptions(
   const entry = cacheEntry(binding, settings, sid);
   const key = optionListKey(type, withLease, windows, prl);
   const lists = entry.lists;
-  for (const l of lists) if (l.key === key && sameBytes(l.cid, cid)) return l.options;
+  for (const l of lists) if (l.key === key && sameClientId(l.cid, cid)) return l.options;
   const kept = cid?.slice(); // the request's bytes are a view into a reused receive buffer
   const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept);
   if (lists.length >= MAX_LISTS_PER_BINDING) lists.shift();

@@ -36,6 +36,7 @@ import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
 import { isIpv6Multicast, parseIpv6Address } from '../wire/ipv6-address.js';
+import { sameBytes } from '../wire/reader.js';
 import { routerLinkLocal, searchDomains, type Ipv6Settings } from './router-advert.js';
 
 /** IRT_DEFAULT and IRT_MINIMUM (RFC 8415 §7.6). */
@@ -118,12 +119,6 @@ function encodedConfig(binding: Binding, settings: Ipv6Settings): EncodedConfig 
   };
   configCache.set(binding, c);
   return c;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -176,7 +176,7 @@ export function unsolicitedRouterAdvertisement(
  * the prefix is deprecated (preferred and valid lifetime 0 — hosts keep
  * the address for up to two more hours, RFC 4862 §5.5.3 e) and the DNS
  * options are withdrawn (lifetime 0, RFC 8106 §5.1). Multicast to ff02::1.
- * Not gated on `settings.enable`: the caller knows whether it advertised.
+ * Dropped when IPv6 is disabled, like the periodic RA: nothing was advertised.
  */
 export function finalRouterAdvertisement(binding: Binding, settings: Ipv6Settings, serverMac: string): NdpDecision {
   if (!settings.enable) return { kind: 'drop', reason: 'ipv6-disabled' };

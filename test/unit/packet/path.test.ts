@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pathRig } from '../../helpers/path-rig.js';
+import { REPLY_LOG_INTERVAL_MS } from '../../../src/packet/context.js';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { decodeDhcp4, messageType } from '../../../src/wire/dhcp4.js';
-import { encodeDhcp4 } from '../../../src/wire/dhcp4.js';
+import { decodeDhcp4, encodeDhcp4, messageType } from '../../../src/wire/dhcp4.js';
 import { buildUdpFrame, decodeUdpFrame } from '../../../src/wire/frame.js';
 
 const VM_MAC = 'aa:00:00:00:00:10';
@@ -121,7 +121,7 @@ describe('packet path', () => {
     // tap11's first offer is its own decision: logged at once.
     path.handle({ ifindex: 8, data: discover('aa:00:00:00:00:11', 'aa:00:00:00:00:11'), checksumNotReady: false });
     expect(offers().map((l) => l.tap)).toEqual(['tap10', 'tap11']);
-    tick(60_000);
+    tick(REPLY_LOG_INTERVAL_MS);
     path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
     expect(offers()).toHaveLength(3);
     expect(offers()[2]).toMatchObject({ tap: 'tap10', repeated: 49 });

@@ -140,5 +140,10 @@ describe('DHCPv4 reply templates', () => {
     expect(one.frame.buffer).toBe(scratch.buffer); // the first is encoded, then kept
     expect(two.frame.buffer).not.toBe(scratch.buffer); // the second is the template
     expect(Array.from(two.frame.subarray(46, 50))).toEqual([0xff, 0xfe, 0xfd, 0xfc]);
+    // An xid the encoder refuses is refused with a template in place too (never wrapped into 32 bits).
+    const bad = reply(respondDhcp4(message({ ...r, xid: 0xfffefdfc }, b), b, SETTINGS[0]!, MAC));
+    bad.message.xid = 2 ** 32 + 5;
+    expect(dhcp4ReplyFrame(bad, r.serverMac, scratch).ok).toBe(false);
+    expect(dhcp4ReplyFrame(bad, r.serverMac).ok).toBe(false);
   });
 });
