@@ -615,10 +615,13 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 
 /* ---- bindings ---------------------------------------------------------- */
 
-/* Makes fd one of this instance's sockets (closed by close() and at teardown); -ENOMEM if not. */
+/* Makes fd one of this instance's sockets (closed by close() and at teardown); -ENOMEM (fd closed) if not. */
 static int register_sock(instance *inst, int fd, int domain) {
   sock *s = calloc(1, sizeof *s);
-  if (!s) return -ENOMEM;
+  if (!s) {
+    close_fd(fd, domain); /* a bound packet socket goes to the closers: no RCU wait here */
+    return -ENOMEM;
+  }
   s->fd = fd;
   s->domain = domain;
   if (domain == AF_PACKET) track_packet_fd(fd);
@@ -636,10 +639,7 @@ static napi_value js_socket(napi_env env, napi_callback_info info) {
     return NULL;
   int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   if (fd < 0) return throw_errno(env, "socket", errno);
-  if (register_sock(get_inst(env), fd, domain) < 0) {
-    close(fd);
-    return throw_errno(env, "socket", ENOMEM);
-  }
+  if (register_sock(get_inst(env), fd, domain) < 0) return throw_errno(env, "socket", ENOMEM);
   return num(env, fd);
 }
 
@@ -723,10 +723,7 @@ static napi_value js_open_packet_receiver(napi_env env, napi_callback_info info)
   const char *step;
   int fd = open_receiver(ifindex, filter, len, rcvbuf, &step);
   if (fd < 0) return throw_errno(env, step, -fd);
-  if (register_sock(get_inst(env), fd, AF_PACKET) < 0) {
-    close(fd);
-    return throw_errno(env, "socket", ENOMEM);
-  }
+  if (register_sock(get_inst(env), fd, AF_PACKET) < 0) return throw_errno(env, "socket", ENOMEM);
   return num(env, fd);
 }
 
@@ -772,10 +769,7 @@ static void open_job_complete(napi_env env, napi_status status, void *data) {
     return;
   }
   for (size_t i = 0; i < j->n; i++) {
-    if (j->results[i] >= 0 && register_sock(inst, j->results[i], AF_PACKET) < 0) {
-      close_fd(j->results[i], AF_PACKET);
-      j->results[i] = -ENOMEM;
-    }
+    if (j->results[i] >= 0 && register_sock(inst, j->results[i], AF_PACKET) < 0) j->results[i] = -ENOMEM;
   }
   napi_handle_scope hs;
   napi_open_handle_scope(env, &hs);
