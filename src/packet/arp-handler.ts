@@ -4,7 +4,8 @@
  * the same tap. A frame from a MAC other than the binding's is dropped
  * first ('foreign-source-mac', unless MACSPOOF), as on the other paths.
  * Every other ARP frame is counted as a request by operation
- * ('arp-request', 'arp-reply', 'arp-op-N'), which also keeps the tap's
+ * ('arp-request', 'arp-reply', any other operation 'arp-op-other': the
+ * guest chooses the 16-bit operation, not the set of counter keys), which also keeps the tap's
  * last-seen time fresh; sent answers are counted as 'arp-reply'.
  * Guests ARP for their gateway every few minutes, so answers are logged at
  * debug; drops are counted per reason ('arp-<reason>').
@@ -15,11 +16,13 @@ import type { Tap } from '../taps.js';
 import { ArpOp, decodeArpFrame } from '../wire/arp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
-/** Counter name of a received ARP operation. */
-export function arpOpName(op: number): string {
+/** Counter name of a received ARP operation: one of a fixed three (see src/stats.ts). */
+export type ArpOpName = 'arp-request' | 'arp-reply' | 'arp-op-other';
+
+export function arpOpName(op: number): ArpOpName {
   if (op === ArpOp.Request) return 'arp-request';
   if (op === ArpOp.Reply) return 'arp-reply';
-  return `arp-op-${op}`;
+  return 'arp-op-other';
 }
 
 export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {

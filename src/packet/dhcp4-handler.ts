@@ -9,19 +9,20 @@ import { respondDhcp4 } from '../protocols/dhcp4.js';
 import { checkDhcp4Client } from '../protocols/guard.js';
 import type { Tap } from '../taps.js';
 import { decodeDhcp4, messageTypeName } from '../wire/dhcp4.js';
+import { Dhcp4MessageType } from '../wire/dhcp4-types.js';
 import { decodeUdpFrame } from '../wire/frame.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
-/** 'dhcp-discover', 'dhcp-ack', ...: counter and log names. */
-const names = new Map<number | undefined, string>();
-const dhcpName = (t: number | undefined): string => {
-  let n = names.get(t);
-  if (n === undefined) {
-    n = messageTypeName(t).toLowerCase().replace(/^dhcp-?/, 'dhcp-');
-    if (names.size < 512) names.set(t, n); // option 53 is one octet; the bound is belt and braces
-  }
-  return n;
-};
+/**
+ * 'dhcp-discover', 'dhcp-ack', ...: counter and log names of the message
+ * types RFC 2132 §9.6 defines, 'bootp' for a request without option 53,
+ * and 'dhcp-other' for any other value of the option: the guest picks the
+ * octet, not the set of counter keys (src/stats.ts).
+ */
+const DHCP4_NAMES = new Map<number | undefined, string>([undefined, Dhcp4MessageType.Discover, Dhcp4MessageType.Offer, Dhcp4MessageType.Request,
+  Dhcp4MessageType.Decline, Dhcp4MessageType.Ack, Dhcp4MessageType.Nak, Dhcp4MessageType.Release, Dhcp4MessageType.Inform,
+].map((t) => [t, messageTypeName(t).toLowerCase().replace(/^dhcp-?/, 'dhcp-')]));
+export const dhcpName = (t: number | undefined): string => DHCP4_NAMES.get(t) ?? 'dhcp-other';
 
 export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
   const { d } = ctx;

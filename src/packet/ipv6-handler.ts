@@ -14,13 +14,23 @@ import { ndpReplyFrame } from '../protocols/ndp-frame.js';
 import { respondRouterSolicitation } from '../protocols/router-advert.js';
 import type { Tap } from '../taps.js';
 import { TokenBuckets } from '../util/token-bucket.js';
-import { decodeDhcp6 } from '../wire/dhcp6.js';
+import { decodeDhcp6, Dhcp6MessageType } from '../wire/dhcp6.js';
 import { decodeIcmpv6, Icmpv6Type } from '../wire/icmpv6.js';
 import { decodeIpv6Frame, type Ipv6Frame } from '../wire/frame6.js';
 import { Ipv6NextHeader } from '../wire/ipv6.js';
 import { decodeNdp } from '../wire/ndp.js';
 import { decodeUdp } from '../wire/udp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
+
+/**
+ * Counter names of DHCPv6 message types (RFC 8415 §7.3: 'dhcp6-solicit',
+ * 'dhcp6-information-request', ...); any other value is 'dhcp6-other': the
+ * guest picks the octet, not the set of counter keys (src/stats.ts).
+ */
+const DHCP6_NAMES = new Map<number, string>(
+  Object.entries(Dhcp6MessageType).map(([name, t]) => [t, `dhcp6-${name.replace(/[A-Z]/g, (c, i: number) => `${i ? '-' : ''}${c.toLowerCase()}`)}`]),
+);
+export const dhcp6Name = (t: number): string => DHCP6_NAMES.get(t) ?? 'dhcp6-other';
 
 export class Ipv6Handler {
   readonly #rsBuckets = new TokenBuckets();
@@ -88,7 +98,7 @@ export class Ipv6Handler {
     const msg = decodeDhcp6(udp.value.payload);
     if (!msg.ok) return ctx.drop(tap, `decode-${msg.error.layer}-${msg.error.reason}`, msg.error.toString());
     const b = tap.binding;
-    d.stats.request(b.tap, `dhcp6-${msg.value.msgType}`, d.now());
+    d.stats.request(b.tap, dhcp6Name(msg.value.msgType), d.now());
     const serverMac = ctx.serverMac(tap);
     if (!serverMac) return;
     const decision = respondInformationRequest(msg.value, { srcMac: ip.srcMac, src: ip.src, dst: ip.dst, hopLimit: ip.hopLimit, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);

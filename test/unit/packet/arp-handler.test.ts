@@ -79,7 +79,7 @@ describe('ARP on the packet path', () => {
     path.handle(rx(arp(GATEWAY, { op: 2, dstMac: TAP_MAC, targetMac: TAP_MAC })));
     path.handle(rx(arp(GATEWAY, { op: 8 })));
     expect(sent).toHaveLength(0);
-    expect(counters().requests).toEqual({ 'arp-reply': 1, 'arp-op-8': 1 });
+    expect(counters().requests).toEqual({ 'arp-reply': 1, 'arp-op-other': 1 });
     expect(counters().drops).toEqual({ 'arp-not-request': 2 });
   });
 
@@ -121,6 +121,6 @@ describe('ARP on the packet path', () => {
   });
 
   it('names operations for the counters', () => {
-    expect([1, 2, 3, 0].map(arpOpName)).toEqual(['arp-request', 'arp-reply', 'arp-op-3', 'arp-op-0']);
+    expect([1, 2, 3, 0].map(arpOpName)).toEqual(['arp-request', 'arp-reply', 'arp-op-other', 'arp-op-other']);
   });
 });
