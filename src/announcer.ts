@@ -13,6 +13,7 @@ import { announcementFrame, announcementPlan, type Announcement } from './protoc
 import type { Stats } from './stats.js';
 import type { LinkSource, Tap } from './taps.js';
 import { OncePerInterval } from './util/interval.js';
+import { safeTimeout } from './util/timer.js';
 
 export type AnnounceReason = 'tap-up' | 'binding-added' | 'command';
 
@@ -55,7 +56,7 @@ export class Announcer {
       'announcing VM addresses upstream',
     );
     const timers = plan.map((a) => {
-      const t = setTimeout(() => this.#send(b.tap, a), a.at);
+      const t = safeTimeout('announcer', () => this.#send(b.tap, a), a.at, this.#d.log);
       t.unref();
       return t;
     });

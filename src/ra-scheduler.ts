@@ -29,6 +29,7 @@ import type { Settings } from './config.js';
 import { MAX_INITIAL_RTR_ADVERTISEMENTS, firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from './protocols/ra-schedule.js';
 import type { Tap } from './taps.js';
 import { MinHeap } from './util/min-heap.js';
+import { runGuarded, safeTimeout, type TimerErrorLog } from './util/timer.js';
 
 export type RaKind = 'initial' | 'periodic';
 
@@ -67,6 +68,8 @@ export interface RaSchedulerDeps {
   now?: () => number;
   /** Gap between initial-burst starts (default INITIAL_SPACING_MS). */
   initialSpacingMs?: number;
+  /** Where a throw out of `send` is reported (util/timer.ts; default stderr). */
+  log?: TimerErrorLog;
 }
 
 export class RaScheduler {
@@ -178,7 +181,7 @@ export class RaScheduler {
     this.#timer = undefined;
     this.#timerAt = next;
     if (next === Infinity) return;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(next - this.#now())));
+    this.#timer = safeTimeout('ra-scheduler', () => this.#fire(), Math.max(0, Math.ceil(next - this.#now())), this.#d.log);
     this.#timer.unref();
   }
 
@@ -197,10 +200,11 @@ export class RaScheduler {
         if (e.kind === 'periodic') {
           this.#heap.push({ at: now + periodicIntervalMs(period, this.#random), ifindex: e.ifindex, gen: e.gen, kind: 'periodic', burstGen: 0 });
         }
-        if (st.tap.link.up) this.#d.send(st.tap, e.kind);
+        // One tap's failing send is logged and skipped: the other due RAs still go out.
+        if (st.tap.link.up) runGuarded('ra-scheduler send', () => this.#d.send(st.tap, e.kind), this.#d.log);
       }
     } finally {
-      // Re-armed even if a send threw: one failing tap must not stop every tap's RAs.
+      // Re-armed whatever happened: one failing tap must not stop every tap's RAs.
       this.#arm();
     }
   }

@@ -74,10 +74,11 @@ describe('RaScheduler', () => {
         sent.push(t.link.ifindex);
       },
       random: () => 0.5,
+      log: { error: () => undefined },
     });
     sch.attach(tap(5));
     sch.attach(tap(6));
-    expect(() => vi.advanceTimersByTime(10)).toThrow('boom');
+    expect(() => vi.advanceTimersByTime(10)).not.toThrow(); // logged (see the test below), not thrown
     vi.advanceTimersByTime(400_000); // nothing re-arms the timer but the scheduler itself
     expect(sent.filter((i) => i === 5).length).toBeGreaterThanOrEqual(3); // 2 more initial + periodic
     expect(sent.filter((i) => i === 6).length).toBeGreaterThanOrEqual(4);
@@ -203,5 +204,38 @@ describe('RaScheduler', () => {
     vi.advanceTimersByTime(400_000);
     expect(sent.every(([i]) => i === 1000 || i <= 50)).toBe(true);
     expect(sent.filter(([i, k]) => i !== 1000 && k === 'periodic')).toEqual([]); // detached taps never send periodic RAs
+  });
+});
+
+describe('RaScheduler survives a throwing send (issue 11: no last-resort handler for timers)', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('logs the throw, still sends the other taps\' RAs in the same turn, and keeps running', () => {
+    const s = defaultSettings();
+    const sent: Array<[number, string]> = [];
+    const errors: Array<Record<string, unknown>> = [];
+    const sch = new RaScheduler({
+      settings: () => s,
+      send: (t, k) => {
+        if (t.link.ifindex === 5) throw new Error('boom on tap5');
+        sent.push([t.link.ifindex, k]);
+      },
+      random: () => 0.5,
+      initialSpacingMs: 0, // both bursts due in the same timer turn
+      log: { error: (o) => void errors.push(o) },
+    });
+    sch.attach(tap(5));
+    sch.attach(tap(6));
+    // Before the fix the throw left the timer callback: an uncaught exception (the process ends).
+    expect(() => vi.advanceTimersByTime(10)).not.toThrow();
+    expect(sent).toEqual([[6, 'initial']]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ timer: 'ra-scheduler send' });
+    expect(String(errors[0]!.err)).toContain('boom on tap5');
+    vi.advanceTimersByTime(400_000);
+    expect(sent.filter(([i, k]) => i === 6 && k === 'initial')).toHaveLength(3);
+    expect(sent.filter(([i, k]) => i === 6 && k === 'periodic').length).toBeGreaterThanOrEqual(1);
+    expect(sch.size).toBe(2);
   });
 });
