@@ -1,10 +1,12 @@
 /**
  * Classic BPF (Documentation/networking/filter.rst) built in TypeScript.
  *
- * onlinkd opens one unbound AF_PACKET socket per namespace, so the kernel
- * runs this program on every frame of every interface: it must pass only the
- * handful of frames a guest sends that onlinkd answers, and keep everything
- * else out of user space.
+ * Each bound tap has its own AF_PACKET socket, bound to the tap's ifindex
+ * (io/tap-sockets.ts; README "Architecture"), and the kernel runs this
+ * program on every frame that tap's guest sends, before queueing it on the
+ * socket: it must pass only the handful of frames onlinkd answers, and keep
+ * everything else (the guest's ordinary traffic) out of the receive queue
+ * and out of user space.
  *
  *   ARP                                             (any; TS decides)
  *   IPv4 / UDP, destination port 67                 (DHCPv4 client -> server)
