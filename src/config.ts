@@ -7,7 +7,7 @@
  * onlinkd at its existing file). Any other unknown key is a startup error
  * naming file, line and key.
  */
-import { readFileSync } from 'node:fs';
+import { readLimitedSync } from './util/read-limited.js';
 import { IniSyntaxError, parseIni } from './util/ini.js';
 import { parseIpv4 } from './wire/addr.js';
 import type { ClasslessRoute } from './wire/dhcp4-types.js';
@@ -391,12 +391,21 @@ export function parseConfig(text: string, file = '<config>'): Settings {
   return finish(s, file, (section, key) => seen.get(`${section}.${key}`));
 }
 
-/** Loads the config file; with no path and no default file present, embedded defaults apply. */
+/** Far more than any real configuration (the documented example is a few KiB). */
+export const MAX_CONFIG_FILE_SIZE = 1024 * 1024;
+
+/**
+ * Loads the config file; with no path and no default file present, embedded
+ * defaults apply. The path is the operator's choice, so a symbolic link is
+ * followed; but only a regular file of at most MAX_CONFIG_FILE_SIZE bytes is
+ * read (util/read-limited.ts): a FIFO must not hang start-up or a SIGHUP
+ * reload, nor /dev/zero eat memory.
+ */
 export function loadConfig(path: string | undefined): { settings: Settings; source: string } {
   const file = path ?? DEFAULT_CONFIG_PATH;
-  let text: string;
+  let r;
   try {
-    text = readFileSync(file, 'utf8');
+    r = readLimitedSync(file, MAX_CONFIG_FILE_SIZE + 1, { followLinks: true });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (path === undefined && err.code === 'ENOENT') {
@@ -404,5 +413,7 @@ export function loadConfig(path: string | undefined): { settings: Settings; sour
     }
     throw new ConfigError(file, undefined, undefined, `cannot read: ${err.message}`);
   }
-  return { settings: parseConfig(text, file), source: file };
+  if (r === undefined) throw new ConfigError(file, undefined, undefined, 'cannot read: not a regular file (a FIFO, device, socket or directory)');
+  if (r.size > MAX_CONFIG_FILE_SIZE) throw new ConfigError(file, undefined, undefined, `cannot read: larger than ${MAX_CONFIG_FILE_SIZE} bytes`);
+  return { settings: parseConfig(r.text, file), source: file };
 }

@@ -124,7 +124,7 @@ export class Daemon {
     this.#control = await this.#openControl();
     await this.#removeInterruptedWrites();
     await this.#openLinks();
-    this.#path = this.#openPacketPath();
+    this.#path = await this.#openPacketPath();
     await this.#loadBindingsAndListen(this.#path);
     this.#startRouterAdvertisements();
     this.#startAnnouncer();
@@ -179,8 +179,8 @@ export class Daemon {
     this.#taps = new TapTable(this.store, this.#links, this.log);
   }
 
-  #openPacketPath(): PacketPath {
-    const serverDuid = loadOrCreateServerDuid(this.#settings.general.datapath, this.log);
+  async #openPacketPath(): Promise<PacketPath> {
+    const serverDuid = await loadOrCreateServerDuid(this.#settings.general.datapath, this.log);
     this.#socket = PacketSocket.open({ receive: false });
     return new PacketPath({
       taps: this.#taps!,

@@ -28,7 +28,7 @@
  * The state directory must be local (as /var/lib is): a hung network
  * filesystem would stall the daemon.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -36,6 +36,7 @@ import { isValidInterfaceName } from './binding.js';
 import { MAX_BINDING_FILE_SIZE, parseBindingFile } from './binding-file.js';
 import { ownWrites as defaultOwnWrites, identityOf, sameIdentity, type FileIdentity, type OwnWrites } from './persist.js';
 import type { BindingStore } from './store.js';
+import { readLimitedSync } from '../util/read-limited.js';
 
 export interface BindingDirectoryOptions {
   /** Delay before a changed file is read, letting a burst of writes settle. */
@@ -254,9 +255,11 @@ export class BindingDirectory {
         if (onlyIfChanged && sameIdentity(known, seen)) return;
         if (ours(seen)) return;
       }
-      const r = readLimitedSync(path, MAX_BINDING_FILE_SIZE + 1, ours);
+      // Never through a symbolic link (ELOOP, see #refuseLink), never a FIFO or device, at most the limit.
+      const r = readLimitedSync(path, MAX_BINDING_FILE_SIZE + 1, { skip: (st) => ours(identityOf(st)) });
       if (r === undefined) return; // not a regular file (a directory, a FIFO), or our own write
-      ({ text, id } = r);
+      text = r.text;
+      id = identityOf(r.stat);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') return this.#gone(name, path);
@@ -308,41 +311,3 @@ export class BindingDirectory {
     if (removed) this.#log.info({ tap: name, mac: removed.mac, ip: removed.ip, path }, 'binding removed');
   }
 }
-
-/**
- * Reads at most `limit` bytes: a huge or endless file cannot exhaust memory.
- * Opened non-blocking, never through a symbolic link (ELOOP), and checked to
- * be a regular file once open: a FIFO or device can neither block on open
- * nor be read; the
- * answer is undefined then, as it is when `skip` (given the identity from
- * fstat, before any read) says so. The buffer is sized to the file (fstat),
- * not to the limit: a 64 KiB buffer per file was 256 MB of garbage when
- * 4096 files were read at start. Returns the text and the identity read.
- */
-export function readLimitedSync(path: string, limit: number, skip?: (id: FileIdentity) => boolean): { text: string; id: FileIdentity } | undefined {
-  // O_NOFOLLOW: a symbolic link fails with ELOOP (see BindingDirectory#refuseLink).
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return undefined;
-    const id = identityOf(st);
-    if (skip?.(id)) return undefined;
-    // One byte past the size: a file that grew since fstat is read on (up to the limit).
-    let buf = Buffer.allocUnsafe(Math.min(limit, st.size + 1));
-    let total = 0;
-    while (total < limit) {
-      if (total === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.min(limit, buf.length * 2));
-        buf.copy(bigger, 0, 0, total);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, total, buf.length - total, total);
-      if (n === 0) break;
-      total += n;
-    }
-    return { text: buf.toString('utf8', 0, total), id };
-  } finally {
-    closeSync(fd);
-  }
-}
-

@@ -1,16 +1,27 @@
 /**
- * Atomic binding-file writes, for bindings added over the control socket.
+ * Atomic writes of the files onlinkd keeps in the state directory: binding
+ * files (bindings added over the control socket) and the server DUID. This
+ * is the only place that creates files there.
  *
  * A binding file is read by the directory watcher (and by nfdhcpd-era
  * tools) at any moment, and the machine can lose power at any moment. So a
- * write never modifies `<tap>` in place:
+ * write never modifies `<name>` in place:
  *
- *   1. write `.<tap>.tmp-<random>` in the same directory (a dot file: the
- *      watcher skips it; same directory: same filesystem, so rename is atomic),
+ *   0. refuse when `<name>` exists and is not a regular file (see
+ *      checkReplaceable),
+ *   1. create `.<name>.tmp-<random>` in the same directory (a dot file: the
+ *      watcher skips it; same directory: same filesystem, so rename is
+ *      atomic) with O_CREAT|O_EXCL|O_NOFOLLOW: whoever can write the
+ *      directory (hooks, other tools) may plant a symbolic link or a file at
+ *      any name, and the daemon may run as root — it must never write
+ *      through one (open(2): O_EXCL fails with EEXIST on any existing name,
+ *      a symbolic link included). The random part is unpredictable (see
+ *      tempSuffix), so such a plant cannot even make a write fail on purpose,
  *   2. fsync it (the data is on disk before the name points at it: after a
  *      crash the name holds the old or the new content, never a zero-length
  *      file — the ext4 "rename without fsync" trap),
- *   3. rename it over `<tap>` (readers see the old or the new file, whole),
+ *   3. rename it over `<name>` (readers see the old or the new file, whole;
+ *      rename(2) replaces the name itself and never follows a link there),
  *   4. fsync the directory (the rename itself survives a crash).
  *
  * Deleting is unlink + directory fsync. Any failure leaves the old file as
@@ -28,10 +39,11 @@
  * mtime) of each file written here, so the watcher can recognise it without
  * reading it (see OwnWrites).
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, constants, fstatSync, fsync, lstatSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileKind } from '../util/read-limited.js';
 import { isValidInterfaceName } from './binding.js';
 
 export type PersistOp = 'write' | 'remove';
@@ -42,11 +54,13 @@ export class PersistError extends Error {
     readonly path: string,
     /** errno name: EACCES, ENOSPC, EROFS, EDQUOT, EIO, ... ('EINVAL' for a bad tap name). */
     readonly code: string,
-    /** The step that failed: open, write, fsync, rename, unlink, fsync-dir. */
+    /** The step that failed: name, check, open, write, fsync, rename, unlink, fsync-dir. */
     readonly step: string,
     detail?: string,
+    /** What the file is, for the message. */
+    what = 'binding file',
   ) {
-    super(`cannot ${op === 'write' ? 'write' : 'remove'} binding file ${path}: ${detail ?? explain(code)} (${code} at ${step})`);
+    super(`cannot ${op === 'write' ? 'write' : 'remove'} ${what} ${path}: ${detail ?? explain(code)} (${code} at ${step})`);
     this.name = 'PersistError';
   }
 }
@@ -78,6 +92,8 @@ function explain(code: string): string {
 /** The file operations used, replaceable in tests to inject faults at each step. */
 export interface PersistFs {
   open(path: string, flags: number, mode: number): Promise<PersistFile>;
+  /** lstat, undefined when nothing has the name (default: nodeFs's; see checkReplaceable). */
+  lstat?(path: string): Promise<Stats | undefined>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   /** Opens the directory read-only for fsync. */
@@ -191,6 +207,7 @@ function fileOf(fd: number): PersistFile {
 
 export const nodeFs: PersistFs = {
   open: async (path, flags, mode) => fileOf(openSync(path, flags, mode)),
+  lstat: async (path) => lstatSync(path, { throwIfNoEntry: false }),
   rename: async (from, to) => renameSync(from, to),
   unlink: async (path) => unlinkSync(path),
   openDir: async (path) => fileOf(openSync(path, constants.O_RDONLY | constants.O_DIRECTORY)),
@@ -200,8 +217,10 @@ export interface PersistOptions {
   fs?: PersistFs;
   /** File mode of new binding files (before umask). */
   mode?: number;
-  /** Where own writes are recorded (default: the process-wide `ownWrites`). */
-  ownWrites?: OwnWrites;
+  /** Where own writes are recorded (default: the process-wide `ownWrites`; null: nowhere, for files the watcher ignores). */
+  ownWrites?: OwnWrites | null;
+  /** What the file is, in error messages (default 'binding file'). */
+  what?: string;
 }
 
 function codeOf(e: unknown): string {
@@ -275,7 +294,7 @@ class DirSync {
 
 const dirSyncs = new WeakMap<PersistFs, Map<string, DirSync>>();
 
-async function syncDir(fs: PersistFs, dir: string, op: PersistOp, path: string): Promise<void> {
+async function syncDir(fs: PersistFs, dir: string, op: PersistOp, path: string, what?: string): Promise<void> {
   let byDir = dirSyncs.get(fs);
   if (!byDir) dirSyncs.set(fs, (byDir = new Map()));
   let ds = byDir.get(dir);
@@ -283,34 +302,87 @@ async function syncDir(fs: PersistFs, dir: string, op: PersistOp, path: string):
   try {
     await ds.sync();
   } catch (e) {
-    throw new PersistError(op, path, codeOf(e), 'fsync-dir');
+    throw new PersistError(op, path, codeOf(e), 'fsync-dir', undefined, what);
   }
 }
 
 /**
- * 12 hex digits for a temporary name: a random per-process half and a
- * counter (a fresh random number per write was a measurable share of
- * binding-add). Unique within the process; O_EXCL refuses a name anyone
- * else holds, and the write then fails like any other.
+ * 12 hex digits (48 random bits) for a temporary name, from the kernel's
+ * CSPRNG. Unpredictable, so nobody can plant a file or link at the next
+ * name (a per-process prefix plus a counter could be read off the
+ * directory and guessed). Drawn from a pool refilled 1024 names at a time:
+ * one random call per write was a measurable share of binding-add.
  */
-const tempBase = randomBytes(3).toString('hex');
-let tempCount = 0;
+const TEMP_RANDOM_BYTES = 6;
+const tempPool = Buffer.alloc(TEMP_RANDOM_BYTES * 1024);
+let tempPoolAt = tempPool.length;
 function tempSuffix(): string {
-  tempCount = (tempCount + 1) & 0xffffff;
-  return tempBase + tempCount.toString(16).padStart(6, '0');
+  if (tempPoolAt === tempPool.length) {
+    randomFillSync(tempPool);
+    tempPoolAt = 0;
+  }
+  const s = tempPool.toString('hex', tempPoolAt, tempPoolAt + TEMP_RANDOM_BYTES);
+  tempPoolAt += TEMP_RANDOM_BYTES;
+  return s;
+}
+
+/** The temporary name of a write of `name` (see TEMP_NAME, which must match it). */
+function tempName(name: string): string {
+  return `.${name}.tmp-${tempSuffix()}`;
+}
+
+/** The names tempName makes for names of at most 15 characters (tap names, `.server-duid`), for the start-up cleanup. */
+const TEMP_NAME = new RegExp(`^\\.[A-Za-z0-9_.:@-]{1,15}\\.tmp-[0-9a-f]{${2 * TEMP_RANDOM_BYTES}}$`);
+
+/**
+ * Refuses to replace anything but a regular file (or nothing). A symbolic
+ * link, FIFO, device, socket or directory at a name onlinkd writes was put
+ * there by someone else: the rename would not write through it (rename(2)
+ * replaces the name), but silently replacing it would hide the tampering
+ * and delete what an operator may have placed on purpose. So the write
+ * fails with a message naming what is there, and the object stays inert
+ * (readers never follow or read it, see util/read-limited.ts). Not a
+ * security boundary on its own: an object swapped in after this check is
+ * replaced by the rename, which is still never written through.
+ */
+async function checkReplaceable(fs: PersistFs, path: string, what: string): Promise<void> {
+  let st: Stats | undefined;
+  try {
+    st = await (fs.lstat ?? nodeFs.lstat!)(path);
+  } catch (e) {
+    throw new PersistError('write', path, codeOf(e), 'check', undefined, what);
+  }
+  if (st && !st.isFile()) {
+    throw new PersistError('write', path, 'EEXIST', 'check', `a ${fileKind(st)} has that name; it is never written through nor replaced (remove it)`, what);
+  }
 }
 
 /** Writes `text` as `<dir>/<tap>` atomically (see the module comment). */
 export async function writeBindingFile(dir: string, tap: string, text: string, opts: PersistOptions = {}): Promise<void> {
+  checkName(dir, tap, 'write');
+  return writeFileAtomic(dir, tap, text, opts);
+}
+
+/**
+ * Writes `text` as `<dir>/<name>` atomically (see the module comment);
+ * `name` is one path component. Throws a PersistError and leaves the old
+ * file (and no temporary file) when any step fails.
+ */
+export async function writeFileAtomic(dir: string, name: string, text: string, opts: PersistOptions = {}): Promise<void> {
   const fs = opts.fs ?? nodeFs;
-  const path = checkName(dir, tap, 'write');
-  const tmp = join(dir, `.${tap}.tmp-${tempSuffix()}`);
-  const own = opts.ownWrites ?? ownWrites;
+  const what = opts.what ?? 'binding file';
+  const path = join(dir, name);
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new PersistError('write', path, 'EINVAL', 'name', `"${name}" is not a file name`, what);
+  }
+  const tmp = join(dir, tempName(name));
+  const own = opts.ownWrites === undefined ? ownWrites : opts.ownWrites;
+  await checkReplaceable(fs, path, what);
   let step = 'open';
   let fh: PersistFile | undefined;
   let id: FileIdentity | undefined;
   try {
-    // O_EXCL: never write through a file (or symlink) someone else put at the temp name.
+    // O_EXCL|O_NOFOLLOW: never write through a file (or symlink) someone else put at the temp name.
     fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
     step = 'write';
     await fh.writeFile(text);
@@ -324,21 +396,21 @@ export async function writeBindingFile(dir: string, tap: string, text: string, o
     await h.close();
     step = 'rename';
     // Recorded before the rename: the watcher must never see the new file before it is known as ours.
-    if (id) own.record(path, id);
+    if (id) own?.record(path, id);
     await fs.rename(tmp, path);
   } catch (e) {
     if (fh) await fh.close().catch(() => undefined);
     if (step !== 'open') await fs.unlink(tmp).catch(() => undefined);
-    if (id) own.settle(path, id, false);
-    throw new PersistError('write', path, codeOf(e), step);
+    if (id) own?.settle(path, id, false);
+    throw new PersistError('write', path, codeOf(e), step, undefined, what);
   }
   try {
-    await syncDir(fs, dir, 'write', path);
+    await syncDir(fs, dir, 'write', path, what);
   } catch (e) {
-    if (id) own.settle(path, id, false);
+    if (id) own?.settle(path, id, false);
     throw e;
   }
-  if (id) own.settle(path, id, true);
+  if (id) own?.settle(path, id, true);
 }
 
 /** Removes `<dir>/<tap>`; false when it did not exist. */
@@ -355,17 +427,16 @@ export async function removeBindingFile(dir: string, tap: string, opts: PersistO
   return true;
 }
 
-/** The temporary names writeBindingFile uses: `.<tap>.tmp-<12 hex>`. */
-const TEMP_NAME = /^\.[A-Za-z0-9_.:@-]{1,15}\.tmp-[0-9a-f]{12}$/;
-
 /**
  * Removes temporary files that a write killed midway (SIGKILL, power loss)
- * left behind: only names of writeBindingFile's own pattern, and only those
- * last modified before `beforeMs` (the daemon's start), so a write that is
- * running now is never touched. Returns the names removed. Never throws:
- * a leftover temp file is harmless (the watcher ignores dot files).
+ * left behind: only names of writeFileAtomic's own pattern (binding files
+ * and the server DUID), only regular files (lstat: a link with such a name
+ * is not ours), and only those last modified before `beforeMs` (the
+ * daemon's start), so a write that is running now is never touched.
+ * Returns the names removed. Never throws: a leftover temp file is
+ * harmless (the watcher ignores dot files).
  */
-export async function removeStaleTempFiles(dir: string, beforeMs: number, opts: { fs?: Pick<typeof fsp, 'readdir' | 'stat' | 'unlink'> } = {}): Promise<string[]> {
+export async function removeStaleTempFiles(dir: string, beforeMs: number, opts: { fs?: Pick<typeof fsp, 'readdir' | 'lstat' | 'unlink'> } = {}): Promise<string[]> {
   const fs = opts.fs ?? fsp;
   let names: string[];
   try {
@@ -378,7 +449,7 @@ export async function removeStaleTempFiles(dir: string, beforeMs: number, opts: 
     if (!TEMP_NAME.test(name)) continue;
     const path = join(dir, name);
     try {
-      const st = await fs.stat(path);
+      const st = await fs.lstat(path);
       if (!st.isFile() || st.mtimeMs >= beforeMs) continue;
       await fs.unlink(path);
       removed.push(name);
