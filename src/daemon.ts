@@ -24,6 +24,7 @@ import { Announcer } from './announcer.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
 import { Stats } from './stats.js';
 import { TapTable, type Tap } from './taps.js';
+import { InterfacePolicy } from './interface-policy.js';
 import type { Binding } from './bindings/binding.js';
 import { withinInterval } from './util/interval.js';
 import { VERSION } from './version.js';
@@ -55,6 +56,8 @@ export class Daemon {
   readonly log: Logger;
   readonly store = new BindingStore();
   readonly stats = new Stats();
+  /** Interfaces never bound (loopback, uplinks): asked by binding-add, the binding directory and the tap table. */
+  readonly #policy = new InterfacePolicy(this.store, () => this.#settings, () => this.#links);
   #directory: BindingDirectory | undefined;
   #links: LinkMonitor | undefined;
   /** Send-only: frames for interfaces without a tap socket of ours (uplinks: announcements) go out here. */
@@ -149,6 +152,7 @@ export class Daemon {
         taps: () => this.#taps,
         links: () => this.#links,
         settings: () => this.#settings,
+        refuseBinding: (b) => this.#policy.refuseBinding(b),
         announce: (tap) => {
           if (!this.#announcer) throw new Error('onlinkd is still starting');
           return { frames: this.#announcer.announce(tap, 'command').length };
@@ -176,7 +180,7 @@ export class Daemon {
     this.#links = LinkMonitor.open();
     this.#links.on('resync', (reason: string) => this.log.warn({ reason }, 'interface table resynchronised from the kernel'));
     await withTimeout(this.#links.ready, 5000, 'initial interface dump');
-    this.#taps = new TapTable(this.store, this.#links, this.log);
+    this.#taps = new TapTable(this.store, this.#links, this.log, this.#policy);
   }
 
   async #openPacketPath(): Promise<PacketPath> {
@@ -225,7 +229,7 @@ export class Daemon {
     // Only with a second CPU to run on: on one, the two would just take turns (measured: slower).
     const datapath = this.#settings.general.datapath;
     const prepared = availableParallelism() > 1 ? tapSockets.prepare(this.#bindingFileTaps(datapath)) : Promise.resolve();
-    this.#directory = new BindingDirectory(datapath, this.store, this.log);
+    this.#directory = new BindingDirectory(datapath, this.store, this.log, { admit: (b) => this.#policy.refuseBinding(b) });
     await this.#directory.start();
     for (const b of this.store.bindings()) {
       const tap = taps.byName(b.tap);
@@ -238,7 +242,7 @@ export class Daemon {
   /** Unsolicited RAs: the scheduler follows the tap table; the taps bound at start get their initial bursts. */
   #startRouterAdvertisements(): void {
     const taps = this.#taps!;
-    const ra = new RaScheduler({ settings: () => this.#settings, send: (tap, kind) => this.#sendUnsolicitedRa(tap, kind) });
+    const ra = new RaScheduler({ settings: () => this.#settings, send: (tap, kind) => this.#sendUnsolicitedRa(tap, kind), log: this.log });
     this.#ra = ra;
     taps.on('attached', (tap) => ra.attach(tap));
     taps.on('linkChanged', (tap, previous) => ra.linkChanged(tap, previous?.up ?? false));
@@ -389,7 +393,7 @@ export class Daemon {
     for (const name of names) {
       if (!isBindingFileName(name)) continue;
       const link = this.#links?.byName(name);
-      if (link) out.push(link.ifindex);
+      if (link && !this.#policy.refuse(link)) out.push(link.ifindex); // never a socket on the loopback or an uplink
     }
     return out;
   }
@@ -408,6 +412,7 @@ export class Daemon {
       this.#settings = settings;
       this.log.level = settings.general.logLevel;
       if (periodChanged) this.#ra?.reschedule();
+      this.#taps?.recheck(); // [announce] uplink/uplink6 may now name a bound tap (or no longer)
       this.log.info({ config: source }, 'configuration reloaded');
       return { ok: true };
     } catch (e) {

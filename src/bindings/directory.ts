@@ -32,8 +32,8 @@ import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { isValidInterfaceName } from './binding.js';
-import { MAX_BINDING_FILE_SIZE, parseBindingFile } from './binding-file.js';
+import { isValidInterfaceName, type Binding } from './binding.js';
+import { BindingParseError, MAX_BINDING_FILE_SIZE, parseBindingFile, type BindingParseResult } from './binding-file.js';
 import { ownWrites as defaultOwnWrites, identityOf, sameIdentity, type FileIdentity, type OwnWrites } from './persist.js';
 import type { BindingStore } from './store.js';
 import { readLimitedSync } from '../util/read-limited.js';
@@ -45,10 +45,19 @@ export interface BindingDirectoryOptions {
   rescanMs?: number;
   /** Registry of this process's own writes (default: persist.ts `ownWrites`). */
   ownWrites?: OwnWrites;
+  /**
+   * Why a parsed binding may not be applied (its interface is the loopback
+   * or an uplink: src/interface-policy.ts); such a file is rejected like one
+   * that does not parse, and the last good binding stays.
+   */
+  admit?: (binding: Binding) => { key: string | undefined; detail: string } | undefined;
 }
 
 /** Files handled per event-loop turn (see the module comment). */
 const CHUNK = 256;
+
+/** Invalid names remembered as warned about (see BindingDirectory#warnedNames). */
+const MAX_WARNED_NAMES = 1024;
 
 export function isCandidateName(name: string): boolean {
   if (name.startsWith('.') || /(~|\.tmp|\.swp|\.dpkg-[a-z]+)$/.test(name)) return false;
@@ -69,10 +78,18 @@ export class BindingDirectory {
   readonly #settleMs: number;
   readonly #rescanMs: number;
   readonly #own: OwnWrites;
+  readonly #admit: BindingDirectoryOptions['admit'];
   readonly #identity = new Map<string, FileIdentity>();
   /** Names with an event not handled yet → time of their latest event (one timer for all of them). */
   readonly #pending = new Map<string, number>();
   #settleTimer: NodeJS.Timeout | undefined;
+  /**
+   * Invalid names already warned about (logged once while the file is there).
+   * A name forgotten when a rescan no longer lists it (a name's validity never
+   * changes: the file going away is the only way out), and the whole set when
+   * it reaches MAX_WARNED_NAMES between rescans: whoever can write the state
+   * directory could otherwise grow it by one entry per name it ever created.
+   */
   readonly #warnedNames = new Set<string>();
   /** Names found to be symbolic links, logged once (see #refuseLink). */
   readonly #warnedLinks = new Set<string>();
@@ -91,6 +108,7 @@ export class BindingDirectory {
     this.#settleMs = opts.settleMs ?? 25;
     this.#rescanMs = opts.rescanMs ?? 30_000;
     this.#own = opts.ownWrites ?? defaultOwnWrites;
+    this.#admit = opts.admit;
   }
 
   get path(): string {
@@ -173,6 +191,7 @@ export class BindingDirectory {
     if (!isCandidateName(name)) return false;
     if (!isValidInterfaceName(name)) {
       if (!this.#warnedNames.has(name)) {
+        if (this.#warnedNames.size >= MAX_WARNED_NAMES) this.#warnedNames.clear();
         this.#warnedNames.add(name);
         this.#log.warn({ path: join(this.#dir, name) }, 'ignoring binding file: its name is not a valid interface name');
       }
@@ -209,6 +228,10 @@ export class BindingDirectory {
     } catch (e) {
       this.#log.error({ dir: this.#dir, err: (e as Error).message }, 'cannot read binding directory');
       throw e;
+    }
+    if (this.#warnedNames.size > 0) {
+      const listed = new Set(names);
+      for (const w of this.#warnedNames) if (!listed.has(w)) this.#warnedNames.delete(w);
     }
     const present = new Set(names.filter((n) => this.#accept(n)));
     let n = 0;
@@ -269,7 +292,7 @@ export class BindingDirectory {
     }
     this.#warnedLinks.delete(name);
     this.#identity.set(name, id);
-    const result = parseBindingFile(name, text);
+    const result = this.#admitted(parseBindingFile(name, text));
     if (!result.ok) {
       this.#store.reject(name, result.error);
       const kept = this.#store.get(name);
@@ -290,6 +313,12 @@ export class BindingDirectory {
       previous ? 'binding updated' : 'binding loaded',
     );
     this.#store.set(b);
+  }
+
+  /** A parsed binding that `admit` refuses, as a failed parse (no line: the file is fine, its interface is not). */
+  #admitted(result: BindingParseResult): BindingParseResult {
+    const refused = result.ok ? this.#admit?.(result.binding) : undefined;
+    return refused ? { ok: false, error: new BindingParseError(undefined, refused.key, refused.detail) } : result;
   }
 
   /**

@@ -33,6 +33,8 @@ export interface DaemonContextDeps {
   /** Name → live interface (the link monitor): O(1), where TapTable.byName is a scan. */
   links: () => { byName(name: string): LinkInfo | undefined } | undefined;
   settings: () => Settings;
+  /** Why a binding may not be added (src/interface-policy.ts); omitted: none is refused. */
+  refuseBinding?: (binding: Binding) => { key: string | undefined; detail: string } | undefined;
   /**
    * Starts the announcements for an attached tap (src/announcer.ts); may
    * return how many frames are planned (0: no uplink configured). A throw is
@@ -83,6 +85,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       link: tap
         ? { ifindex: tap.link.ifindex, up: tap.link.up, running: tap.link.running, serverMac: deps.taps()?.serverMac(tap) }
         : undefined,
+      problem: deps.taps()?.problem(entry.tap),
     };
   }
 
@@ -108,6 +111,10 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
 
     *listBindings(): Iterable<BindingInfo> {
       for (const e of deps.store.entries()) yield info(e);
+    },
+
+    refuseBinding(binding: Binding) {
+      return deps.refuseBinding?.(binding);
     },
 
     getBinding(tap: string): BindingInfo | undefined {

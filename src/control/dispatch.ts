@@ -69,6 +69,8 @@ export interface BindingInfo {
   /** Error of the last load attempt, if it failed (the last good binding stays in force). */
   error: BindingEntry['error'];
   link: BindingLink | undefined;
+  /** Why its interface is refused (never bound: loopback, uplink) or looks unlike a VM's tap (src/taps.ts). */
+  problem?: { refused: boolean; message: string } | undefined;
 }
 
 export interface StatusSnapshot {
@@ -105,6 +107,12 @@ export interface ControlContext {
   /** Every store entry; must not do per-entry I/O (4096 bindings answer in milliseconds). */
   listBindings(): Iterable<BindingInfo>;
   getBinding(tap: string): BindingInfo | undefined;
+  /**
+   * Why this binding may not be added (its interface is the loopback or an
+   * uplink, or it names its own tap as uplink: src/interface-policy.ts), or
+   * undefined. Omitted: every valid binding is accepted.
+   */
+  refuseBinding?(binding: Binding): { key: string | undefined; detail: string } | undefined;
   /**
    * Persists the binding atomically in the state directory, then applies it
    * to the store. Throws (clear message) when it cannot be written; the
@@ -236,6 +244,11 @@ async function run(
       if (!a.success) return bad(command, formatIssues(a.error.issues, 'arguments'));
       const built = bindingFromArgs(a.data);
       if (!built.ok) return bad(command, built.text);
+      const refused = ctx.refuseBinding?.(built.binding);
+      if (refused) {
+        const key = refused.key === undefined ? 'tap' : ARG_KEY.get(refused.key) ?? refused.key.toLowerCase();
+        return bad(command, `invalid binding: ${key}: ${refused.detail}`);
+      }
       const { previous } = await ctx.addBinding(built.binding);
       const b = built.binding;
       hooks.audit?.({ event: 'binding-added', tap: b.tap, mac: b.mac, ip: b.ip, replaced: previous !== undefined, uid: peer.uid });
@@ -375,7 +388,7 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
 export function bindingView(info: BindingInfo, cache = true): Record<string, unknown> {
   const view: Record<string, unknown> = {
     tap: info.tap,
-    state: !info.binding ? 'rejected' : info.link ? 'attached' : 'waiting',
+    state: !info.binding ? 'rejected' : info.link ? 'attached' : info.problem?.refused ? 'refused' : 'waiting',
   };
   const b = info.binding;
   if (b) {
@@ -393,6 +406,7 @@ export function bindingView(info: BindingInfo, cache = true): Record<string, unk
     });
   }
   if (info.error) view.error = compact({ ...info.error });
+  if (info.problem) view.problem = info.problem.message;
   return view;
 }
 

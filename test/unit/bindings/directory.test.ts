@@ -46,6 +46,21 @@ describe('binding directory', () => {
     expect(logs.some((l) => String(l.msg).includes('not a valid interface name'))).toBe(true);
   });
 
+  it('forgets an invalid name once its file is gone: warned again when it comes back (issue 11: #warnedNames was never pruned)', async () => {
+    const bad = join(dir, 'waytoolonginterfacename');
+    const warnings = () => logs.filter((l) => String(l.msg).includes('not a valid interface name')).length;
+    writeFileSync(bad, GOOD('203.0.113.12'));
+    bd = new BindingDirectory(dir, store, log, { settleMs: 5, rescanMs: 60_000 });
+    await bd.start();
+    await bd.rescan();
+    expect(warnings()).toBe(1); // once while it is there
+    unlinkSync(bad);
+    await bd.rescan();
+    writeFileSync(bad, GOOD('203.0.113.12'));
+    await bd.rescan();
+    expect(warnings()).toBe(2);
+  });
+
   it('follows create, in-place write, rename into place and delete', async () => {
     bd = new BindingDirectory(dir, store, log, { settleMs: 5 });
     await bd.start();
