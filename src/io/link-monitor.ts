@@ -21,6 +21,7 @@ import {
   errnoName, loadNative,
 } from './native.js';
 import { NLM_F_DUMP_INTR, NLM_F_MULTI, buildGetLinkDump, parseNetlink, type Link } from './netlink.js';
+import { safeTimeout } from '../util/timer.js';
 
 export type { Link } from './netlink.js';
 
@@ -128,7 +129,7 @@ export class LinkMonitor extends EventEmitter {
     const r = this.transport.send(buildGetLinkDump(this.seq));
     if (r < 0) {
       this.emit('resync', `dump request failed: ${errnoName(r)}`);
-      this.retryTimer = setTimeout(() => this.requestDump(), RETRY_MS);
+      this.retryTimer = safeTimeout('link-monitor dump retry', () => this.requestDump(), RETRY_MS);
       return;
     }
     this.dumpSeq = this.seq;
@@ -168,7 +169,7 @@ export class LinkMonitor extends EventEmitter {
           if (ours && m.errno !== 0) {
             this.dumpSeq = undefined;
             this.emit('resync', `dump refused: ${m.errno === EBUSY ? 'EBUSY' : errnoName(m.errno)}`);
-            this.retryTimer = setTimeout(() => this.requestDump(), RETRY_MS);
+            this.retryTimer = safeTimeout('link-monitor dump retry', () => this.requestDump(), RETRY_MS);
           }
           break;
         default:

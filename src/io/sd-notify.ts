@@ -6,6 +6,7 @@
  * unit sets WatchdogSec and $WATCHDOG_PID is ours (or unset).
  */
 import { AF_UNIX, SOCK_DGRAM, errnoName, loadNative } from './native.js';
+import { safeInterval } from '../util/timer.js';
 
 export class SdNotify {
   readonly #path: string | undefined;
@@ -67,7 +68,7 @@ export class SdNotify {
    */
   #startWatchdog(): void {
     if (!this.watchdogMs || this.#watchdog) return;
-    this.#watchdog = setInterval(() => this.notify({ WATCHDOG: 1 }), Math.max(500, Math.floor(this.watchdogMs / 2)));
+    this.#watchdog = safeInterval('sd-notify watchdog', () => this.notify({ WATCHDOG: 1 }), Math.max(500, Math.floor(this.watchdogMs / 2)));
     this.#watchdog.unref();
   }
 

@@ -6,6 +6,7 @@
  * per tap and in total.
  */
 import { PacketSocket, type PacketSocketOptions, type ReceivedFrame, type SendResult } from './packet-socket.js';
+import { safeTimeout } from '../util/timer.js';
 
 export interface TapSocketsOptions {
   onFrame: (frame: ReceivedFrame) => void;
@@ -196,7 +197,7 @@ export class TapSockets {
     if (!e || e.resume) return;
     e.active = true;
     e.sock.pause();
-    e.resume = setTimeout(() => {
+    e.resume = safeTimeout('tap-socket resume', () => {
       e.resume = undefined;
       if (this.#open.get(ifindex) !== e) return;
       try {
