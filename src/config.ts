@@ -14,6 +14,8 @@ import type { ClasslessRoute } from './wire/dhcp4-types.js';
 import { parseRouteList } from './bindings/routes.js';
 import { isValidDomainName } from './util/domain.js';
 import { parseIpv6Unzoned } from './util/ipv6.js';
+import { isValidInterfaceName } from './bindings/binding.js';
+import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS, searchListOctets } from './protocols/reply-limits.js';
 
 export type Ipv6Mode = 'slaac' | 'slaac+dhcpv6';
 export type ArpForm = 'request' | 'reply';
@@ -29,7 +31,7 @@ export interface Settings {
   dhcp: {
     enable: boolean;
     leaseLifetime: number;
-    /** T1 (option 58). */
+    /** T1 (option 58); defaults to nfdhcpd's hour when it fits the lease, else half of it (see leaseTimers). */
     leaseRenewal: number;
     /** T2 (option 59); defaults to 7/8 of the lease (RFC 2131 §4.4.5). */
     leaseRebinding: number;
@@ -130,18 +132,29 @@ function list(v: string): string[] {
     .filter((s) => s !== '');
 }
 
-function ipv4List(v: string): string[] {
-  const items = list(v);
-  for (const a of items) if (!parseIpv4(a)) throw new Error(`"${a}" is not an IPv4 address`);
+/**
+ * A list that goes into replies may not outgrow them: the same limits as the
+ * binding files' DNS, DNS6 and ROUTES (protocols/reply-limits.ts), since the
+ * configuration feeds the same replies.
+ */
+function atMost<T>(items: T[], max: number, what: string): T[] {
+  if (items.length > max) throw new Error(`more than ${max} ${what} (what a reply can carry; see protocols/reply-limits.ts)`);
   return items;
 }
 
+function ipv4List(v: string): string[] {
+  const items = list(v);
+  for (const a of items) if (!parseIpv4(a)) throw new Error(`"${a}" is not an IPv4 address`);
+  return atMost(items, MAX_DNS4_SERVERS, 'servers');
+}
+
 function ipv6List(v: string): string[] {
-  return list(v).map((a) => {
+  const items = list(v).map((a) => {
     const parsed = parseIpv6Unzoned(a);
     if (typeof parsed !== 'string') throw new Error(parsed.error);
     return parsed;
   });
+  return atMost(items, MAX_DNS6_SERVERS, 'servers');
 }
 
 function optionalIpv4(v: string): string | undefined {
@@ -154,7 +167,18 @@ function optionalIpv4(v: string): string | undefined {
 function domainList(v: string): string[] {
   const items = list(v);
   for (const d of items) if (!isValidDomainName(d)) throw new Error(`"${d}" is not a valid domain name`);
+  const octets = searchListOctets(items);
+  if (octets > MAX_SEARCH_LIST_OCTETS) {
+    throw new Error(`search list of ${octets} octets encoded, more than ${MAX_SEARCH_LIST_OCTETS} (see protocols/reply-limits.ts)`);
+  }
   return items;
+}
+
+function optionalInterface(v: string): string | undefined {
+  const s = v.trim();
+  if (s === '') return undefined;
+  if (!isValidInterfaceName(s)) throw new Error(`"${s}" is not a valid interface name`);
+  return s;
 }
 
 function optionalDomain(v: string): string | undefined {
@@ -184,7 +208,7 @@ function ipv6Mode(v: string): Ipv6Mode {
 function routes(v: string): ClasslessRoute[] {
   const r = parseRouteList(v);
   if (!r.ok) throw new Error(r.error);
-  return r.routes;
+  return atMost(r.routes, MAX_ROUTES, 'routes');
 }
 
 function linkLocalTargets(v: string): string[] {
@@ -254,8 +278,8 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     dhcpv6_queue: UNUSED,
   },
   announce: {
-    uplink: { target: ['announce', 'uplink'], parse: optionalStr },
-    uplink6: { target: ['announce', 'uplink6'], parse: optionalStr },
+    uplink: { target: ['announce', 'uplink'], parse: optionalInterface },
+    uplink6: { target: ['announce', 'uplink6'], parse: optionalInterface },
     arp_count: { target: ['announce', 'arpCount'], parse: int(0, 100) },
     arp_interval: { target: ['announce', 'arpInterval'], parse: int(1, 3600) },
     na_count: { target: ['announce', 'naCount'], parse: int(0, 100) },
@@ -290,7 +314,7 @@ export function defaultSettings(): Settings {
       enable: true,
       leaseLifetime: 604800,
       leaseRenewal: 3600,
-      leaseRebinding: 0, // 0 = 7/8 of the lease, resolved in finish()
+      leaseRebinding: 0, // resolved in finish() (leaseTimers): 7/8 of the lease unless set
       serverIp: undefined,
       serverOnLink: false,
       nameservers: [],
@@ -331,19 +355,47 @@ export function defaultSettings(): Settings {
   };
 }
 
+/** nfdhcpd's T1 (lease_renewal default): one hour. */
+const NFDHCPD_RENEWAL = 3600;
+
+/**
+ * T1 and T2 that the file does not set. A default never turns a valid
+ * setting into an error: nfdhcpd's T1 of one hour (and T2 at 7/8 of the
+ * lease) is kept when it fits the lease; when it does not (a lease of an hour
+ * or less), T1 and T2 follow RFC 2131 §4.4.5 — 0.5 and 0.875 of the lease —
+ * or, next to a T1 or T2 the file does set, the point halfway to its
+ * neighbour. Only values the file sets can then be in conflict.
+ */
+function leaseTimers(d: Settings['dhcp'], t1Set: boolean, t2Set: boolean): void {
+  const lease = d.leaseLifetime;
+  const rfcT1 = Math.floor(lease * 0.5);
+  const rfcT2 = Math.floor(lease * 0.875);
+  if (!t1Set && !t2Set) {
+    d.leaseRenewal = NFDHCPD_RENEWAL < rfcT2 ? NFDHCPD_RENEWAL : rfcT1;
+    d.leaseRebinding = rfcT2;
+  } else if (!t2Set) {
+    d.leaseRebinding = rfcT2 > d.leaseRenewal ? rfcT2 : d.leaseRenewal + Math.floor((lease - d.leaseRenewal) / 2);
+  } else if (!t1Set) {
+    d.leaseRenewal = [NFDHCPD_RENEWAL, rfcT1].find((t) => t < d.leaseRebinding) ?? Math.floor(d.leaseRebinding / 2);
+  }
+}
+
 /** Cross-key rules that no single key can check. */
 function finish(s: Settings, file: string, lineOf: (section: string, key: string) => number | undefined): Settings {
   const d = s.dhcp;
-  if (d.leaseRebinding === 0) d.leaseRebinding = Math.floor(d.leaseLifetime * 0.875);
+  leaseTimers(d, lineOf('dhcp', 'lease_renewal') !== undefined, lineOf('dhcp', 'lease_rebinding') !== undefined);
   if (d.leaseRenewal >= d.leaseLifetime) {
     throw new ConfigError(file, lineOf('dhcp', 'lease_renewal'), 'lease_renewal', 'must be shorter than lease_lifetime');
   }
   if (d.leaseRebinding <= d.leaseRenewal || d.leaseRebinding >= d.leaseLifetime) {
+    const t2Set = lineOf('dhcp', 'lease_rebinding') !== undefined;
     throw new ConfigError(
       file,
       lineOf('dhcp', 'lease_rebinding') ?? lineOf('dhcp', 'lease_renewal'),
-      'lease_rebinding',
-      `T2 (${d.leaseRebinding}) must lie between lease_renewal (${d.leaseRenewal}) and lease_lifetime (${d.leaseLifetime})`,
+      t2Set ? 'lease_rebinding' : 'lease_renewal',
+      t2Set
+        ? `T2 (${d.leaseRebinding}) must lie between lease_renewal (${d.leaseRenewal}) and lease_lifetime (${d.leaseLifetime})`
+        : `leaves no room for T2 (lease_rebinding) between it and lease_lifetime (${d.leaseLifetime}); RFC 2131 §4.4.5 wants T1 < T2 < lease`,
     );
   }
   const v6 = s.ipv6;
@@ -368,9 +420,10 @@ export function parseConfig(text: string, file = '<config>'): Settings {
   const s = defaultSettings();
   const seen = new Map<string, number>();
   for (const { section, key, value, line } of entries) {
-    const sec = SCHEMA[section];
+    // Own properties only: "constructor" or "__proto__" is an unknown key, not Object.prototype's.
+    const sec = Object.hasOwn(SCHEMA, section) ? SCHEMA[section] : undefined;
     if (!sec) throw new ConfigError(file, line, undefined, `unknown section [${section}]`);
-    const spec = sec[key];
+    const spec = Object.hasOwn(sec, key) ? sec[key] : undefined;
     if (!spec) throw new ConfigError(file, line, key, `unknown key in [${section}]`);
     const id = `${section}.${key}`;
     if (seen.has(id)) throw new ConfigError(file, line, key, `duplicate key (first set on line ${seen.get(id)})`);

@@ -2,8 +2,16 @@
  * nfdhcpd binding files: one file per tap, named after the tap, with
  * `KEY=VALUE` lines as nfdhcpd and snf-network write them. Parsing is
  * strict about values (a bad address names its line) and lenient about
- * form, as nfdhcpd was: blank lines and `#` comments are skipped, values
- * may be quoted, an empty value means "unset", unknown keys are kept.
+ * form, as nfdhcpd was: blank lines and `#` comments are skipped, an empty
+ * value means "unset", unknown keys are kept.
+ *
+ * Hooks source these files (`. /var/lib/nfdhcpd/tap10`), so a value means
+ * what POSIX sh makes of it (XCU §2.2 Quoting): onlinkd writes every value
+ * that is not plainly safe in single quotes, a `'` inside as `'\''`, which
+ * sh reads back exactly and never expands; the parser reads quoted values
+ * the way sh does and refuses what sh would expand or split instead of
+ * guessing (see readValue). A value is one line: line breaks, CR and NUL
+ * are refused.
  */
 import { ipv4ToNumber, normalizeMac, numberToIpv4, prefixMask } from '../wire/addr.js';
 import { isValidDomainName } from '../util/domain.js';
@@ -12,6 +20,7 @@ import { ipv6InPrefix, ipv6PrefixOf, parseIpv6Address } from '../wire/ipv6-addre
 import { Address6 } from 'ip-address';
 import { formatRouteList, parseRouteList } from './routes.js';
 import { isValidInterfaceName, type Binding, type Ipv4Subnet, type Ipv6Subnet } from './binding.js';
+import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES } from '../protocols/reply-limits.js';
 
 export class BindingParseError extends Error {
   constructor(
@@ -33,10 +42,92 @@ const KNOWN_KEYS = new Set([
   'PRIVATE', 'MTU', 'MACSPOOF', 'WINDOWS', 'UPLINK', 'UPLINK6', 'ROUTES', 'DNS', 'DNS6', 'DOMAIN',
 ]);
 
-function unquote(v: string): string {
-  const t = v.trim();
-  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t.at(-1) === t[0]) return t.slice(1, -1);
-  return t;
+type ValueResult = { ok: true; value: string } | { ok: false; error: string };
+
+/** Characters that make sh read a word other than as written: with none, a value is plain text. */
+const SH_QUOTING = /['"\\$`]/;
+const EXPANDS = 'a shell would expand an unquoted or double-quoted $ or ` (put the value in single quotes)';
+
+/**
+ * The value of `KEY=<text>` (`text` trimmed of blanks). Plain text (no quote,
+ * backslash, `$` or backquote) is taken as it is, to the end of the line, as
+ * nfdhcpd took it (`ROUTES=10.0.0.0/8 via 203.0.113.1` unquoted included).
+ * Anything else is read as the one shell word sh would read: '...' literal,
+ * "..." with \$ \` \" \\ escapes, \x outside quotes; what sh would expand
+ * (`$`, backquote, `~`) or split (blanks, operators) outside single
+ * quotes is refused with the reason, so onlinkd and a hook sourcing the file
+ * never read different values.
+ */
+export function readValue(text: string): ValueResult {
+  if (!SH_QUOTING.test(text)) return { ok: true, value: text };
+  const bad = (error: string): ValueResult => ({ ok: false, error });
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) return bad("unterminated ' quote (a value is one line)");
+      out += text.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === '"') {
+      for (i++; ; ) {
+        if (i >= text.length) return bad('unterminated " quote (a value is one line)');
+        const d = text[i]!;
+        if (d === '"') {
+          i++;
+          break;
+        }
+        // XCU §2.2.3: inside double quotes a backslash escapes only $ ` " \ (and newline).
+        if (d === '\\' && i + 1 < text.length && '$`"\\'.includes(text[i + 1]!)) {
+          out += text[i + 1];
+          i += 2;
+        } else if (d === '$' || d === '`') {
+          return bad(EXPANDS);
+        } else {
+          out += d;
+          i++;
+        }
+      }
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) return bad('ends with a backslash (a value is one line)');
+      out += text[i + 1];
+      i += 2;
+    } else if (c === '$' || c === '`') {
+      return bad(EXPANDS);
+    } else if (c === '~') {
+      // Tilde expansion: at the start of an assignment's value and after an unquoted ':'.
+      return bad('a shell would expand an unquoted ~ (put the value in single quotes)');
+    } else if (c === ' ' || c === '\t' || ';&|<>()'.includes(c)) {
+      return bad(`unquoted ${JSON.stringify(c)} next to quotes: a shell would split the value there (quote all of it)`);
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return { ok: true, value: out };
+}
+
+/** What sh takes unquoted in an assignment as itself (no expansion, splitting, tilde or globbing). */
+const SH_SAFE = /^[A-Za-z0-9_.,:/@%+=-]+$/;
+
+/** The value as a shell word that sh (and readValue) read back exactly. */
+function shellWord(v: string): string {
+  return SH_SAFE.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * One `KEY=VALUE` line as onlinkd writes it (the value as a shell word).
+ * binding-add builds the text it validates with this, so a request's value
+ * is read as exactly what was sent, quotes and all.
+ */
+export function bindingFileLine(key: string, value: string): string {
+  return `${key}=${value === '' ? '' : shellWord(value)}`;
+}
+
+/** Blanks around `KEY=VALUE` (sh's blanks and a CRLF file's CR), not every Unicode space as trim() does. */
+function trimBlanks(s: string): string {
+  return s.replace(/^[ \t\r]+|[ \t\r]+$/g, '');
 }
 
 /** nfdhcpd treated any non-empty value as set; "0", "no", "false" and "off" are read as unset here. */
@@ -93,8 +184,10 @@ export function inIpv6Subnet(ip: string, s: Ipv6Subnet): boolean {
   }
 }
 
+/** The address when `v` is one in its usual text, exactly (the stored string is what replies encode). */
 function ipv4(v: string): string | undefined {
-  return ipv4ToNumber(v) === undefined ? undefined : v;
+  const n = ipv4ToNumber(v);
+  return n !== undefined && numberToIpv4(n) === v ? v : undefined;
 }
 
 /** The addresses of a comma- or space-separated list; undefined when it holds none. */
@@ -118,19 +211,27 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
 
   const values = new Map<string, { value: string; line: number }>();
   const extra: Record<string, string> = {};
-  const lines = text.split('\n'); // trim() below drops a CR of CRLF files
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
+    const raw = trimBlanks(lines[i]!);
     if (raw === '' || raw.charCodeAt(0) === 0x23 /* # */) continue;
     const eq = raw.indexOf('=');
     if (eq <= 0) return err(i + 1, undefined, `expected KEY=VALUE, got ${JSON.stringify(raw.slice(0, 60))}`);
-    let key = raw.slice(0, eq).trim();
+    let key = trimBlanks(raw.slice(0, eq));
     if (key.startsWith('export')) key = key.replace(/^export\s+/, '');
     if (!/^[A-Z][A-Z0-9_]*$/.test(key)) return err(i + 1, undefined, `bad key ${JSON.stringify(key.slice(0, 40))}`);
-    const value = unquote(raw.slice(eq + 1));
-    // A value with both quote characters cannot be written back unambiguously; none has a use for it.
-    if (value.includes('"') && value.includes("'")) return err(i + 1, key, 'value mixes \' and " quotes');
-    if (/[\x00-\x08\x0b-\x1f\x7f]/.test(value)) return err(i + 1, key, 'value contains control characters');
+    const read = readValue(trimBlanks(raw.slice(eq + 1)));
+    if (!read.ok) return err(i + 1, key, read.error);
+    const value = read.value;
+    // A line break would end the line (and sh's word with it): a value is one line. Tabs pass (quoted).
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return err(i + 1, key, 'value contains a control character (CR, NUL, ...): a binding file has one KEY=VALUE per line');
+    // A lone surrogate (possible in a binding-add request) would be written as U+FFFD and read back different.
+    if (/\p{Cs}/u.test(value)) return err(i + 1, key, 'value is not valid Unicode text');
+    // Every value is checked in the form it is stored (an address with a quoted space around it
+    // would pass a trimming check and then fail every reply). TAGS and unknown keys are free text.
+    if (key !== 'TAGS' && KNOWN_KEYS.has(key) && /^\s|\s$/.test(value)) {
+      return err(i + 1, key, `${JSON.stringify(value)} has white space around it`);
+    }
     // Later lines win, as in a shell sourcing the file.
     if (KNOWN_KEYS.has(key)) values.set(key, { value, line: i + 1 });
     else extra[key] = value;
@@ -206,6 +307,8 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   const routesText = get('ROUTES');
   const routes = parseRouteList(routesText);
   if (!routes.ok) return err(lineOf('ROUTES'), 'ROUTES', routes.error);
+  const tooLong = (what: string, max: number): string => `more than ${max} ${what} (what a reply can carry; see protocols/reply-limits.ts)`;
+  if (routes.routes.length > MAX_ROUTES) return err(lineOf('ROUTES'), 'ROUTES', tooLong('routes', MAX_ROUTES));
 
   // A list with no address in it ("DNS=," or "DNS= , ") says no more than "DNS=": the defaults
   // apply. As an empty list it would mean "no servers" now, yet be written back as nothing and mean
@@ -213,12 +316,14 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   const dns = addressList(get('DNS'));
   const bad = dns?.find((a) => ipv4(a) === undefined);
   if (bad !== undefined) return err(lineOf('DNS'), 'DNS', `"${bad}" is not an IPv4 address`);
+  if (dns && dns.length > MAX_DNS4_SERVERS) return err(lineOf('DNS'), 'DNS', tooLong('servers', MAX_DNS4_SERVERS));
   let dns6: string[] | undefined;
   for (const a of addressList(get('DNS6')) ?? []) {
     const g = parseIpv6Unzoned(a);
     if (typeof g !== 'string') return err(lineOf('DNS6'), 'DNS6', g.error);
     (dns6 ??= []).push(g);
   }
+  if (dns6 && dns6.length > MAX_DNS6_SERVERS) return err(lineOf('DNS6'), 'DNS6', tooLong('servers', MAX_DNS6_SERVERS));
   const domain = get('DOMAIN') || undefined;
   if (domain && !isValidDomainName(domain)) return err(lineOf('DOMAIN'), 'DOMAIN', `"${domain}" is not a valid domain name`);
 
@@ -257,11 +362,6 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   };
 }
 
-/** Whether serializeBinding quotes this value. */
-function needsQuoting(v: string): boolean {
-  return /[\s"'#$`\\;&|<>()]/.test(v);
-}
-
 /** Writes a binding in the same format (nfdhcpd key order first, then onlinkd's, then unknown keys). */
 export function serializeBinding(b: Binding): string {
   return bindingFileText(b).text;
@@ -269,20 +369,24 @@ export function serializeBinding(b: Binding): string {
 
 /**
  * serializeBinding's text, and whether it quotes any value. A value written
- * unquoted is read back exactly as written (parseBindingFile only trims and
- * unquotes, and such a value has no space or quote), so only a file that
- * quotes something can read back different: binding-add checks the round
- * trip only then.
+ * unquoted is read back exactly as written (it is plain text with no blank
+ * to trim), so only a file that quotes something can read back different:
+ * binding-add checks the round trip only then.
+ *
+ * Every value not plainly safe is single-quoted (shellWord), so a hook that
+ * sources the file gets exactly the value and runs nothing, whatever a
+ * binding-add request put in TAGS or HOSTNAME. A line break, CR or NUL
+ * cannot be written (it would start another KEY=VALUE line); the parser
+ * never yields one, and this refuses to write one rather than trust that.
  */
 export function bindingFileText(b: Binding): { text: string; quoted: boolean } {
   let quoted = false;
-  // Quote what a shell (hooks may source these files) or our own unquote would change:
-  // single quotes unless the value holds one, then double quotes (parse refuses values with both).
-  const q = (v: string | undefined): string => {
-    if (v === undefined || v === '') return '';
-    if (!needsQuoting(v)) return v;
-    quoted = true;
-    return v.includes("'") ? `"${v}"` : `'${v}'`;
+  const q = (k: string, v: string): string => {
+    if (v === '') return '';
+    if (/[\0\n\r]/.test(v)) throw new Error(`binding ${b.tap}: ${k} holds a line break or NUL and cannot be written`);
+    const w = shellWord(v);
+    if (w !== v) quoted = true;
+    return w;
   };
   const lines: Array<[string, string]> = [
     ['INDEV', b.indev],
@@ -310,6 +414,6 @@ export function bindingFileText(b: Binding): { text: string; quoted: boolean } {
   ];
   for (const kv of optional) if (kv[1] !== '') lines.push(kv);
   for (const [k, v] of Object.entries(b.extra)) lines.push([k, v]);
-  const text = lines.map(([k, v]) => `${k}=${q(v)}`).join('\n') + '\n';
+  const text = lines.map(([k, v]) => `${k}=${q(k, v)}`).join('\n') + '\n';
   return { text, quoted };
 }

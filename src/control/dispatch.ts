@@ -13,7 +13,7 @@
  */
 import type { Binding } from '../bindings/binding.js';
 import { isValidInterfaceName } from '../bindings/binding.js';
-import { bindingFileText, parseBindingFile } from '../bindings/binding-file.js';
+import { bindingFileLine, bindingFileText, parseBindingFile } from '../bindings/binding-file.js';
 import { isCandidateName } from '../bindings/directory.js';
 import { formatRouteList } from '../bindings/routes.js';
 import type { BindingEntry } from '../bindings/store.js';
@@ -351,7 +351,7 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
     else value = v;
     // A newline would start a new KEY=VALUE line: the request could smuggle in keys.
     if (/[\x00-\x1f\x7f]/.test(value)) return fail(key, 'contains a control character (newline, tab, NUL, ...)');
-    lines.push(`${FILE_KEY[key]}=${value}`);
+    lines.push(bindingFileLine(FILE_KEY[key], value));
   }
   const text = `${lines.join('\n')}\n`;
   const parsed = parseBindingFile(args.tap, text);

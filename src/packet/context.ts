@@ -124,7 +124,9 @@ export class PathContext {
     const b = tap.binding;
     if (!built.ok) {
       this.drop(tap, 'reply-encode-failed');
-      this.d.log.error({ tap: b.tap, reply: replyName, err: built.error }, 'reply could not be encoded');
+      // Counted every time, logged at most every interval per tap: a binding that cannot be encoded
+      // fails every reply, and a guest asking thousands of times a second must not flood the journal.
+      this.rateLimited(`encode:${b.tap}`, () => this.d.log.error({ tap: b.tap, reply: replyName, err: built.error }, 'reply could not be encoded'));
       return false;
     }
     const sent = this.d.send(tap.link.ifindex, built.frame);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultSettings, loadConfig, parseConfig } from '../../src/config.js';
+import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS } from '../../src/protocols/reply-limits.js';
 
 const NFDHCPD_SAMPLE = `## nfdhcpd sample configuration file
 [general]
@@ -131,5 +132,65 @@ describe('config/onlinkd.conf', () => {
       const key = k.split('.')[1]!;
       expect(text, k).toMatch(new RegExp(`^#?\\s*${key} =`, 'm'));
     }
+  });
+
+  // Issue 11: "constructor" gave "spec.parse is not a function" (a lookup that reached Object.prototype).
+  it('Object.prototype names are unknown keys and sections, not crashes', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
+      expect(() => parseConfig(`[dhcp]\n${name} = 1\n`, 'x.conf'), name).toThrow(new RegExp(`x\\.conf:2: ${name}: unknown key in \\[dhcp\\]`, 'i'));
+      expect(() => parseConfig(`[${name}]\nx = 1\n`, 'x.conf'), name).toThrow(/unknown section/);
+    }
+  });
+
+  // Issue 11: an ordinary nfdhcpd.conf edit stopped the daemon over a default the user never set.
+  it('T1/T2 the file does not set never make a valid lease_lifetime an error (RFC 2131 §4.4.5)', () => {
+    const d = (text: string) => parseConfig(`[dhcp]\n${text}`).dhcp;
+    expect(d('lease_lifetime = 3600\n')).toMatchObject({ leaseLifetime: 3600, leaseRenewal: 1800, leaseRebinding: 3150 });
+    expect(d('lease_lifetime = 60\n')).toMatchObject({ leaseRenewal: 30, leaseRebinding: 52 });
+    expect(d('lease_lifetime = 4000\n')).toMatchObject({ leaseRenewal: 2000, leaseRebinding: 3500 });
+    // nfdhcpd's hour stays where it fits.
+    expect(d('lease_lifetime = 86400\n')).toMatchObject({ leaseRenewal: 3600, leaseRebinding: 75600 });
+    expect(defaultSettings().dhcp.leaseRenewal).toBe(3600);
+    expect(parseConfig('').dhcp).toMatchObject({ leaseRenewal: 3600, leaseRebinding: 529200 });
+    // Next to a value the file sets, the unset one fits around it.
+    expect(d('lease_lifetime = 3600\nlease_renewal = 3500\n')).toMatchObject({ leaseRenewal: 3500, leaseRebinding: 3550 });
+    expect(d('lease_lifetime = 3600\nlease_rebinding = 1000\n')).toMatchObject({ leaseRenewal: 500, leaseRebinding: 1000 });
+    expect(d('lease_lifetime = 7200\nlease_rebinding = 5000\n')).toMatchObject({ leaseRenewal: 3600, leaseRebinding: 5000 });
+    for (let lease = 60; lease <= 200_000; lease = Math.ceil(lease * 1.37)) {
+      const s = d(`lease_lifetime = ${lease}\n`);
+      expect(s.leaseRenewal < s.leaseRebinding && s.leaseRebinding < lease, String(lease)).toBe(true);
+    }
+    // Only what the file sets can conflict, and the error names it.
+    expect(() => d('lease_lifetime = 3600\nlease_renewal = 3599\n')).toThrow(/:3: lease_renewal: leaves no room for T2/);
+  });
+
+  // Issue 11, defect 8: the configuration feeds the same replies as the binding files, with the same limits.
+  it('limits the lists that go into replies', () => {
+    const v4 = (n: number) => Array.from({ length: n }, (_, i) => `198.51.100.${i + 1}`).join(', ');
+    const v6 = (n: number) => Array.from({ length: n }, (_, i) => `2001:db8::${(i + 1).toString(16)}`).join(', ');
+    const routes = (n: number) => Array.from({ length: n }, (_, i) => `10.${i}.0.0/16 via 203.0.113.1`).join(', ');
+    // Names of 14 octets encoded (d000.example: 1+4+1+7+1), as many as fit `octets`.
+    const domains = (octets: number) => {
+      const names: string[] = [];
+      for (let i = 0, used = 0; used + 14 <= octets; i++, used += 14) names.push(`d${String(i).padStart(3, '0')}.example`);
+      return names.join(' ');
+    };
+    expect(parseConfig(`[dhcp]\nnameservers = ${v4(MAX_DNS4_SERVERS)}\n`).dhcp.nameservers).toHaveLength(MAX_DNS4_SERVERS);
+    expect(() => parseConfig(`[dhcp]\nnameservers = ${v4(MAX_DNS4_SERVERS + 1)}\n`)).toThrow(/:2: nameservers: more than \d+ servers/);
+    expect(parseConfig(`[ipv6]\nnameservers = ${v6(MAX_DNS6_SERVERS)}\n`).ipv6.nameservers).toHaveLength(MAX_DNS6_SERVERS);
+    expect(() => parseConfig(`[ipv6]\nnameservers = ${v6(MAX_DNS6_SERVERS + 1)}\n`)).toThrow(/:2: nameservers: more than/);
+    expect(() => parseConfig(`[ipv6]\nnameservers = ${v6(128)}\n`)).toThrow(/nameservers: more than/);
+    expect(parseConfig(`[dhcp]\nroutes = ${routes(MAX_ROUTES)}\n`).dhcp.routes).toHaveLength(MAX_ROUTES);
+    expect(() => parseConfig(`[dhcp]\nroutes = ${routes(MAX_ROUTES + 1)}\n`)).toThrow(/:2: routes: more than/);
+    for (const key of ['[dhcp]\ndomain_search', '[ipv6]\ndomains']) {
+      expect(() => parseConfig(`${key} = ${domains(MAX_SEARCH_LIST_OCTETS)}\n`)).not.toThrow();
+      expect(() => parseConfig(`${key} = ${domains(MAX_SEARCH_LIST_OCTETS + 14)}\n`)).toThrow(/search list of \d+ octets/);
+    }
+  });
+
+  it('checks [announce] uplink names like the binding files check UPLINK', () => {
+    expect(parseConfig('[announce]\nuplink = eth0.100\n').announce.uplink).toBe('eth0.100');
+    expect(() => parseConfig('[announce]\nuplink = "eth 0"\n')).toThrow(/:2: uplink: "eth 0" is not a valid interface name/);
+    expect(() => parseConfig('[announce]\nuplink6 = ../x\n')).toThrow(/uplink6/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Address6 } from 'ip-address';
-import { bindingFileText, parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
+import { bindingFileText, parseBindingFile, readValue, serializeBinding } from '../../../src/bindings/binding-file.js';
+import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES } from '../../../src/protocols/reply-limits.js';
 
 // What snf-network's kvm-ifup writes (nfdhcpd format), quoting included.
 const SNF_FILE = `IP=203.0.113.10
@@ -127,7 +128,7 @@ describe('binding files', () => {
     const cases: Array<[string, string]> = [
       ['ROUTES=10.0.0.0/8 via 203.0.113.1', "ROUTES='10.0.0.0/8 via 203.0.113.1'"],
       ['TAGS="a b"', "TAGS='a b'"],
-      ['TAGS="it\'s"', 'TAGS="it\'s"'],
+      ['TAGS="it\'s"', "TAGS='it'\\''s'"], // issue 11: never double quotes, which leave $ ` \\ live
       ['FOO=\'x;y\'', "FOO='x;y'"], // an unknown key is quoted (and so covered) like any other
     ];
     for (const [line, written] of cases) {
@@ -140,14 +141,16 @@ describe('binding files', () => {
   });
 
   // Regression (found by test/fuzz/files.fuzz.test.ts): TAGS=" (an unbalanced quote) lost its quote on rewrite.
-  it('round-trips values with quote characters, and refuses values mixing both quotes', () => {
-    for (const v of ['"', "'", 'a"b', "it's", '"x"', 'a b', '#x', '$HOME']) {
-      const b = parse(`MAC=aa:00:00:00:00:10\nTAGS=${v.includes("'") ? `"${v}"` : `'${v}'`}\n`);
+  // Since issue 11 a value is read as sh reads it, so an unbalanced quote is refused, as sh would.
+  it('round-trips values with quote characters; refuses unbalanced quotes', () => {
+    for (const v of ['"', "'", 'a"b', "it's", '"x"', 'a b', '#x', '$HOME', 'a\'b"c', "''", '\\', '\\$x']) {
+      const b = parse(`MAC=aa:00:00:00:00:10\nTAGS='${v.replaceAll("'", "'\\''")}'\n`);
       expect(b.tags, v).toBe(v);
       expect(parse(serializeBinding(b)).tags, v).toBe(v);
     }
-    expect(parse('MAC=aa:00:00:00:00:10\nTAGS="\n').tags).toBe('"');
-    expect(error('MAC=aa:00:00:00:00:10\nTAGS=a\'b"c\n')).toMatchObject({ line: 2, key: 'TAGS' });
+    for (const v of ['"', "'", 'a\'b"c', "'x", 'x\\']) {
+      expect(error(`MAC=aa:00:00:00:00:10\nTAGS=${v}\n`), v).toMatchObject({ line: 2, key: 'TAGS' });
+    }
     expect(error('MAC=aa:00:00:00:00:10\nTAGS=a\x01b\n')).toMatchObject({ line: 2, key: 'TAGS' });
   });
 
@@ -185,5 +188,73 @@ describe('binding files', () => {
     // EUI64 must lie in SUBNET6, whatever way either is written.
     expect(parseBindingFile('tap10', 'MAC=aa:00:00:00:00:10\nSUBNET6=2001:DB8:10::/64\nEUI64=2001:db8:10:0:a800:ff:fe00:10\n').ok).toBe(true);
     expect(parseBindingFile('tap10', 'MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8:10::/64\nEUI64=2001:db8:11::1\n').ok).toBe(false);
+  });
+
+  // Issue 11: values are read as POSIX sh reads them when a hook sources the file, or refused.
+  it('reads plain, single- and double-quoted nfdhcpd values as before, and sh quoting exactly', () => {
+    const same: Array<[string, string]> = [
+      ['vm10', 'vm10'], ['"vm10"', 'vm10'], ["'vm10'", 'vm10'], ['""', ''], ["''", ''], ['"a b"', 'a b'],
+      ['10.0.0.0/8 via 203.0.113.1', '10.0.0.0/8 via 203.0.113.1'], ['"it\'s"', "it's"], ["'say \"hi\"'", 'say "hi"'],
+      ['"a\\b"', 'a\\b'], // inside double quotes a backslash before b stays (XCU 2.2.3)
+    ];
+    for (const [text, value] of same) expect(readValue(text), text).toEqual({ ok: true, value });
+    const sh: Array<[string, string]> = [
+      ["'a'\\''b'", "a'b"], ['"\\$x \\` \\" \\\\"', '$x ` " \\'], ['a\\ b', 'a b'], ["'a'b\"c\"", 'abc'], ["'$(id)'", '$(id)'],
+    ];
+    for (const [text, value] of sh) expect(readValue(text), text).toEqual({ ok: true, value });
+    for (const text of ['"$x"', '$(id)', '`id`', '"`id`"', "'a' b", "'a';b", "x'", '"x', "'~'~", 'a\\', "'a'|b"]) {
+      expect(readValue(text).ok, text).toBe(false);
+    }
+    expect(error("MAC=aa:00:00:00:00:10\nHOSTNAME=\"a'$(id)\"\n")).toMatchObject({ line: 2, key: 'HOSTNAME' });
+    expect(error('MAC=aa:00:00:00:00:10\nTAGS="x\r"\n').message).toMatch(/control character/);
+    expect(error("MAC=aa:00:00:00:00:10\nTAGS='a\nb'\n").message).toMatch(/unterminated/);
+    // CRLF files still parse; U+2028 and U+0085 are not line breaks (neither for sh) and are kept.
+    expect(parse('MAC=aa:00:00:00:00:10\r\nTAGS=x\r\n').tags).toBe('x');
+    expect(parse("MAC=aa:00:00:00:00:10\nTAGS='\u2028a\u0085'\n").tags).toBe('\u2028a\u0085');
+  });
+
+  it('writes every value sh could misread in single quotes, a quote inside as \'\\\'\'', () => {
+    const b = parse("MAC=aa:00:00:00:00:10\nHOSTNAME=a'$(id>/tmp/x)\nTAGS='x\"$y`z`\\'\n".replace("HOSTNAME=a'$(id>/tmp/x)", "HOSTNAME='a'\\''$(id>/tmp/x)'"));
+    expect(b.hostname).toBe("a'$(id>/tmp/x)");
+    const lines = serializeBinding(b).split('\n');
+    expect(lines).toContain("HOSTNAME='a'\\''$(id>/tmp/x)'");
+    expect(lines).toContain("TAGS='x\"$y`z`\\'");
+    expect(() => serializeBinding({ ...b, tags: 'a\nIP=1.2.3.4' })).toThrow(/line break/);
+  });
+
+  // Issue 11, defect 6: IP='203.0.113.11 ' passed a trimmed check and then failed every reply.
+  it('checks every value in the form it is stored: white space around a quoted value is refused', () => {
+    const base = 'MAC=aa:00:00:00:00:10\nSUBNET=203.0.113.0/24\nSUBNET6=2001:db8::/64\n';
+    const cases: Array<[string, string]> = [
+      ['IP', '203.0.113.11'], ['GATEWAY', '203.0.113.1'], ['MAC', 'aa:00:00:00:00:10'], ['GATEWAY6', '2001:db8::1'],
+      ['EUI64', '2001:db8::2'], ['SUBNET', '203.0.113.0/24'], ['SUBNET6', '2001:db8::/64'], ['MTU', '1500'], ['DNS', '198.51.100.53'],
+      ['DNS6', '2001:db8::53'], ['DOMAIN', 'example.org'], ['INDEV', 'br0'], ['UPLINK', 'eth0'], ['HOSTNAME', 'vm'], ['PRIVATE', '1'],
+    ];
+    for (const [key, v] of cases) {
+      expect(parseBindingFile('tap10', `${base}${key}='${v}'\n`).ok, `${key} ${v}`).toBe(true);
+      for (const ws of [' ', '\t', '\u00a0', '\u2028']) {
+        for (const quoted of [`'${v}${ws}'`, `'${ws}${v}'`]) {
+          expect(error(`${base}${key}=${quoted}\n`), `${key}=${JSON.stringify(quoted)}`).toMatchObject({ key });
+        }
+      }
+    }
+    // Unquoted blanks around a value are the line's, not the value's (nfdhcpd trimmed them too).
+    expect(parse(`${base}IP=203.0.113.11  \n`).ip).toBe('203.0.113.11');
+    expect(parse("MAC=aa:00:00:00:00:10\nTAGS=' a '\n").tags).toBe(' a ');
+  });
+
+  // Issue 11, defect 8: a 128th DNS6 server made every RA fail to encode.
+  it('limits every list to what a reply can carry, with a clear message', () => {
+    const base = 'MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\n';
+    const v4 = (n: number) => Array.from({ length: n }, (_, i) => `198.51.100.${i + 1}`).join(',');
+    const v6 = (n: number) => Array.from({ length: n }, (_, i) => `2001:db8::${(i + 1).toString(16)}`).join(',');
+    const routes = (n: number) => `'${Array.from({ length: n }, (_, i) => `10.${i}.0.0/16 via 203.0.113.1`).join(', ')}'`;
+    expect(parse(`${base}DNS=${v4(MAX_DNS4_SERVERS)}\n`).dns).toHaveLength(MAX_DNS4_SERVERS);
+    expect(error(`${base}DNS=${v4(MAX_DNS4_SERVERS + 1)}\n`)).toMatchObject({ key: 'DNS', line: 4, detail: expect.stringMatching(/more than \d+ servers/) });
+    expect(parse(`${base}DNS6=${v6(MAX_DNS6_SERVERS)}\n`).dns6).toHaveLength(MAX_DNS6_SERVERS);
+    expect(error(`${base}DNS6=${v6(MAX_DNS6_SERVERS + 1)}\n`)).toMatchObject({ key: 'DNS6', line: 4 });
+    expect(error(`${base}DNS6=${v6(200)}\n`)).toMatchObject({ key: 'DNS6' });
+    expect(parse(`${base}ROUTES=${routes(MAX_ROUTES)}\n`).routes).toHaveLength(MAX_ROUTES);
+    expect(error(`${base}ROUTES=${routes(MAX_ROUTES + 1)}\n`)).toMatchObject({ key: 'ROUTES', line: 4 });
   });
 });

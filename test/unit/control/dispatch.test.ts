@@ -322,9 +322,12 @@ describe('dispatch: binding-add', () => {
     }
   });
 
-  it('bindingFromArgs builds the same KEY=VALUE text a hook would write', () => {
+  it('bindingFromArgs builds the same KEY=VALUE text a hook would write (values as shell words, issue 11)', () => {
     const r = bindingFromArgs({ ...BASE, macspoof: true, dns: ['192.0.2.1', '192.0.2.2'], routes: ['10.0.0.0/8 via 203.0.113.1', '10.1.0.0/16 via 203.0.113.1'] });
-    expect(r.ok && r.text).toBe(`${BASE_FILE}MACSPOOF=1\nROUTES=10.0.0.0/8 via 203.0.113.1, 10.1.0.0/16 via 203.0.113.1\nDNS=192.0.2.1,192.0.2.2\n`);
+    expect(r.ok && r.text).toBe(`${BASE_FILE}MACSPOOF=1\nROUTES='10.0.0.0/8 via 203.0.113.1, 10.1.0.0/16 via 203.0.113.1'\nDNS=192.0.2.1,192.0.2.2\n`);
+    // A request's value is what was sent, quotes included (it used to lose a pair of outer quotes).
+    const q = bindingFromArgs({ ...BASE, tags: '"x"' });
+    expect(q.ok && q.binding.tags).toBe('"x"');
   });
 });
 

@@ -157,4 +157,20 @@ describe('packet path', () => {
     expect(yiaddr).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.10']);
     expect(sent[0]!.frame).toEqual(sent[2]!.frame);
   });
+
+  // Issue 11, defect 6: a binding that cannot be encoded (IP='203.0.113.11 ' before the parser refused it)
+  // failed every reply and logged an error line for each, with no rate limit.
+  it('counts every reply that cannot be encoded and logs it at most once per interval per tap', () => {
+    const { path, sent, stats, logs, store, tick } = setup(undefined, 'info');
+    for (const tap of ['tap10', 'tap11']) store.set({ ...store.get(tap)!, ip: '203.0.113.1x' });
+    const failures = () => logs.filter((l) => l.msg === 'reply could not be encoded');
+    for (let i = 0; i < 500; i++) path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    path.handle({ ifindex: 8, data: discover('aa:00:00:00:00:11', 'aa:00:00:00:00:11'), checksumNotReady: false });
+    expect(sent).toHaveLength(0);
+    expect(stats.tap('tap10')!.drops['reply-encode-failed']).toBe(500);
+    expect(failures().map((l) => l.tap)).toEqual(['tap10', 'tap11']); // one line per tap, not 501
+    tick(10_000);
+    path.handle({ ifindex: 7, data: discover(), checksumNotReady: false });
+    expect(failures()).toHaveLength(3);
+  });
 });
