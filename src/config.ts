@@ -26,7 +26,10 @@ export interface Settings {
     controlSocket: string;
     controlGroup: string | undefined;
     logLevel: string;
+    /** Started as root: the user (name or uid) to drop to, keeping CAP_NET_RAW only (src/privileges.ts). */
     user: string | undefined;
+    /** Its group (name or gid); default the user's primary group. */
+    group: string | undefined;
   };
   dhcp: {
     enable: boolean;
@@ -240,6 +243,7 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     control_group: { target: ['general', 'controlGroup'], parse: optionalStr },
     log_level: { target: ['general', 'logLevel'], parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal') },
     user: { target: ['general', 'user'], parse: optionalStr },
+    group: { target: ['general', 'group'], parse: optionalStr },
     pidfile: UNUSED,
     logdir: UNUSED,
   },
@@ -309,6 +313,7 @@ export function defaultSettings(): Settings {
       controlGroup: undefined,
       logLevel: 'info',
       user: undefined,
+      group: undefined,
     },
     dhcp: {
       enable: true,

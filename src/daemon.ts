@@ -22,6 +22,7 @@ import { ndpReplyFrame, type NdpDecision } from './protocols/ndp-frame.js';
 import { RaScheduler, type RaKind } from './ra-scheduler.js';
 import { Announcer } from './announcer.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
+import { applyPrivileges, planFromSystem, type PrivilegePlan } from './privileges.js';
 import { Stats } from './stats.js';
 import { TapTable, type Tap } from './taps.js';
 import { InterfacePolicy } from './interface-policy.js';
@@ -106,7 +107,7 @@ export class Daemon {
     log.info({ version: VERSION, config: source, datapath: settings.general.datapath }, 'onlinkd starting');
     for (const u of settings.unused) log.info({ section: u.section, key: u.key, line: u.line }, 'config key has no effect in onlinkd (nfdhcpd NFQUEUE setting)');
     try {
-      await d.#open();
+      await d.#open(planFromSystem(settings.general)); // an unknown [general] user stops here, before anything opens
     } catch (e) {
       d.stop();
       throw e;
@@ -119,8 +120,11 @@ export class Daemon {
    * onlinkd stops there, before it touches a tap), interfaces before
    * bindings (so a binding attaches as it loads), the packet path before the
    * tap sockets that feed it, and the announcer last (see #startAnnouncer).
+   * Started as root with [general] user, privileges are dropped as soon as
+   * what needs root is open (control socket, netlink, send socket, server
+   * DUID), before any binding file is read (src/privileges.ts).
    */
-  async #open(): Promise<void> {
+  async #open(privileges: PrivilegePlan): Promise<void> {
     mkdirSync(this.#settings.general.datapath, { recursive: true, mode: 0o755 });
     // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
     this.store.on('removed', (b) => this.stats.forget(b.tap));
@@ -128,6 +132,7 @@ export class Daemon {
     await this.#removeInterruptedWrites();
     await this.#openLinks();
     this.#path = await this.#openPacketPath();
+    applyPrivileges(privileges, { log: this.log, datapath: this.#settings.general.datapath });
     await this.#loadBindingsAndListen(this.#path);
     this.#startRouterAdvertisements();
     this.#startAnnouncer();
@@ -407,6 +412,11 @@ export class Daemon {
       if (settings.general.datapath !== this.#settings.general.datapath) {
         this.log.warn({ datapath: settings.general.datapath }, 'datapath changes need a restart; keeping the current one');
         settings.general.datapath = this.#settings.general.datapath;
+      }
+      const { user, group } = this.#settings.general;
+      if (settings.general.user !== user || settings.general.group !== group) {
+        this.log.warn({ user: settings.general.user, group: settings.general.group }, '[general] user/group changes need a restart; keeping the current ones');
+        Object.assign(settings.general, { user, group });
       }
       const periodChanged = settings.ipv6.raPeriod !== this.#settings.ipv6.raPeriod || settings.ipv6.enable !== this.#settings.ipv6.enable;
       this.#settings = settings;

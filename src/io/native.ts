@@ -94,7 +94,30 @@ export interface NativeAddon {
   /** 0 when there is no such interface (in this process's namespace). */
   ifNameToIndex(name: string): number;
   ifIndexToName(index: number): string | undefined;
+  /**
+   * Root only, once: every thread of the process becomes uid/gid with the
+   * supplementary `groups` (at most 64), keeping exactly the capabilities
+   * `keepCaps` (effective = permitted = bounding set; inheritable and
+   * ambient empty), with no_new_privs. A thread no signal reaches (one that
+   * blocks them all: Node's SIGUSR1 watchdog) is left with no capability at
+   * all and is listed in `capless`. Read back from /proc/self/task; throws
+   * (EPERM, the failing step and thread in the message) when any thread is
+   * in another state, after which the process must exit.
+   */
+  dropPrivileges(uid: number, gid: number, groups: readonly number[], keepCaps: readonly number[]): DropResult;
 }
+
+export interface DropResult {
+  /** Threads checked after the drop. */
+  threads: number;
+  /** Of those, with exactly the kept capabilities. */
+  kept: number;
+  /** Thread ids left with no capability at all. */
+  capless: number[];
+}
+
+/** <linux/capability.h> */
+export const CAP_NET_RAW = 13;
 
 // <sys/socket.h>, <linux/if_packet.h>, <linux/netlink.h>, <linux/rtnetlink.h>
 export const AF_UNIX = 1;

@@ -114,6 +114,36 @@ describe('native addon: receive group', () => {
     expect(rows.filter((r) => r.who !== first).map((r) => r.dropped)).toEqual([true, true]);
   });
 
+  it('never reads a socket again once the callback of a full ring paused or closed it (issue 11)', () => {
+    // A 2-slot ring and 5 datagrams waiting: the ring fills, JS is called from inside the read
+    // loop, and pauses (stopRecv) or closes the socket. The loop used to go on with one more
+    // recvmmsg: frames of a paused socket arrived after the pause, a closed one got EBADF.
+    const [res] = run(`
+      const [a, b] = recv(2);
+      const ring = new Uint8Array(64 * 2), meta = new Int32Array(8 * 2);
+      const seen = { a: [], b: [] };
+      n.setRecvGroup(ring, meta, 64, (count, fd) => {
+        if (count < 0) { (fd === a.fd ? seen.a : seen.b).push('error ' + count); return; }
+        for (let i = 0; i < count; i++) {
+          const who = meta[i * 8 + 7] === a.fd ? 'a' : 'b';
+          seen[who].push(text(ring, meta, i));
+          if (seen[who].length === 2) who === 'a' ? n.stopRecv(a.fd) : n.close(b.fd);
+        }
+      });
+      for (let k = 0; k < 5; k++) { n.sendToUnix(sender, a.name, Buffer.from('a' + k)); n.sendToUnix(sender, b.name, Buffer.from('b' + k)); }
+      n.startRecvGroup(a.fd);
+      n.startRecvGroup(b.fd);
+      setTimeout(() => {
+        const paused = seen.a.slice();
+        n.startRecvGroup(a.fd); // resumed: the rest, nothing lost
+        setTimeout(() => { out({ paused, resumed: seen.a, b: seen.b }); process.exit(0); }, 100);
+      }, 100);`);
+    const { paused, resumed, b } = res as { paused: string[]; resumed: string[]; b: string[] };
+    expect(paused).toEqual(['a0', 'a1']);
+    expect(resumed).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    expect(b).toEqual(['b0', 'b1']);
+  });
+
   it('refuses a second group, a grouped socket without a group, and bad arguments', () => {
     const [res] = run(`
       const [a] = recv(1);
