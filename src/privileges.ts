@@ -126,6 +126,21 @@ export function planFromSystem(general: { user: string | undefined; group: strin
   return planPrivileges(general, euid, files);
 }
 
+/**
+ * For `onlinkd --check`: what would stop the start (an unknown user or
+ * group, a group without a user, root named), whatever uid runs the check;
+ * undefined when nothing would.
+ */
+export function accountSettingsError(general: { user: string | undefined; group: string | undefined }, files?: AccountFiles): string | undefined {
+  try {
+    if (general.user === undefined) planPrivileges(general, 0, { passwd: '', group: '', passwdPath: '', groupPath: '' });
+    else resolveAccount(general.user, general.group, files ?? readAccountFiles());
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 export interface ApplyOptions {
   log: Logger;
   /** The state directory: after the drop, said in the log if the user cannot read or write it. */

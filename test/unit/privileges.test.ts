@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { DropResult, NativeAddon } from '../../src/io/native.js';
-import { applyPrivileges, checkStateDirectory, planPrivileges, resolveAccount, type AccountFiles } from '../../src/privileges.js';
+import { accountSettingsError, applyPrivileges, checkStateDirectory, planPrivileges, resolveAccount, type AccountFiles } from '../../src/privileges.js';
 
 const FILES: AccountFiles = {
   passwd: 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/usr/sbin/nologin\nonlinkd:x:998:997::/var/lib/onlinkd:/usr/sbin/nologin\n',
@@ -78,6 +78,17 @@ describe('planPrivileges', () => {
 
   it('resolveAccount reads ids from the files, never from the environment', () => {
     expect(resolveAccount('onlinkd', 'onlinkctl', FILES)).toEqual({ user: 'onlinkd', uid: 998, gid: 4242, groups: [4242, 104] });
+  });
+});
+
+describe('accountSettingsError (onlinkd --check)', () => {
+  it('reports what would stop the start, whoever runs the check', () => {
+    expect(accountSettingsError({ user: 'nobody', group: undefined }, FILES)).toBeUndefined();
+    expect(accountSettingsError({ user: undefined, group: undefined }, FILES)).toBeUndefined();
+    expect(accountSettingsError({ user: 'mallory', group: undefined }, FILES)).toMatch(/\[general\] user "mallory" is not a user in \/etc\/passwd/);
+    expect(accountSettingsError({ user: 'nobody', group: 'wheel' }, FILES)).toMatch(/\[general\] group "wheel" is not a group/);
+    expect(accountSettingsError({ user: undefined, group: 'nogroup' }, FILES)).toMatch(/group is set without \[general\] user/);
+    expect(accountSettingsError({ user: 'root', group: undefined }, FILES)).toMatch(/is root/);
   });
 });
 
