@@ -128,7 +128,7 @@ export class Daemon {
     mkdirSync(this.#settings.general.datapath, { recursive: true, mode: 0o755 });
     // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
     this.store.on('removed', (b) => this.stats.forget(b.tap));
-    this.#control = await this.#openControl();
+    this.#control = await this.#openControl(privileges.action === 'drop' ? privileges.account.uid : undefined);
     await this.#removeInterruptedWrites();
     await this.#openLinks();
     this.#path = await this.#openPacketPath();
@@ -144,10 +144,12 @@ export class Daemon {
   }
 
   // ---- control socket (src/control) ----
-  #openControl(): Promise<ControlServer> {
+  /** `daemonUid`: the user onlinkd becomes ([general] user), allowed on the socket and trusted to own its directory. */
+  #openControl(daemonUid: number | undefined): Promise<ControlServer> {
     return ControlServer.start({
       path: this.#settings.general.controlSocket,
       group: this.#settings.general.controlGroup,
+      daemonUid,
       log: this.log,
       context: createDaemonContext({
         store: this.store,
@@ -162,10 +164,12 @@ export class Daemon {
           if (!this.#announcer) throw new Error('onlinkd is still starting');
           return { frames: this.#announcer.announce(tap, 'command').length };
         },
-        reload: () => {
+        reload: async () => {
           const r = this.reload();
+          await this.#control?.settled(); // the control_group it changed is in force before the answer
           return r.ok ? { ok: true } : { ok: false, message: `configuration reload failed, the running configuration stays: ${r.error}` };
         },
+        control: () => this.#control?.status(),
         startedAt: this.#startedAt,
         version: VERSION,
       }),
@@ -420,6 +424,8 @@ export class Daemon {
       }
       const periodChanged = settings.ipv6.raPeriod !== this.#settings.ipv6.raPeriod || settings.ipv6.enable !== this.#settings.ipv6.enable;
       this.#settings = settings;
+      // ---- control socket: applies control_group, reports a control_socket that needs a restart (logs either)
+      void this.#control?.reconfigure({ socket: settings.general.controlSocket, group: settings.general.controlGroup });
       this.log.level = settings.general.logLevel;
       if (periodChanged) this.#ra?.reschedule();
       this.#taps?.recheck(); // [announce] uplink/uplink6 may now name a bound tap (or no longer)

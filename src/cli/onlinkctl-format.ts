@@ -149,7 +149,11 @@ export function formatStatus(args: unknown): string {
     ['rejected', s.rejected],
     ['datapath', s.datapath],
     ['control socket', s.controlSocket],
+    ['control group', s.controlGroup === null ? '(none: root and the daemon user only)' : s.controlGroup],
   ];
+  // What a reload asked for and did not get (a moved socket needs a restart): never hidden.
+  const notApplied = s.notApplied !== null && typeof s.notApplied === 'object' ? Object.entries(s.notApplied as Record<string, unknown>) : [];
+  for (const [key, why] of notApplied) rows.push([`not applied: ${key}`, why]);
   const present = rows.filter(([, v]) => v !== undefined);
   const w = Math.max(...present.map(([k]) => k.length));
   return present.map(([k, v]) => `${`${k}:`.padEnd(w + 1)}  ${str(v)}`).join('\n') + '\n';

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
+import { checkSettings } from './check-config.js';
 import { Daemon } from '../daemon.js';
 import { VERSION } from '../version.js';
 
@@ -47,14 +48,9 @@ function main(): void {
     return;
   }
   if (args.check) {
-    try {
-      const { source, settings } = loadConfig(args.config);
-      process.stdout.write(`${source}: OK\n`);
-      for (const u of settings.unused) process.stdout.write(`${source}:${u.line}: ${u.key}: accepted, has no effect\n`);
-    } catch (e) {
-      process.stderr.write(`onlinkd: ${(e as Error).message}\n`);
-      process.exit(1);
-    }
+    void check(args.config).then((code) => {
+      process.exitCode = code;
+    });
     return;
   }
 
@@ -79,6 +75,24 @@ function main(): void {
       process.exit(1);
     },
   );
+}
+
+/** `--check`: the file parses, and what it names exists on this host (check-config.ts); exit status 0 or 1. */
+async function check(path: string | undefined): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(path);
+  } catch (e) {
+    process.stderr.write(`onlinkd: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const { source, settings } = loaded;
+  const findings = await checkSettings(settings);
+  for (const f of findings) process.stderr.write(`${source}: ${f.key}: ${f.level}: ${f.message}\n`);
+  if (findings.some((f) => f.level === 'error')) return 1;
+  process.stdout.write(`${source}: OK\n`);
+  for (const u of settings.unused) process.stdout.write(`${source}:${u.line}: ${u.key}: accepted, has no effect\n`);
+  return 0;
 }
 
 main();

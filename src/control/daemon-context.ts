@@ -19,7 +19,7 @@ import type { BindingEntry, BindingStore } from '../bindings/store.js';
 import type { Settings } from '../config.js';
 import type { Stats } from '../stats.js';
 import type { LinkInfo, Tap, TapTable } from '../taps.js';
-import type { AnnounceOutcome, BindingInfo, ControlContext, ReloadOutcome, StatsView, StatusSnapshot } from './dispatch.js';
+import type { AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ReloadOutcome, StatsView, StatusSnapshot } from './dispatch.js';
 
 export interface DaemonContextDeps {
   store: BindingStore;
@@ -41,7 +41,18 @@ export interface DaemonContextDeps {
    * reported as a failure. Omitted: the command is unsupported.
    */
   announce?: (tap: Tap) => AnnounceReturn | Promise<AnnounceReturn>;
+  /**
+   * Re-reads the configuration; resolves once what it changed is applied
+   * (the control socket's group included), so an answer to config-reload
+   * and a status-get after it tell the truth.
+   */
   reload: () => ReloadOutcome | Promise<ReloadOutcome>;
+  /**
+   * The control socket as in force (ControlServer.status): a reload may ask
+   * for a socket path or group that is not applied, and status-get must
+   * report what is, not the configuration file. Omitted: taken from settings.
+   */
+  control?: () => ControlSocketStatus | undefined;
   startedAt: Date;
   version: string;
   now?: () => Date;
@@ -96,6 +107,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       let rejected = 0;
       for (const e of deps.store.entries()) if (e.error) rejected++;
       const s = deps.settings();
+      const control = deps.control?.() ?? { controlSocket: s.general.controlSocket, controlGroup: s.general.controlGroup ?? null, notApplied: {} };
       return {
         version: deps.version,
         pid: deps.pid ?? process.pid,
@@ -105,7 +117,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
         attached: deps.taps()?.attachedCount ?? 0,
         rejected,
         datapath: deps.datapath(),
-        controlSocket: s.general.controlSocket,
+        ...control,
       };
     },
 

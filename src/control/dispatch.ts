@@ -86,7 +86,14 @@ export interface StatusSnapshot {
   rejected: number;
   datapath: string;
   controlSocket: string;
+  /** `control_group` in force (null: root and the daemon's user only). */
+  controlGroup: string | null;
+  /** Configuration a reload asked for that is not in force (key → why); empty when all is applied. */
+  notApplied: Record<string, string>;
 }
+
+/** The control socket's part of a status snapshot: what is in force (ControlServer.status). */
+export type ControlSocketStatus = Pick<StatusSnapshot, 'controlSocket' | 'controlGroup' | 'notApplied'>;
 
 export interface StatsView {
   /** Counters not tied to a bound tap (see src/stats.ts), passed through as they are. */

@@ -2,9 +2,10 @@
  * The control plane end to end: onlinkctl against the running daemon in
  * the lab — bind takes effect at once and survives a restart, unbind stops
  * answers, announce reaches the uplink, a deleted tap leaves the daemon
- * healthy, and a non-privileged user is refused.
+ * healthy, a non-privileged user is refused, and a reload that removes
+ * control_group takes the group's access away (issue 11).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { udhcpc } from './clients.js';
@@ -116,5 +117,33 @@ describeLab('control socket and onlinkctl', () => {
     });
     expect(r.code).not.toBe(0);
     expect((r.stdout + r.stderr).toLowerCase()).toMatch(/permission|denied|eacces/);
+  });
+
+  it('SIGHUP without control_group revokes the group at once; a moved control_socket is reported as needing a restart', async () => {
+    const GID = 4242;
+    await d.stop();
+    await d.start(`control_group = ${GID}\n${CONFIG}`);
+    expect(lstatSync(d.socketPath).gid).toBe(GID);
+    const asMember = (args: string[]) =>
+      lab.exec('hv', ['setpriv', '--reuid=65532', `--regid=${GID}`, '--clear-groups', process.execPath, ONLINKCTL, '--socket', d.socketPath, ...args], { timeoutMs: 10_000 });
+    expect((await asMember(['show', 'tap41'])).code).toBe(0);
+    // The operator removes control_group (and, by mistake, changes control_socket), then reloads.
+    const moved = `${d.socketPath}.new`;
+    writeFileSync(d.configPath, `[general]\nlog_level = debug\ncontrol_socket = ${moved}\n${CONFIG}`);
+    process.kill(d.process.pid, 'SIGHUP');
+    await d.waitLog({ msg: 'control_group removed: root and the daemon user only' });
+    await d.waitLog({ configured: moved });
+    const del = await asMember(['unbind', 'tap41']);
+    expect(del.code).not.toBe(0);
+    expect((del.stdout + del.stderr).toLowerCase()).toMatch(/permission denied/);
+    expect((await d.ctl(['show', 'tap41'])).code).toBe(0);
+    expect(lstatSync(d.socketPath).gid).toBe(0);
+    const status = JSON.parse((await d.ctl(['status', '--json'])).stdout) as Record<string, unknown>;
+    expect(status).toMatchObject({
+      controlSocket: d.socketPath,
+      controlGroup: null,
+      notApplied: { control_socket: `moving the control socket to ${moved} needs a restart; onlinkd still listens on ${d.socketPath}` },
+    });
+    expect(existsSync(moved)).toBe(false);
   });
 });

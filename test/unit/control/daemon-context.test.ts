@@ -214,8 +214,14 @@ describe('daemon context', () => {
     store.reject('tap11', bad.error);
     expect(ctx.status()).toEqual({
       version: '1.2.3', pid: 4242, startedAt: '2026-01-01T00:00:00.000Z', uptimeSeconds: 3605,
-      bindings: 2, attached: 0, rejected: 1, datapath: dir, controlSocket: '/run/onlinkd/control.sock',
+      bindings: 2, attached: 0, rejected: 1, datapath: dir, controlSocket: '/run/onlinkd/control.sock', controlGroup: null, notApplied: {},
     });
+    // A reload changed the configuration: status reports the control socket in force, never the file's wish.
+    const reloaded = defaultSettings();
+    reloaded.general.controlSocket = '/run/elsewhere.sock';
+    reloaded.general.controlGroup = 'ops';
+    const inForce = { controlSocket: '/run/onlinkd/control.sock', controlGroup: null, notApplied: { control_socket: 'needs a restart' } };
+    expect(make({ settings: () => reloaded, control: () => inForce }).status()).toMatchObject(inForce);
     stats.request('tap10', 'dhcp-discover', Date.parse('2026-01-01T00:00:01Z'));
     stats.drop(undefined, 'no-binding');
     expect(ctx.stats()).toMatchObject({

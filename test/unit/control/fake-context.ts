@@ -41,7 +41,7 @@ export class FakeContext implements ControlContext {
       version: this.version, pid: 42, startedAt: '2026-01-01T00:00:00.000Z', uptimeSeconds: 3725,
       bindings: this.infos.size, attached: [...this.infos.values()].filter((i) => i.link).length,
       rejected: [...this.infos.values()].filter((i) => i.error).length,
-      datapath: '/var/lib/onlinkd', controlSocket: '/run/onlinkd/control.sock',
+      datapath: '/var/lib/onlinkd', controlSocket: '/run/onlinkd/control.sock', controlGroup: null, notApplied: {},
     };
   }
 

@@ -1,0 +1,55 @@
+/**
+ * `onlinkd --check`: what the configuration parser cannot know by itself,
+ * checked against this host — that `control_group` names a group (start-up
+ * would fail on it) and that the announcement uplinks exist. (That they are
+ * interface names at all is the parser's job: config.ts refuses anything
+ * else with file:line, at start and on reload too.) An uplink that does
+ * not exist right now is only a warning: uplinks (bonds, VLANs, bridges)
+ * may well appear after onlinkd starts, and announcements then reach them
+ * (a missing uplink is logged and counted).
+ */
+import type { Settings } from '../config.js';
+import { resolveGroup } from '../control/access.js';
+import { loadNative } from '../io/native.js';
+
+export interface CheckFinding {
+  level: 'error' | 'warning';
+  /** `[section] key`, as an operator writes it. */
+  key: string;
+  message: string;
+}
+
+export interface CheckOptions {
+  /** Group database (tests). */
+  groupFile?: string;
+  /** Whether an interface exists now; undefined when that cannot be told. Default: if_nametoindex(3) in this namespace. */
+  interfaceExists?: (name: string) => boolean | undefined;
+}
+
+function nativeInterfaceExists(name: string): boolean | undefined {
+  try {
+    return loadNative().ifNameToIndex(name) !== 0;
+  } catch {
+    return undefined; // no addon here: existence is only a warning anyway
+  }
+}
+
+export async function checkSettings(s: Settings, o: CheckOptions = {}): Promise<CheckFinding[]> {
+  const out: CheckFinding[] = [];
+  if (s.general.controlGroup !== undefined) {
+    try {
+      await resolveGroup(s.general.controlGroup, o.groupFile);
+    } catch (e) {
+      out.push({ level: 'error', key: '[general] control_group', message: (e as Error).message });
+    }
+  }
+  const exists = o.interfaceExists ?? nativeInterfaceExists;
+  for (const key of ['uplink', 'uplink6'] as const) {
+    const name = s.announce[key];
+    if (name === undefined) continue;
+    if (exists(name) === false) {
+      out.push({ level: 'warning', key: `[announce] ${key}`, message: `interface "${name}" does not exist now (announcements need it once onlinkd runs)` });
+    }
+  }
+  return out;
+}
