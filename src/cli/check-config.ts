@@ -1,7 +1,7 @@
 /**
  * `onlinkd --check`: what the configuration parser cannot know by itself,
- * checked against this host — that `control_group` names a group (start-up
- * would fail on it) and that the announcement uplinks exist. (That they are
+ * checked against this host — that `control_group` names a group and
+ * `[general] user`/`group` an account (start-up would fail on either) and that the announcement uplinks exist. (That they are
  * interface names at all is the parser's job: config.ts refuses anything
  * else with file:line, at start and on reload too.) An uplink that does
  * not exist right now is only a warning: uplinks (bonds, VLANs, bridges)
@@ -11,6 +11,7 @@
 import type { Settings } from '../config.js';
 import { resolveGroup } from '../control/access.js';
 import { loadNative } from '../io/native.js';
+import { accountSettingsError, type AccountFiles } from '../privileges.js';
 
 export interface CheckFinding {
   level: 'error' | 'warning';
@@ -22,6 +23,8 @@ export interface CheckFinding {
 export interface CheckOptions {
   /** Group database (tests). */
   groupFile?: string;
+  /** passwd and group text for `[general] user`/`group` (tests); default /etc/passwd and /etc/group. */
+  accountFiles?: AccountFiles;
   /** Whether an interface exists now; undefined when that cannot be told. Default: if_nametoindex(3) in this namespace. */
   interfaceExists?: (name: string) => boolean | undefined;
 }
@@ -43,6 +46,8 @@ export async function checkSettings(s: Settings, o: CheckOptions = {}): Promise<
       out.push({ level: 'error', key: '[general] control_group', message: (e as Error).message });
     }
   }
+  const account = accountSettingsError(s.general, o.accountFiles);
+  if (account) out.push({ level: 'error', key: '[general] user/group', message: account });
   const exists = o.interfaceExists ?? nativeInterfaceExists;
   for (const key of ['uplink', 'uplink6'] as const) {
     const name = s.announce[key];

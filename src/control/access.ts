@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { PeerCredentials } from './peer-credentials.js';
+import { findGroup, parseGroupFile, parseId } from '../util/accounts.js';
 
 export interface AccessPolicy {
   /** The daemon's own uid: its user may do what root may. */
@@ -32,21 +33,21 @@ export function authorize(c: PeerCredentials, p: AccessPolicy): Access {
 
 /**
  * Resolves a group name (or a numeric gid) by reading the group file, as
- * getgrnam does for the "files" NSS source. No shelling out; NSS-only groups
- * (LDAP, sssd) can be given as a number.
+ * getgrnam does for the "files" NSS source (util/accounts.ts, shared with
+ * [general] group). No shelling out; NSS-only groups (LDAP, sssd) can be
+ * given as a number.
  */
 export async function resolveGroup(name: string, groupFile = '/etc/group'): Promise<number> {
-  if (/^\d+$/.test(name)) return Number(name);
+  const id = parseId(name);
+  if (id !== undefined) return id;
   let text: string;
   try {
     text = await readFile(groupFile, 'utf8');
   } catch (e) {
     throw new Error(`control_group "${name}": cannot read ${groupFile}: ${(e as Error).message}`);
   }
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
-  }
+  const group = findGroup(parseGroupFile(text), name);
+  if (group) return group.gid;
   throw new Error(`control_group "${name}" is not a group in ${groupFile} (give a numeric gid for groups from NSS)`);
 }
 

@@ -1,5 +1,6 @@
 /**
- * `onlinkd --check` beyond parsing (issue 11): control_group must resolve;
+ * `onlinkd --check` beyond parsing (issue 11): control_group must resolve,
+ * and so must [general] user and group;
  * an [announce] uplink/uplink6 missing now is only a warning (it may appear
  * after start). Malformed uplink names are the config parser's to refuse.
  */
@@ -32,6 +33,17 @@ describe('checkSettings', () => {
     const s = parseConfig('[general]\ncontrol_group = nosuch\n');
     expect(await checkSettings(s, { groupFile, interfaceExists: exists })).toEqual([
       { level: 'error', key: '[general] control_group', message: expect.stringMatching(/^control_group "nosuch" is not a group in /) },
+    ]);
+  });
+
+  it('a [general] user or group that is not an account is an error (the start would fail on it)', async () => {
+    const accountFiles = { passwd: 'nobody:x:65534:65534::/:/usr/sbin/nologin\n', group: 'nogroup:x:65534:\n', passwdPath: '/etc/passwd', groupPath: '/etc/group' };
+    expect(await checkSettings(parseConfig('[general]\nuser = nobody\n'), { groupFile, accountFiles })).toEqual([]);
+    expect(await checkSettings(parseConfig('[general]\nuser = mallory\n'), { groupFile, accountFiles })).toEqual([
+      { level: 'error', key: '[general] user/group', message: expect.stringMatching(/^\[general\] user "mallory" is not a user in \/etc\/passwd/) },
+    ]);
+    expect(await checkSettings(parseConfig('[general]\nuser = nobody\ngroup = wheel\n'), { groupFile, accountFiles })).toEqual([
+      { level: 'error', key: '[general] user/group', message: expect.stringMatching(/^\[general\] group "wheel" is not a group in \/etc\/group/) },
     ]);
   });
 
