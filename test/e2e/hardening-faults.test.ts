@@ -147,7 +147,7 @@ describeLab('hardening: faults are logged and everything else keeps working', ()
     await expectServing();
   });
 
-  it('hostile values are rejected with line and key; a shell-like value is only ever data', async () => {
+  it('hostile values are rejected with line and key; a shell-like value is refused in a file and only ever data over the socket', async () => {
     const base = 'MAC=aa:00:00:00:00:82\nIP=203.0.113.82\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n';
     const cases: Array<[string, string]> = [
       ['MAC', 'MAC=aa:00:00:00:00:82; rm -rf /\nIP=203.0.113.82\nSUBNET=203.0.113.0/24\n'],
@@ -172,12 +172,21 @@ describeLab('hardening: faults are logged and everything else keeps working', ()
     await waitLogMatching((x) => x.tap === 'tap82' && /NUL/.test(String(x.err)), 'NUL', before);
     expect(await offered('tap82', 'aa:00:00:00:00:82')).toBe('203.0.113.82');
 
-    // Accepted as a hostname (printable, no spaces) and handed to the guest verbatim: never run.
+    // Unquoted, sh would run it when a hook sources the file: onlinkd refuses it (read as sh reads it, issue 11), never runs it.
     const marker = lab.path('pwned');
-    writeFile('tap82', `${base}HOSTNAME=$(touch\${IFS}${marker})\n`);
-    await waitLogMatching((x) => x.tap === 'tap82' && x.msg === 'binding updated', 'hostname update');
+    const shellLike = `$(touch\${IFS}${marker})`;
+    const b0 = d.logs().length;
+    writeFile('tap82', `${base}HOSTNAME=${shellLike}\n`);
+    const l = await waitLogMatching((x) => x.tap === 'tap82' && /rejected/.test(x.msg), 'rejected unquoted $()', b0);
+    expect({ key: l.key, kept: l.kept }).toEqual({ key: 'HOSTNAME', kept: true });
+    // Given over the control socket, the same value is only ever data: written quoted, handed to the guest verbatim,
+    // and a hook sourcing the file gets it back exactly without running it.
+    const added = await ctl('binding-add', { tap: 'tap82', mac: 'aa:00:00:00:00:82', ip: '203.0.113.82', subnet: '203.0.113.0/24', gateway: '203.0.113.1', hostname: shellLike });
+    expect(added.result).toBe(0);
     const [offer] = await probe(lab, 'tap82', 'dhcp', ['aa:00:00:00:00:82'], 2_000);
-    expect(offer?.hostname).toBe(`$(touch\${IFS}${marker})`);
+    expect(offer?.hostname).toBe(shellLike);
+    const sourced = spawnSync('sh', ['-c', '. "$1"; printf %s "$HOSTNAME"', 'sh', join(dp, 'tap82')], { encoding: 'utf8', timeout: 5_000 });
+    expect(sourced.stdout).toBe(shellLike);
     // busybox udhcpc, for one, refuses to pass such a name to its script ("bad"): the guest's business, not ours.
     expect((await udhcpc(lab, 'tap82'))?.ip).toBe('203.0.113.82');
     expect(existsSync(marker)).toBe(false);
