@@ -47,7 +47,7 @@ export interface BindingDirectoryOptions {
   ownWrites?: OwnWrites;
   /**
    * Why a parsed binding may not be applied (its interface is the loopback
-   * or an uplink: src/interface-policy.ts); such a file is rejected like one
+   * or an uplink: src/runtime/interface-policy.ts); such a file is rejected like one
    * that does not parse, and the last good binding stays.
    */
   admit?: (binding: Binding) => { key: string | undefined; detail: string } | undefined;

@@ -8,10 +8,10 @@
  * may well appear after onlinkd starts, and announcements then reach them
  * (a missing uplink is logged and counted).
  */
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/config.js';
 import { resolveGroup } from '../control/access.js';
 import { loadNative } from '../io/native.js';
-import { accountSettingsError, type AccountFiles } from '../privileges.js';
+import { accountSettingsError, type AccountFiles } from '../runtime/privileges.js';
 
 export interface CheckFinding {
   level: 'error' | 'warning';

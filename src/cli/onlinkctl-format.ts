@@ -83,7 +83,7 @@ export function formatBindingShow(args: unknown): string {
     if (link.mac !== undefined) rows.push(['server MAC', str(link.mac)]);
     if (link.routerLinkLocal !== undefined) rows.push(['router link-local', str(link.routerLinkLocal)]);
   }
-  // The interface is refused (loopback, uplink: never bound) or does not look like a VM's tap (src/taps.ts).
+  // The interface is refused (loopback, uplink: never bound) or does not look like a VM's tap (src/runtime/tap-table.ts).
   if (v.problem !== undefined) rows.push(['interface', str(v.problem)]);
   const err = obj(v.error);
   if (v.error !== undefined) {

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '../control/client.js';
 import type { ControlResponse } from '../control/protocol.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../util/version.js';
 import { formatBindingList, formatBindingShow, formatJson, formatStats, formatStatus } from './onlinkctl-format.js';
 
 export const EXIT_OK = 0;

@@ -4,10 +4,10 @@
  * and maps signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/config.js';
 import { checkSettings } from './check-config.js';
-import { Daemon } from '../daemon.js';
-import { VERSION } from '../version.js';
+import { Daemon } from '../runtime/daemon.js';
+import { VERSION } from '../util/version.js';
 
 const USAGE = `Usage: onlinkd [--config FILE] [--datapath DIR] [--check]
 

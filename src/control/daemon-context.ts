@@ -16,9 +16,9 @@ import type { Binding } from '../bindings/binding.js';
 import { serializeBinding } from '../bindings/binding-file.js';
 import { removeBindingFile, writeBindingFile, type PersistOptions } from '../bindings/persist.js';
 import type { BindingEntry, BindingStore } from '../bindings/store.js';
-import type { Settings } from '../config.js';
-import type { Stats } from '../stats.js';
-import type { LinkInfo, Tap, TapTable } from '../taps.js';
+import type { Settings } from '../config/config.js';
+import type { Stats } from '../runtime/stats.js';
+import type { LinkInfo, Tap, TapTable } from '../runtime/tap-table.js';
 import type { AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ReloadOutcome, StatsView, StatusSnapshot } from './dispatch.js';
 
 export interface DaemonContextDeps {
@@ -33,10 +33,10 @@ export interface DaemonContextDeps {
   /** Name → live interface (the link monitor): O(1), where TapTable.byName is a scan. */
   links: () => { byName(name: string): LinkInfo | undefined } | undefined;
   settings: () => Settings;
-  /** Why a binding may not be added (src/interface-policy.ts); omitted: none is refused. */
+  /** Why a binding may not be added (src/runtime/interface-policy.ts); omitted: none is refused. */
   refuseBinding?: (binding: Binding) => { key: string | undefined; detail: string } | undefined;
   /**
-   * Starts the announcements for an attached tap (src/announcer.ts); may
+   * Starts the announcements for an attached tap (src/runtime/announcer.ts); may
    * return how many frames are planned (0: no uplink configured). A throw is
    * reported as a failure. Omitted: the command is unsupported.
    */

@@ -17,7 +17,7 @@ import { bindingFileLine, bindingFileText, parseBindingFile } from '../bindings/
 import { isCandidateName } from '../bindings/directory.js';
 import { formatRouteList } from '../bindings/routes.js';
 import type { BindingEntry } from '../bindings/store.js';
-import type { TapCounters } from '../stats.js';
+import type { TapCounters } from '../runtime/stats.js';
 import { routerLinkLocal } from '../protocols/router-advert.js';
 import {
   BINDING_ADD_KEYS,
@@ -69,7 +69,7 @@ export interface BindingInfo {
   /** Error of the last load attempt, if it failed (the last good binding stays in force). */
   error: BindingEntry['error'];
   link: BindingLink | undefined;
-  /** Why its interface is refused (never bound: loopback, uplink) or looks unlike a VM's tap (src/taps.ts). */
+  /** Why its interface is refused (never bound: loopback, uplink) or looks unlike a VM's tap (src/runtime/tap-table.ts). */
   problem?: { refused: boolean; message: string } | undefined;
 }
 
@@ -96,7 +96,7 @@ export interface StatusSnapshot {
 export type ControlSocketStatus = Pick<StatusSnapshot, 'controlSocket' | 'controlGroup' | 'notApplied'>;
 
 export interface StatsView {
-  /** Counters not tied to a bound tap (see src/stats.ts), passed through as they are. */
+  /** Counters not tied to a bound tap (see src/runtime/stats.ts), passed through as they are. */
   global: Record<string, unknown>;
   taps: Record<string, TapCounters>;
 }
@@ -116,7 +116,7 @@ export interface ControlContext {
   getBinding(tap: string): BindingInfo | undefined;
   /**
    * Why this binding may not be added (its interface is the loopback or an
-   * uplink, or it names its own tap as uplink: src/interface-policy.ts), or
+   * uplink, or it names its own tap as uplink: src/runtime/interface-policy.ts), or
    * undefined. Omitted: every valid binding is accepted.
    */
   refuseBinding?(binding: Binding): { key: string | undefined; detail: string } | undefined;

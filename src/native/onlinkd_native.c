@@ -9,7 +9,7 @@
  * of a per-tap receiving packet socket (open_receiver: which options, in
  * which order) is here, because start-up runs it on a pool thread, which
  * cannot call into JS; TypeScript still chooses the filter and buffer size.
- * And one thing that is not about sockets: dropPrivileges (src/privileges.ts
+ * And one thing that is not about sockets: dropPrivileges (src/runtime/privileges.ts
  * decides to whom), because capabilities belong to each thread and only
  * native code can reach Node's other threads (see its comment).
  *

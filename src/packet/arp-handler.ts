@@ -12,11 +12,11 @@
  */
 import { arpReplyFrame, arpResponderEnabled, respondArp } from '../protocols/arp.js';
 import { checkSourceMac } from '../protocols/guard.js';
-import type { Tap } from '../taps.js';
+import type { Tap } from '../runtime/tap-table.js';
 import { ArpOp, decodeArpFrame } from '../wire/arp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
-/** Counter name of a received ARP operation: one of a fixed three (see src/stats.ts). */
+/** Counter name of a received ARP operation: one of a fixed three (see src/runtime/stats.ts). */
 export type ArpOpName = 'arp-request' | 'arp-reply' | 'arp-op-other';
 
 export function arpOpName(op: number): ArpOpName {

@@ -4,10 +4,10 @@
  * drop/sent bookkeeping so that every handler counts and logs alike.
  */
 import type { Logger } from 'pino';
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/config.js';
 import type { FrameResult } from '../protocols/dhcp4-frame.js';
-import type { Stats } from '../stats.js';
-import type { Tap, TapTable } from '../taps.js';
+import type { Stats } from '../runtime/stats.js';
+import type { Tap, TapTable } from '../runtime/tap-table.js';
 import { OncePerInterval, withinInterval } from '../util/interval.js';
 
 /** What the packet socket delivers (see io/packet-socket.ts), reduced to what the path reads. */

@@ -7,7 +7,7 @@
 import { dhcp4ReplyFrame } from '../protocols/dhcp4-frame.js';
 import { respondDhcp4 } from '../protocols/dhcp4.js';
 import { checkDhcp4Client } from '../protocols/guard.js';
-import type { Tap } from '../taps.js';
+import type { Tap } from '../runtime/tap-table.js';
 import { decodeDhcp4, messageTypeName } from '../wire/dhcp4.js';
 import { Dhcp4MessageType } from '../wire/dhcp4-types.js';
 import { decodeUdpFrame } from '../wire/frame.js';
@@ -17,7 +17,7 @@ import type { PathContext, ReceivedFrame } from './context.js';
  * 'dhcp-discover', 'dhcp-ack', ...: counter and log names of the message
  * types RFC 2132 §9.6 defines, 'bootp' for a request without option 53,
  * and 'dhcp-other' for any other value of the option: the guest picks the
- * octet, not the set of counter keys (src/stats.ts).
+ * octet, not the set of counter keys (src/runtime/stats.ts).
  */
 const DHCP4_NAMES = new Map<number | undefined, string>([undefined, Dhcp4MessageType.Discover, Dhcp4MessageType.Offer, Dhcp4MessageType.Request,
   Dhcp4MessageType.Decline, Dhcp4MessageType.Ack, Dhcp4MessageType.Nak, Dhcp4MessageType.Release, Dhcp4MessageType.Inform,

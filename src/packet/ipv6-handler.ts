@@ -12,7 +12,7 @@ import { checkSourceMac } from '../protocols/guard.js';
 import { respondNeighborSolicitation } from '../protocols/neighbor.js';
 import { ndpReplyFrame } from '../protocols/ndp-frame.js';
 import { respondRouterSolicitation } from '../protocols/router-advert.js';
-import type { Tap } from '../taps.js';
+import type { Tap } from '../runtime/tap-table.js';
 import { TokenBuckets } from '../util/token-bucket.js';
 import { decodeDhcp6, Dhcp6MessageType } from '../wire/dhcp6.js';
 import { decodeIcmpv6, Icmpv6Type } from '../wire/icmpv6.js';
@@ -25,7 +25,7 @@ import type { PathContext, ReceivedFrame } from './context.js';
 /**
  * Counter names of DHCPv6 message types (RFC 8415 §7.3: 'dhcp6-solicit',
  * 'dhcp6-information-request', ...); any other value is 'dhcp6-other': the
- * guest picks the octet, not the set of counter keys (src/stats.ts).
+ * guest picks the octet, not the set of counter keys (src/runtime/stats.ts).
  */
 const DHCP6_NAMES = new Map<number, string>(
   Object.entries(Dhcp6MessageType).map(([name, t]) => [t, `dhcp6-${name.replace(/[A-Z]/g, (c, i: number) => `${i ? '-' : ''}${c.toLowerCase()}`)}`]),

@@ -6,7 +6,7 @@
  * Nothing throws past `handle`: a decoder error is a counted drop, and an
  * unexpected exception is counted and (rate-limited) logged.
  */
-import type { Tap } from '../taps.js';
+import type { Tap } from '../runtime/tap-table.js';
 import { TokenBuckets } from '../util/token-bucket.js';
 import { EtherType } from '../wire/ethernet.js';
 import { handleArp } from './arp-handler.js';

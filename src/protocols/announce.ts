@@ -46,7 +46,7 @@
  * and a GARP creates one only with `arp_accept` (anchors §3d.4).
  */
 import type { Binding } from '../bindings/binding.js';
-import type { ArpForm, Settings } from '../config.js';
+import type { ArpForm, Settings } from '../config/config.js';
 import { BROADCAST_MAC } from '../wire/addr.js';
 import { ArpOp, ZERO_MAC, buildArpFrame } from '../wire/arp.js';
 import { buildNdpFrame } from '../wire/frame6.js';
@@ -56,7 +56,7 @@ import { EncodeError } from '../wire/result.js';
 import type { FrameResult } from './dhcp4-frame.js';
 
 export type { FrameResult } from './dhcp4-frame.js';
-export type { ArpForm } from '../config.js';
+export type { ArpForm } from '../config/config.js';
 
 export type AnnounceSettings = Settings['announce'];
 

@@ -48,7 +48,7 @@
  * sender, cannot arise here).
  */
 import type { Binding } from '../bindings/binding.js';
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/config.js';
 import { BROADCAST_MAC, ipv4ToNumber, prefixMask } from '../wire/addr.js';
 import { ArpOp, buildArpFrame, type ArpPacket } from '../wire/arp.js';
 import { EncodeError } from '../wire/result.js';

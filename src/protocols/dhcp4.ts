@@ -8,7 +8,7 @@
  * checked against it.
  */
 import type { Binding } from '../bindings/binding.js';
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/config.js';
 import { BROADCAST_MAC, IPV4_ANY, IPV4_BROADCAST, ipv4ToNumber, numberToIpv4, prefixMask } from '../wire/addr.js';
 import {
   DHCP4_BROADCAST_FLAG,

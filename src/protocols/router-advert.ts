@@ -25,7 +25,7 @@
  *    3 × ra_period (RFC 8106 §5.1: "SHOULD … at least 3 × MaxRtrAdvInterval").
  */
 import type { Binding } from '../bindings/binding.js';
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/config.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { ALL_NODES_MAC, IPV6_ALL_NODES, IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../../src/config.js';
+import { defaultSettings } from '../../src/config/config.js';
 import { dhcp4ReplyFrame } from '../../src/protocols/dhcp4-frame.js';
 import { respondDhcp4 } from '../../src/protocols/dhcp4.js';
 import { decodeDhcp4, encodeDhcp4 } from '../../src/wire/dhcp4.js';

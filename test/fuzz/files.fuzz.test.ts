@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fuzzParams, fuzzTimeout } from './harness.js';
 import { BindingParseError, parseBindingFile, serializeBinding } from '../../src/bindings/binding-file.js';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { ConfigError, parseConfig } from '../../src/config/config.js';
 
 const params = fuzzParams();
 const TIMEOUT = fuzzTimeout(5);

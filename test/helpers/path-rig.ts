@@ -7,10 +7,10 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { BindingStore } from '../../src/bindings/store.js';
-import { defaultSettings, type Settings } from '../../src/config.js';
+import { defaultSettings, type Settings } from '../../src/config/config.js';
 import { PacketPath, type PacketPathDeps } from '../../src/packet/path.js';
-import { Stats } from '../../src/stats.js';
-import { TapTable, type LinkInfo } from '../../src/taps.js';
+import { Stats } from '../../src/runtime/stats.js';
+import { TapTable, type LinkInfo } from '../../src/runtime/tap-table.js';
 
 export class FakeLinks extends EventEmitter {
   readonly map = new Map<number, LinkInfo>();

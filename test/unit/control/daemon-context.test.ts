@@ -13,11 +13,11 @@ import { parseBindingFile, serializeBinding } from '../../../src/bindings/bindin
 import { BindingDirectory } from '../../../src/bindings/directory.js';
 import { nodeFs } from '../../../src/bindings/persist.js';
 import { BindingStore } from '../../../src/bindings/store.js';
-import { defaultSettings } from '../../../src/config.js';
+import { defaultSettings } from '../../../src/config/config.js';
 import { createDaemonContext, type DaemonContextDeps } from '../../../src/control/daemon-context.js';
 import { dispatch } from '../../../src/control/dispatch.js';
-import { Stats } from '../../../src/stats.js';
-import { TapTable, type LinkInfo, type LinkSource, type Tap } from '../../../src/taps.js';
+import { Stats } from '../../../src/runtime/stats.js';
+import { TapTable, type LinkInfo, type LinkSource, type Tap } from '../../../src/runtime/tap-table.js';
 import { ROOT, TAP10, binding } from './fake-context.js';
 
 class FakeLinks extends EventEmitter implements LinkSource {

@@ -7,7 +7,7 @@ import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import type {
   AnnounceOutcome, BindingInfo, ControlContext, Peer, ReloadOutcome, StatsView, StatusSnapshot,
 } from '../../../src/control/dispatch.js';
-import type { TapCounters } from '../../../src/stats.js';
+import type { TapCounters } from '../../../src/runtime/stats.js';
 
 export const ROOT: Peer = { uid: 0, gid: 0, groups: [], pid: 1, mayMutate: true };
 export const READER: Peer = { uid: 1000, gid: 1000, groups: [4242], pid: 2, mayMutate: false };

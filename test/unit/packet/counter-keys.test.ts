@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pathRig } from '../../helpers/path-rig.js';
-import { MAX_COUNTER_KEYS, OVERFLOW_KEY, Stats } from '../../../src/stats.js';
+import { MAX_COUNTER_KEYS, OVERFLOW_KEY, Stats } from '../../../src/runtime/stats.js';
 import { buildArpFrame } from '../../../src/wire/arp.js';
 import { encodeDhcp4 } from '../../../src/wire/dhcp4.js';
 import { buildUdpFrame } from '../../../src/wire/frame.js';

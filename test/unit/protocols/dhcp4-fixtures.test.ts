@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../src/bindings/binding.js';
-import { defaultSettings } from '../../../src/config.js';
+import { defaultSettings } from '../../../src/config/config.js';
 import { respondDhcp4 } from '../../../src/protocols/dhcp4.js';
 import { decodeDhcp4, encodeDhcp4, getOption, messageType, parameterRequestList, requestedIp } from '../../../src/wire/dhcp4.js';
 import { decodeUdpFrame } from '../../../src/wire/frame.js';

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../src/bindings/binding.js';
-import { defaultSettings } from '../../../src/config.js';
+import { defaultSettings } from '../../../src/config/config.js';
 import { testBinding } from '../../helpers/binding.js';
 import { dhcp4ReplyFrame } from '../../../src/protocols/dhcp4-frame.js';
 import { respondDhcp4, type Dhcp4Decision } from '../../../src/protocols/dhcp4.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../src/bindings/binding.js';
-import { defaultSettings } from '../../../src/config.js';
+import { defaultSettings } from '../../../src/config/config.js';
 import { testBinding } from '../../helpers/binding.js';
 import { classlessRoutes, respondDhcp4, serverIdentifier, type Dhcp4Decision } from '../../../src/protocols/dhcp4.js';
 import { DHCP4_BROADCAST_FLAG, type Dhcp4Message } from '../../../src/wire/dhcp4-types.js';

@@ -1,6 +1,6 @@
 /** Bindings, settings and frame metadata shared by the IPv6 responder tests. */
 import type { Binding } from '../../../src/bindings/binding.js';
-import { defaultSettings } from '../../../src/config.js';
+import { defaultSettings } from '../../../src/config/config.js';
 import type { Ipv6Settings } from '../../../src/protocols/router-advert.js';
 import type { Ipv6FrameMeta } from '../../../src/wire/frame6.js';
 import { testBinding } from '../../helpers/binding.js';

@@ -1,6 +1,6 @@
 /** The [ipv6] lifetime keys and the per-binding DOMAIN reach RAs and DHCPv6 replies. */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config.js';
+import { parseConfig } from '../../../src/config/config.js';
 import { respondInformationRequest } from '../../../src/protocols/dhcp6.js';
 import { buildRouterAdvertisement, searchDomains } from '../../../src/protocols/router-advert.js';
 import { getDhcp6Option } from '../../../src/wire/dhcp6.js';

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { parseConfig } from '../../../src/config.js';
+import { parseConfig } from '../../../src/config/config.js';
 import { respondDhcp4 } from '../../../src/protocols/dhcp4.js';
 import { dhcp4ReplyFrame } from '../../../src/protocols/dhcp4-frame.js';
 import { respondInformationRequest } from '../../../src/protocols/dhcp6.js';

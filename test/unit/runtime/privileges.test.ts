@@ -7,9 +7,9 @@
  */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
-import type { DropResult, NativeAddon } from '../../src/io/native.js';
-import { accountSettingsError, applyPrivileges, checkStateDirectory, planPrivileges, resolveAccount, type AccountFiles } from '../../src/privileges.js';
+import { parseConfig } from '../../../src/config/config.js';
+import type { DropResult, NativeAddon } from '../../../src/io/native.js';
+import { accountSettingsError, applyPrivileges, checkStateDirectory, planPrivileges, resolveAccount, type AccountFiles } from '../../../src/runtime/privileges.js';
 
 const FILES: AccountFiles = {
   passwd: 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/usr/sbin/nologin\nonlinkd:x:998:997::/var/lib/onlinkd:/usr/sbin/nologin\n',

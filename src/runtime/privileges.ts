@@ -19,9 +19,9 @@
  */
 import { accessSync, constants } from 'node:fs';
 import type { Logger } from 'pino';
-import { CAP_NET_RAW, loadNative, type NativeAddon } from './io/native.js';
-import { findGroup, findUser, groupList, parseGroupFile, parsePasswd, parseId } from './util/accounts.js';
-import { readLimitedSync } from './util/read-limited.js';
+import { CAP_NET_RAW, loadNative, type NativeAddon } from '../io/native.js';
+import { findGroup, findUser, groupList, parseGroupFile, parsePasswd, parseId } from '../util/accounts.js';
+import { readLimitedSync } from '../util/read-limited.js';
 
 /** Capabilities kept after the drop, by number and by name (for the log). */
 export const KEPT_CAPABILITIES: ReadonlyArray<{ cap: number; name: string }> = [{ cap: CAP_NET_RAW, name: 'CAP_NET_RAW' }];

@@ -4,11 +4,11 @@
  * must not mute it until the clock catches up.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Announcer } from '../../src/announcer.js';
-import { parseBindingFile } from '../../src/bindings/binding-file.js';
-import { defaultSettings } from '../../src/config.js';
-import { Stats } from '../../src/stats.js';
-import type { Tap } from '../../src/taps.js';
+import { Announcer } from '../../../src/runtime/announcer.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
+import { defaultSettings } from '../../../src/config/config.js';
+import { Stats } from '../../../src/runtime/stats.js';
+import type { Tap } from '../../../src/runtime/tap-table.js';
 
 afterEach(() => vi.useRealTimers());
 

@@ -17,13 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { removeStaleTempFiles } from '../../src/bindings/persist.js';
-import { MAX_SERVER_DUID_FILE_SIZE, SERVER_DUID_FILE, loadOrCreateServerDuid } from '../../src/server-duid.js';
-import { decodeDuid } from '../../src/wire/duid.js';
+import { removeStaleTempFiles } from '../../../src/bindings/persist.js';
+import { MAX_SERVER_DUID_FILE_SIZE, SERVER_DUID_FILE, loadOrCreateServerDuid } from '../../../src/runtime/server-duid.js';
+import { decodeDuid } from '../../../src/wire/duid.js';
 
 const guard = vi.hoisted(() => ({ nonRegularReads: [] as string[] }));
 
-vi.mock('node:fs', async (orig) => (await import('../helpers/fs-guard.js')).guardedFs(await orig(), guard.nonRegularReads));
+vi.mock('node:fs', async (orig) => (await import('../../helpers/fs-guard.js')).guardedFs(await orig(), guard.nonRegularReads));
 
 const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 const VALID_HEX = '00030001aa0000000099'; // DUID-LL, Ethernet, aa:00:00:00:00:99
@@ -130,7 +130,7 @@ describe('server DUID file', () => {
 
   it('a write killed before its rename leaves a temp file that the start-up cleanup recognises', async () => {
     let tmp: string | undefined;
-    const { nodeFs } = await import('../../src/bindings/persist.js');
+    const { nodeFs } = await import('../../../src/bindings/persist.js');
     await loadOrCreateServerDuid(dir, log, {
       fs: {
         ...nodeFs,

@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_CONFIG_FILE_SIZE, loadConfig } from '../../src/config.js';
+import { MAX_CONFIG_FILE_SIZE, loadConfig } from '../../../src/config/config.js';
 
 const guard = vi.hoisted(() => ({ nonRegularReads: [] as string[] }));
-vi.mock('node:fs', async (orig) => (await import('../helpers/fs-guard.js')).guardedFs(await orig(), guard.nonRegularReads));
+vi.mock('node:fs', async (orig) => (await import('../../helpers/fs-guard.js')).guardedFs(await orig(), guard.nonRegularReads));
 
 const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 

@@ -6,9 +6,9 @@
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseBindingFile } from '../../src/bindings/binding-file.js';
-import { BindingStore } from '../../src/bindings/store.js';
-import { TapTable, type LinkInfo, type LinkSource } from '../../src/taps.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
+import { BindingStore } from '../../../src/bindings/store.js';
+import { TapTable, type LinkInfo, type LinkSource } from '../../../src/runtime/tap-table.js';
 
 class Links extends EventEmitter implements LinkSource {
   readonly #byIndex = new Map<number, LinkInfo>();

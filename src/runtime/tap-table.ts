@@ -7,7 +7,7 @@
  * the old binding (the mapping is dropped on RTM_DELLINK and rebuilt from
  * the name on every link event).
  *
- * Some interfaces are never served (LinkPolicy, src/interface-policy.ts):
+ * Some interfaces are never served (LinkPolicy, src/runtime/interface-policy.ts):
  * the loopback and the uplinks. A binding whose interface is one of them is
  * not attached — so no packet socket is opened on it — and is reported once
  * (log, and `problem` for `onlinkctl show`); an attached interface that does
@@ -19,8 +19,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Binding } from './bindings/binding.js';
-import type { BindingStore } from './bindings/store.js';
+import type { Binding } from '../bindings/binding.js';
+import type { BindingStore } from '../bindings/store.js';
 
 export interface LinkInfo {
   ifindex: number;
@@ -40,7 +40,7 @@ export interface InterfaceProblem {
   message: string;
 }
 
-/** Which interfaces may carry a binding (src/interface-policy.ts). */
+/** Which interfaces may carry a binding (src/runtime/interface-policy.ts). */
 export interface LinkPolicy {
   /** Why no binding may be served on this interface (nothing is attached, no socket opened), or undefined. */
   refuse(link: LinkInfo): string | undefined;

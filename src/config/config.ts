@@ -7,15 +7,15 @@
  * onlinkd at its existing file). Any other unknown key is a startup error
  * naming file, line and key.
  */
-import { readLimitedSync } from './util/read-limited.js';
-import { IniSyntaxError, parseIni } from './util/ini.js';
-import { parseIpv4 } from './wire/addr.js';
-import type { ClasslessRoute } from './wire/dhcp4-types.js';
-import { parseRouteList } from './bindings/routes.js';
-import { isValidDomainName } from './util/domain.js';
-import { parseIpv6Unzoned } from './util/ipv6.js';
-import { isValidInterfaceName } from './bindings/binding.js';
-import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS, searchListOctets } from './protocols/reply-limits.js';
+import { readLimitedSync } from '../util/read-limited.js';
+import { IniSyntaxError, parseIni } from '../util/ini.js';
+import { parseIpv4 } from '../wire/addr.js';
+import type { ClasslessRoute } from '../wire/dhcp4-types.js';
+import { parseRouteList } from '../bindings/routes.js';
+import { isValidDomainName } from '../util/domain.js';
+import { parseIpv6Unzoned } from '../util/ipv6.js';
+import { isValidInterfaceName } from '../bindings/binding.js';
+import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS, searchListOctets } from '../protocols/reply-limits.js';
 
 export type Ipv6Mode = 'slaac' | 'slaac+dhcpv6';
 export type ArpForm = 'request' | 'reply';
@@ -26,7 +26,7 @@ export interface Settings {
     controlSocket: string;
     controlGroup: string | undefined;
     logLevel: string;
-    /** Started as root: the user (name or uid) to drop to, keeping CAP_NET_RAW only (src/privileges.ts). */
+    /** Started as root: the user (name or uid) to drop to, keeping CAP_NET_RAW only (src/runtime/privileges.ts). */
     user: string | undefined;
     /** Its group (name or gid); default the user's primary group. */
     group: string | undefined;

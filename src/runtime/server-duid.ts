@@ -18,11 +18,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { writeFileAtomic, type PersistFs } from './bindings/persist.js';
-import { makeServerDuid } from './protocols/dhcp6.js';
-import { readLimitedSync } from './util/read-limited.js';
-import { DUID_MAX_LENGTH, decodeDuid, formatDuid } from './wire/duid.js';
-import { formatMac } from './wire/addr.js';
+import { writeFileAtomic, type PersistFs } from '../bindings/persist.js';
+import { makeServerDuid } from '../protocols/dhcp6.js';
+import { readLimitedSync } from '../util/read-limited.js';
+import { DUID_MAX_LENGTH, decodeDuid, formatDuid } from '../wire/duid.js';
+import { formatMac } from '../wire/addr.js';
 
 export const SERVER_DUID_FILE = '.server-duid';
 

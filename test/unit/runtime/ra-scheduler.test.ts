@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseBindingFile } from '../../src/bindings/binding-file.js';
-import { defaultSettings } from '../../src/config.js';
-import { firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../../src/protocols/ra-schedule.js';
-import { INITIAL_SPACING_MS, MAX_INITIAL_DELAY_MS, RaScheduler } from '../../src/ra-scheduler.js';
-import type { Tap } from '../../src/taps.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
+import { defaultSettings } from '../../../src/config/config.js';
+import { firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../../../src/protocols/ra-schedule.js';
+import { INITIAL_SPACING_MS, MAX_INITIAL_DELAY_MS, RaScheduler } from '../../../src/runtime/ra-scheduler.js';
+import type { Tap } from '../../../src/runtime/tap-table.js';
 
 function tap(ifindex: number, up = true): Tap {
   const r = parseBindingFile(`tap${ifindex}`, `MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8:10::/64\n`);

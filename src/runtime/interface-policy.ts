@@ -23,10 +23,10 @@
  *
  * A future `[routing]` uplink list is one more line in `uplinkSource`.
  */
-import type { Binding } from './bindings/binding.js';
-import type { BindingStore } from './bindings/store.js';
-import type { Settings } from './config.js';
-import type { LinkInfo, LinkPolicy } from './taps.js';
+import type { Binding } from '../bindings/binding.js';
+import type { BindingStore } from '../bindings/store.js';
+import type { Settings } from '../config/config.js';
+import type { LinkInfo, LinkPolicy } from './tap-table.js';
 
 /** linux/if.h: the interface is a loopback. */
 export const IFF_LOOPBACK = 0x8;

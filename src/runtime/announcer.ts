@@ -8,12 +8,12 @@
  * daemon goes on), and sends.
  */
 import type { Logger } from 'pino';
-import type { Settings } from './config.js';
-import { announcementFrame, announcementPlan, type Announcement } from './protocols/announce.js';
+import type { Settings } from '../config/config.js';
+import { announcementFrame, announcementPlan, type Announcement } from '../protocols/announce.js';
 import type { Stats } from './stats.js';
-import type { LinkSource, Tap } from './taps.js';
-import { OncePerInterval } from './util/interval.js';
-import { safeTimeout } from './util/timer.js';
+import type { LinkSource, Tap } from './tap-table.js';
+import { OncePerInterval } from '../util/interval.js';
+import { safeTimeout } from '../util/timer.js';
 
 export type AnnounceReason = 'tap-up' | 'binding-added' | 'command';
 

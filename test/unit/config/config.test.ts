@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultSettings, loadConfig, parseConfig } from '../../src/config.js';
-import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS } from '../../src/protocols/reply-limits.js';
+import { ConfigError, defaultSettings, loadConfig, parseConfig } from '../../../src/config/config.js';
+import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS } from '../../../src/protocols/reply-limits.js';
 
 const NFDHCPD_SAMPLE = `## nfdhcpd sample configuration file
 [general]
@@ -122,8 +122,8 @@ describe('config', () => {
 describe('config/onlinkd.conf', () => {
   it('parses and documents every key onlinkd accepts', async () => {
     const { readFileSync } = await import('node:fs');
-    const { CONFIG_KEYS } = await import('../../src/config.js');
-    const text = readFileSync(new URL('../../config/onlinkd.conf', import.meta.url), 'utf8');
+    const { CONFIG_KEYS } = await import('../../../src/config/config.js');
+    const text = readFileSync(new URL('../../../config/onlinkd.conf', import.meta.url), 'utf8');
     const s = parseConfig(text, 'config/onlinkd.conf');
     expect(s.general.datapath).toBe('/var/lib/onlinkd');
     const nfqueue = new Set(['general.pidfile', 'general.logdir', 'dhcp.dhcp_queue', 'ipv6.rs_queue', 'ipv6.ns_queue', 'ipv6.dhcp_queue', 'ipv6.dhcpv6_queue']);

@@ -25,11 +25,11 @@
  * binding removed while its tap lives gets a final RA with router
  * lifetime 0 (sent by the caller on 'detached').
  */
-import type { Settings } from './config.js';
-import { MAX_INITIAL_RTR_ADVERTISEMENTS, firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from './protocols/ra-schedule.js';
-import type { Tap } from './taps.js';
-import { MinHeap } from './util/min-heap.js';
-import { runGuarded, safeTimeout, type TimerErrorLog } from './util/timer.js';
+import type { Settings } from '../config/config.js';
+import { MAX_INITIAL_RTR_ADVERTISEMENTS, firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../protocols/ra-schedule.js';
+import type { Tap } from './tap-table.js';
+import { MinHeap } from '../util/min-heap.js';
+import { runGuarded, safeTimeout, type TimerErrorLog } from '../util/timer.js';
 
 export type RaKind = 'initial' | 'periodic';
 

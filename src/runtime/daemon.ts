@@ -7,31 +7,31 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import { BindingDirectory, isBindingFileName } from './bindings/directory.js';
-import { BindingStore } from './bindings/store.js';
-import { removeStaleTempFiles } from './bindings/persist.js';
-import { loadConfig, type Settings } from './config.js';
-import { LinkMonitor } from './io/link-monitor.js';
-import { PacketSocket, type SendResult } from './io/packet-socket.js';
-import { TapSockets } from './io/tap-sockets.js';
-import { SdNotify } from './io/sd-notify.js';
-import { createLogger } from './log.js';
-import { PacketPath } from './packet/path.js';
-import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from './protocols/router-advert.js';
-import { ndpReplyFrame, type NdpDecision } from './protocols/ndp-frame.js';
+import { BindingDirectory, isBindingFileName } from '../bindings/directory.js';
+import { BindingStore } from '../bindings/store.js';
+import { removeStaleTempFiles } from '../bindings/persist.js';
+import { loadConfig, type Settings } from '../config/config.js';
+import { LinkMonitor } from '../io/link-monitor.js';
+import { PacketSocket, type SendResult } from '../io/packet-socket.js';
+import { TapSockets } from '../io/tap-sockets.js';
+import { SdNotify } from '../io/sd-notify.js';
+import { createLogger } from '../util/log.js';
+import { PacketPath } from '../packet/path.js';
+import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from '../protocols/router-advert.js';
+import { ndpReplyFrame, type NdpDecision } from '../protocols/ndp-frame.js';
 import { RaScheduler, type RaKind } from './ra-scheduler.js';
 import { Announcer } from './announcer.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
 import { applyPrivileges, planFromSystem, type PrivilegePlan } from './privileges.js';
 import { Stats } from './stats.js';
-import { TapTable, type Tap } from './taps.js';
+import { TapTable, type Tap } from './tap-table.js';
 import { InterfacePolicy } from './interface-policy.js';
-import type { Binding } from './bindings/binding.js';
-import { withinInterval } from './util/interval.js';
-import { VERSION } from './version.js';
+import type { Binding } from '../bindings/binding.js';
+import { withinInterval } from '../util/interval.js';
+import { VERSION } from '../util/version.js';
 // ---- control socket (src/control) ----
-import { createDaemonContext } from './control/daemon-context.js';
-import { ControlServer } from './control/server.js';
+import { createDaemonContext } from '../control/daemon-context.js';
+import { ControlServer } from '../control/server.js';
 // ---- end control socket ----
 
 type RaBuilder = (b: Binding, s: Settings['ipv6'], mac: string) => NdpDecision;
@@ -122,7 +122,7 @@ export class Daemon {
    * tap sockets that feed it, and the announcer last (see #startAnnouncer).
    * Started as root with [general] user, privileges are dropped as soon as
    * what needs root is open (control socket, netlink, send socket, server
-   * DUID), before any binding file is read (src/privileges.ts).
+   * DUID), before any binding file is read (src/runtime/privileges.ts).
    */
   async #open(privileges: PrivilegePlan): Promise<void> {
     mkdirSync(this.#settings.general.datapath, { recursive: true, mode: 0o755 });

@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeLinks } from '../helpers/path-rig.js';
-import { BindingDirectory } from '../../src/bindings/directory.js';
-import { BindingStore } from '../../src/bindings/store.js';
-import { defaultSettings } from '../../src/config.js';
-import { bindingView, dispatch } from '../../src/control/dispatch.js';
-import { formatBindingShow } from '../../src/cli/onlinkctl-format.js';
-import { IFF_LOOPBACK, InterfacePolicy } from '../../src/interface-policy.js';
-import { TapTable, type LinkInfo, type Tap } from '../../src/taps.js';
-import { FakeContext, ROOT, binding } from './control/fake-context.js';
+import { FakeLinks } from '../../helpers/path-rig.js';
+import { BindingDirectory } from '../../../src/bindings/directory.js';
+import { BindingStore } from '../../../src/bindings/store.js';
+import { defaultSettings } from '../../../src/config/config.js';
+import { bindingView, dispatch } from '../../../src/control/dispatch.js';
+import { formatBindingShow } from '../../../src/cli/onlinkctl-format.js';
+import { IFF_LOOPBACK, InterfacePolicy } from '../../../src/runtime/interface-policy.js';
+import { TapTable, type LinkInfo, type Tap } from '../../../src/runtime/tap-table.js';
+import { FakeContext, ROOT, binding } from '../control/fake-context.js';
 
 const FILE = (extra = '') => `MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n${extra}`;
 const link = (ifindex: number, name: string, more: Partial<LinkInfo> = {}): LinkInfo => ({
