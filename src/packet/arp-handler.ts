@@ -11,6 +11,7 @@
  * debug; drops are counted per reason ('arp-<reason>').
  */
 import { arpReplyFrame, arpResponderEnabled, respondArp } from '../protocols/arp.js';
+import { dropReason } from '../protocols/drop.js';
 import { checkSourceMac } from '../protocols/guard.js';
 import type { Tap } from '../runtime/tap-table.js';
 import { ArpOp, decodeArpFrame } from '../wire/arp.js';
@@ -28,7 +29,7 @@ export function arpOpName(op: number): ArpOpName {
 export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
   const { d } = ctx;
   const f = decodeArpFrame(frame.data);
-  if (!f.ok) return ctx.drop(tap, `decode-${f.error.layer}-${f.error.reason}`, f.error.toString());
+  if (!f.ok) return ctx.dropDecoded(tap, f.error);
   const a = f.value;
   const b = tap.binding;
   // The guard first, as for IPv6, so its counter has the same name on every path.
@@ -41,7 +42,7 @@ export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): voi
   const serverMac = ctx.serverMac(tap);
   if (!serverMac) return;
   const decision = respondArp(a, a, b, settings, serverMac);
-  if (decision.kind === 'drop') return ctx.drop(tap, `arp-${decision.reason}`);
+  if (decision.kind === 'drop') return ctx.drop(tap, dropReason('arp', decision.reason));
   if (ctx.sendFrame(tap, arpReplyFrame(decision.reply, serverMac), 'arp-reply') && ctx.debug) {
     d.log.debug({ tap: b.tap, mac: b.mac, target: a.targetIp, kind: decision.target, requester: a.senderIp }, 'ARP reply sent');
   }

@@ -5,10 +5,12 @@
  */
 import type { Logger } from 'pino';
 import type { Settings } from '../config/config.js';
-import type { FrameResult } from '../protocols/dhcp4-frame.js';
+import { decodeDropReason, dropReason } from '../protocols/drop.js';
+import type { FrameResult } from '../protocols/frame-result.js';
 import type { Stats } from '../runtime/stats.js';
 import type { Tap, TapTable } from '../runtime/tap-table.js';
 import { OncePerInterval, withinInterval } from '../util/interval.js';
+import type { DecodeError } from '../wire/result.js';
 
 /** What the packet socket delivers (see io/packet-socket.ts), reduced to what the path reads. */
 export interface ReceivedFrame {
@@ -107,6 +109,13 @@ export class PathContext {
     }
   }
 
+  /** A frame a decoder refused: counted as 'decode-<layer>-<reason>', the error logged at debug (rate-limited). */
+  dropDecoded(tap: Tap, error: DecodeError): void {
+    const reason = decodeDropReason(error);
+    this.d.stats.drop(tap.binding.tap, reason);
+    this.rateLimited(`${tap.binding.tap}:${reason}`, () => this.d.log.debug({ tap: tap.binding.tap, reason, detail: error.toString() }, 'frame dropped'));
+  }
+
   /** The MAC onlinkd answers with on this tap, or undefined (counted, logged) when INDEV has none. */
   serverMac(tap: Tap): string | undefined {
     const mac = this.d.taps.serverMac(tap);
@@ -131,7 +140,7 @@ export class PathContext {
     }
     const sent = this.d.send(tap.link.ifindex, built.frame);
     if (!sent.ok) {
-      this.drop(tap, `send-${sent.error}`);
+      this.drop(tap, dropReason('send', sent.error));
       this.rateLimited(`send:${b.tap}`, () => this.d.log.warn({ tap: b.tap, err: sent.error, reply: replyName }, 'sending reply failed'));
       return false;
     }

@@ -28,12 +28,12 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
   const { d } = ctx;
   const settings = d.settings();
   const udp = decodeUdpFrame(frame.data, { verifyChecksum: !frame.checksumNotReady });
-  if (!udp.ok) return ctx.drop(tap, `decode-${udp.error.layer}-${udp.error.reason}`, udp.error.toString());
+  if (!udp.ok) return ctx.dropDecoded(tap, udp.error);
   const u = udp.value;
   if (u.dstPort !== 67) return ctx.drop(tap, 'unexpected-port');
   if (!settings.dhcp.enable) return ctx.drop(tap, 'dhcp-disabled');
   const dec = decodeDhcp4(u.payload);
-  if (!dec.ok) return ctx.drop(tap, `decode-dhcp4-${dec.error.reason}`, dec.error.toString());
+  if (!dec.ok) return ctx.dropDecoded(tap, dec.error);
   const req = dec.value;
   const b = tap.binding;
   const guard = checkDhcp4Client(b, u.srcMac, req.htype, req.hlen, req.chaddr);

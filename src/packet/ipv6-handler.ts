@@ -8,6 +8,7 @@
  */
 import { respondInformationRequest } from '../protocols/dhcp6.js';
 import { dhcp6ReplyFrame } from '../protocols/dhcp6-frame.js';
+import { dropReason } from '../protocols/drop.js';
 import { checkSourceMac } from '../protocols/guard.js';
 import { respondNeighborSolicitation } from '../protocols/neighbor.js';
 import { ndpReplyFrame } from '../protocols/ndp-frame.js';
@@ -45,7 +46,7 @@ export class Ipv6Handler {
   handle(tap: Tap, frame: ReceivedFrame): void {
     const ctx = this.ctx;
     const f = decodeIpv6Frame(frame.data);
-    if (!f.ok) return ctx.drop(tap, `decode-${f.error.layer}-${f.error.reason}`, f.error.toString());
+    if (!f.ok) return ctx.dropDecoded(tap, f.error);
     const guard = checkSourceMac(tap.binding, f.value.srcMac);
     if (guard) return ctx.drop(tap, guard, `src ${f.value.srcMac}`);
     if (f.value.protocol === Ipv6NextHeader.Icmpv6) return this.#icmpv6(tap, f.value, frame);
@@ -57,9 +58,9 @@ export class Ipv6Handler {
     const { ctx } = this;
     const { d } = ctx;
     const icmp = decodeIcmpv6(ip.payload, ip, { verifyChecksum: !frame.checksumNotReady });
-    if (!icmp.ok) return ctx.drop(tap, `decode-${icmp.error.layer}-${icmp.error.reason}`, icmp.error.toString());
+    if (!icmp.ok) return ctx.dropDecoded(tap, icmp.error);
     const nd = decodeNdp(icmp.value);
-    if (!nd.ok) return ctx.drop(tap, `decode-${nd.error.layer}-${nd.error.reason}`, nd.error.toString());
+    if (!nd.ok) return ctx.dropDecoded(tap, nd.error);
     const m = nd.value;
     const b = tap.binding;
     const settings = d.settings().ipv6;
@@ -80,7 +81,7 @@ export class Ipv6Handler {
       const serverMac = ctx.serverMac(tap);
       if (!serverMac) return;
       const decision = respondNeighborSolicitation(m, ip, b, settings, serverMac);
-      if (decision.kind === 'drop') return ctx.drop(tap, `ns-${decision.reason}`);
+      if (decision.kind === 'drop') return ctx.drop(tap, dropReason('ns', decision.reason));
       if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'na') && ctx.debug) {
         d.log.debug({ tap: b.tap, mac: b.mac, target: m.target, kind: decision.target }, 'neighbor advertisement sent');
       }
@@ -93,16 +94,16 @@ export class Ipv6Handler {
     const { ctx } = this;
     const { d } = ctx;
     const udp = decodeUdp(ip.payload, ip, { verifyChecksum: !frame.checksumNotReady });
-    if (!udp.ok) return ctx.drop(tap, `decode-${udp.error.layer}-${udp.error.reason}`, udp.error.toString());
+    if (!udp.ok) return ctx.dropDecoded(tap, udp.error);
     if (udp.value.dstPort !== 547) return ctx.drop(tap, 'unexpected-port');
     const msg = decodeDhcp6(udp.value.payload);
-    if (!msg.ok) return ctx.drop(tap, `decode-${msg.error.layer}-${msg.error.reason}`, msg.error.toString());
+    if (!msg.ok) return ctx.dropDecoded(tap, msg.error);
     const b = tap.binding;
     d.stats.request(b.tap, dhcp6Name(msg.value.msgType), d.now());
     const serverMac = ctx.serverMac(tap);
     if (!serverMac) return;
     const decision = respondInformationRequest(msg.value, { srcMac: ip.srcMac, src: ip.src, dst: ip.dst, hopLimit: ip.hopLimit, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
-    if (decision.kind === 'drop') return ctx.drop(tap, `dhcp6-${decision.reason}`);
+    if (decision.kind === 'drop') return ctx.drop(tap, dropReason('dhcp6', decision.reason));
     if (ctx.sendFrame(tap, dhcp6ReplyFrame(decision.reply, serverMac, ctx.scratch), 'dhcp6-reply') && ctx.debug) {
       d.log.debug({ tap: b.tap, mac: b.mac, dst: `${decision.reply.dstIp}%${b.tap}`, xid: msg.value.transactionId }, 'DHCPv6 reply sent');
     }

@@ -52,10 +52,9 @@ import { ArpOp, ZERO_MAC, buildArpFrame } from '../wire/arp.js';
 import { buildNdpFrame } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { ALL_NODES_MAC, IPV6_ALL_NODES, IPV6_ND_HOP_LIMIT, linkLocalFromMac } from '../wire/ipv6.js';
-import { EncodeError } from '../wire/result.js';
-import type { FrameResult } from './dhcp4-frame.js';
+import { encodeFailure, type FrameResult } from './frame-result.js';
 
-export type { FrameResult } from './dhcp4-frame.js';
+export type { FrameResult } from './frame-result.js';
 export type { ArpForm } from '../config/config.js';
 
 export type AnnounceSettings = Settings['announce'];
@@ -114,9 +113,7 @@ function built(fn: () => Uint8Array): FrameResult {
   try {
     return { ok: true, frame: fn() };
   } catch (e) {
-    // Encoders throw only on values the types should have ruled out (a bad MAC or address).
-    if (e instanceof EncodeError) return { ok: false, error: e.message };
-    throw e;
+    return encodeFailure(e);
   }
 }
 

@@ -51,11 +51,11 @@ import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/config.js';
 import { BROADCAST_MAC, ipv4ToNumber, prefixMask } from '../wire/addr.js';
 import { ArpOp, buildArpFrame, type ArpPacket } from '../wire/arp.js';
-import { EncodeError } from '../wire/result.js';
-import type { FrameResult } from './dhcp4-frame.js';
+import { drop, type Drop } from './drop.js';
+import { encodeFailure, type FrameResult } from './frame-result.js';
 import { checkSourceMac } from './guard.js';
 
-export type { FrameResult } from './dhcp4-frame.js';
+export type { FrameResult } from './frame-result.js';
 
 export type ArpSettings = Settings['arp'];
 
@@ -72,7 +72,7 @@ export interface ArpReply {
 export type ArpDecision =
   | { kind: 'reply'; reply: ArpReply; target: ArpTarget }
   /** Nothing to send; `reason` names the drop counter. */
-  | { kind: 'drop'; reason: string };
+  | Drop;
 
 /** The Ethernet addresses of the frame the request came in (an `ArpFrame` is one). */
 export interface ArpFrameMeta {
@@ -130,7 +130,6 @@ function isMulticastOrBroadcastIpv4(address: string): boolean {
 }
 
 export function respondArp(arp: ArpPacket, meta: ArpFrameMeta, binding: Binding, settings: ArpSettings, serverMac: string): ArpDecision {
-  const drop = (reason: string): ArpDecision => ({ kind: 'drop', reason });
   if (!arpResponderEnabled(binding, settings)) return drop('responder-disabled');
   if (arp.op !== ArpOp.Request) return drop('not-request');
   const guard = checkSourceMac(binding, meta.srcMac);
@@ -169,8 +168,6 @@ export function arpReplyFrame(reply: ArpReply, srcMac: string): FrameResult {
   try {
     return { ok: true, frame: buildArpFrame({ ...reply.arp, srcMac, dstMac: reply.dstMac }) };
   } catch (e) {
-    // Encoders throw only on values the types should have ruled out (a bad MAC or address).
-    if (e instanceof EncodeError) return { ok: false, error: e.message };
-    throw e;
+    return encodeFailure(e);
   }
 }

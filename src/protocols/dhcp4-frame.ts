@@ -11,13 +11,14 @@ import { encodeDhcp4, encodeDhcp4Into } from '../wire/dhcp4.js';
 import { finishChecksum, ipv4PseudoHeaderSum, sumWords } from '../wire/checksum.js';
 import { IPV4_MIN_HEADER_LENGTH, IpProtocol } from '../wire/ipv4.js';
 import { buildUdpFrame, udpHeadersLength, writeUdpHeadersAround } from '../wire/frame.js';
-import { EncodeError, ok, type DecodeError, type Encoded } from '../wire/result.js';
+import { ok, type DecodeError, type Encoded } from '../wire/result.js';
+import { encodeFailure, type FrameResult } from './frame-result.js';
 import { UDP_HEADER_LENGTH } from '../wire/udp.js';
 import { putU16, putU32 } from '../wire/writer.js';
 
 const MANDATORY = new Set([53, 54, 51, 58, 59, 61]);
 
-export type FrameResult = { ok: true; frame: Uint8Array } | { ok: false; error: string };
+export type { FrameResult } from './frame-result.js';
 
 /** Ethernet (untagged) + IPv4 + UDP headers in front of the DHCP message. */
 const HEADERS = udpHeadersLength();
@@ -64,9 +65,7 @@ function encodeFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uint8Array): F
       // The message is in place after the headers' room: write the headers around it.
       return { ok: true, frame: scratch.subarray(0, writeUdpHeadersAround(spec, enc.value.length, scratch, 0)) };
     } catch (e) {
-      // The frame encoder throws only on values the types should have ruled out (a bad MAC or address).
-      if (e instanceof EncodeError) return { ok: false, error: e.message };
-      throw e;
+      return encodeFailure(e);
     }
   }
 }

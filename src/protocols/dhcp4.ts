@@ -36,6 +36,7 @@ import {
   encodeU8,
 } from '../wire/dhcp4-options.js';
 import { sameBytes } from '../wire/reader.js';
+import { drop, requestDrop, type Drop } from './drop.js';
 
 export type Dhcp4Settings = Settings['dhcp'];
 
@@ -53,7 +54,7 @@ export interface Dhcp4Reply {
 export type Dhcp4Decision =
   | { kind: 'reply'; reply: Dhcp4Reply; request: Dhcp4MessageType }
   /** Nothing to send; `reason` names the drop counter. */
-  | { kind: 'drop'; reason: string; request?: Dhcp4MessageType }
+  | (Drop & { readonly request?: Dhcp4MessageType })
   /** The client gave up its address (RELEASE) or found it in use (DECLINE): logged and counted. */
   | { kind: 'release' | 'decline'; request: Dhcp4MessageType; address: string | undefined };
 
@@ -330,13 +331,13 @@ export function respondDhcp4(
   settings: Dhcp4Settings,
   frameSrcMac: string,
 ): Dhcp4Decision {
-  if (request.op !== 1) return { kind: 'drop', reason: 'not-a-request' };
+  if (request.op !== 1) return drop('not-a-request');
   const type = messageType(request);
-  if (type === undefined) return { kind: 'drop', reason: 'no-message-type' };
-  if (request.giaddr !== IPV4_ANY) return { kind: 'drop', reason: 'relayed', request: type };
-  if (!binding.ip || !binding.subnet) return { kind: 'drop', reason: 'no-ipv4-binding', request: type };
+  if (type === undefined) return drop('no-message-type');
+  if (request.giaddr !== IPV4_ANY) return requestDrop('relayed', type);
+  if (!binding.ip || !binding.subnet) return requestDrop('no-ipv4-binding', type);
   const sid = serverIdentifier(binding, settings);
-  if (!sid) return { kind: 'drop', reason: 'no-server-identifier', request: type };
+  if (!sid) return requestDrop('no-server-identifier', type);
 
   const reply = (replyType: Dhcp4Reply['type'], message: Dhcp4Message): Dhcp4Decision => ({
     kind: 'reply',
@@ -381,8 +382,8 @@ export function respondDhcp4(
       const req = requestedIp(request);
       if (sidOpt !== undefined) {
         // SELECTING (§4.3.2): the client picked a server; if not us, stay quiet.
-        if (sidOpt !== sid) return { kind: 'drop', reason: 'other-server-selected', request: type };
-        if (req === undefined) return { kind: 'drop', reason: 'malformed-request', request: type };
+        if (sidOpt !== sid) return requestDrop('other-server-selected', type);
+        if (req === undefined) return requestDrop('malformed-request', type);
         return req === binding.ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`requested address ${req} is not this client's`);
       }
       if (req !== undefined && request.ciaddr === IPV4_ANY) {
@@ -395,7 +396,7 @@ export function respondDhcp4(
           ? offerOrAck(Dhcp4MessageType.Ack)
           : nak(`address ${request.ciaddr} is not this client's`);
       }
-      return { kind: 'drop', reason: 'malformed-request', request: type };
+      return requestDrop('malformed-request', type);
     }
 
     case Dhcp4MessageType.Inform: {
@@ -413,6 +414,6 @@ export function respondDhcp4(
       return { kind: 'decline', request: type, address: requestedIp(request) };
 
     default:
-      return { kind: 'drop', reason: 'unexpected-message-type', request: type };
+      return requestDrop('unexpected-message-type', type);
   }
 }

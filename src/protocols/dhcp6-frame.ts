@@ -4,10 +4,9 @@
  * over IPv6, RFC 8200 §8.1; clients that never offloaded anything drop a
  * bad one).
  */
-import type { FrameResult } from './dhcp4-frame.js';
+import { encodeFailure, type FrameResult } from './frame-result.js';
 import type { Dhcp6Reply } from './dhcp6.js';
 import { buildDhcp6Frame } from '../wire/frame6.js';
-import { EncodeError } from '../wire/result.js';
 
 /** With `scratch`, the frame is a view of it, valid until its next use (see dhcp4ReplyFrame). */
 export function dhcp6ReplyFrame(reply: Dhcp6Reply, srcMac: string, scratch?: Uint8Array): FrameResult {
@@ -29,8 +28,6 @@ export function dhcp6ReplyFrame(reply: Dhcp6Reply, srcMac: string, scratch?: Uin
       ),
     };
   } catch (e) {
-    // Encoders throw only on values the types should have ruled out (a bad MAC or address).
-    if (e instanceof EncodeError) return { ok: false, error: e.message };
-    throw e;
+    return encodeFailure(e);
   }
 }

@@ -38,6 +38,7 @@ import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
 import { isIpv6Multicast, parseIpv6Address } from '../wire/ipv6-address.js';
 import { sameBytes } from '../wire/reader.js';
 import { routerLinkLocal, searchDomains, type Ipv6Settings } from './router-advert.js';
+import { requestDrop, type RequestDrop } from './drop.js';
 
 /** IRT_DEFAULT and IRT_MINIMUM (RFC 8415 §7.6). */
 export const DEFAULT_INFORMATION_REFRESH_TIME = 86400;
@@ -64,7 +65,7 @@ export interface Dhcp6Reply {
 export type Dhcp6Decision =
   | { kind: 'reply'; reply: Dhcp6Reply; request: number }
   /** Nothing to send; `reason` names the drop counter. */
-  | { kind: 'drop'; reason: string; request: number };
+  | RequestDrop<number>;
 
 const STATEFUL = new Set<number>([
   Dhcp6MessageType.Solicit,
@@ -143,7 +144,7 @@ export function respondInformationRequest(
   options: Dhcp6ResponderOptions = {},
 ): Dhcp6Decision {
   const request = msg.msgType;
-  const drop = (reason: string): Dhcp6Decision => ({ kind: 'drop', reason, request });
+  const drop = (reason: string): Dhcp6Decision => requestDrop(reason, request);
   if (!settings.enable || !settings.enableDhcpv6 || settings.mode === 'slaac') return drop('dhcpv6-disabled');
   if (request !== Dhcp6MessageType.InformationRequest) {
     if (STATEFUL.has(request)) return drop('stateful-not-offered');

@@ -5,13 +5,13 @@
  * (RFC 4861 §6.1.2, §7.1.2: receivers drop ND with any other), ICMPv6
  * checksum computed.
  */
-import type { FrameResult } from './dhcp4-frame.js';
+import { encodeFailure, type FrameResult } from './frame-result.js';
+import type { Drop } from './drop.js';
 import { buildNdpFrame } from '../wire/frame6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
 import type { NdpMessage } from '../wire/ndp.js';
-import { EncodeError } from '../wire/result.js';
 
-export type { FrameResult } from './dhcp4-frame.js';
+export type { FrameResult } from './frame-result.js';
 
 /** An ND message and where it goes. */
 export interface NdpReply {
@@ -24,7 +24,7 @@ export interface NdpReply {
 export type NdpDecision =
   | { kind: 'reply'; reply: NdpReply }
   /** Nothing to send; `reason` names the drop counter. */
-  | { kind: 'drop'; reason: string };
+  | Drop;
 
 /** With `scratch`, the frame is a view of it, valid until its next use (see dhcp4ReplyFrame). */
 export function ndpReplyFrame(reply: NdpReply, srcMac: string, scratch?: Uint8Array): FrameResult {
@@ -38,8 +38,6 @@ export function ndpReplyFrame(reply: NdpReply, srcMac: string, scratch?: Uint8Ar
       ),
     };
   } catch (e) {
-    // Encoders throw only on values the types should have ruled out (a bad MAC, address or name).
-    if (e instanceof EncodeError) return { ok: false, error: e.message };
-    throw e;
+    return encodeFailure(e);
   }
 }

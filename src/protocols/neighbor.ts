@@ -31,6 +31,7 @@ import { Icmpv6Type } from '../wire/icmpv6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
 import { ipv6PrefixMatch, isIpv6Multicast, parseIpv6Address, solicitedNodeAddress } from '../wire/ipv6-address.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
+import { drop, type Drop } from './drop.js';
 import type { NdpReply } from './ndp-frame.js';
 import { routerLinkLocal, type Ipv6Settings } from './router-advert.js';
 
@@ -40,7 +41,7 @@ export type NeighborTarget = 'router-link-local' | 'gateway' | 'proxied';
 export type NeighborDecision =
   | { kind: 'reply'; reply: NdpReply; target: NeighborTarget }
   /** Nothing to send; `reason` names the drop counter. */
-  | { kind: 'drop'; reason: string };
+  | Drop;
 
 /**
  * Drops (reason = counter): 'ipv6-disabled'; 'bad-hop-limit' (≠ 255,
@@ -58,27 +59,27 @@ export function respondNeighborSolicitation(
   settings: Ipv6Settings,
   serverMac: string,
 ): NeighborDecision {
-  if (!settings.enable) return { kind: 'drop', reason: 'ipv6-disabled' };
-  if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return { kind: 'drop', reason: 'bad-hop-limit' };
-  if (ns.code !== 0) return { kind: 'drop', reason: 'bad-code' };
+  if (!settings.enable) return drop('ipv6-disabled');
+  if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
+  if (ns.code !== 0) return drop('bad-code');
   const target = parseIpv6Address(ns.target);
-  if (!target) return { kind: 'drop', reason: 'bad-target' };
-  if (isIpv6Multicast(target)) return { kind: 'drop', reason: 'multicast-target' };
-  if (meta.src === '::') return { kind: 'drop', reason: 'duplicate-address-detection' };
+  if (!target) return drop('bad-target');
+  if (isIpv6Multicast(target)) return drop('multicast-target');
+  if (meta.src === '::') return drop('duplicate-address-detection');
   const src = parseIpv6Address(meta.src);
-  if (!src || isIpv6Multicast(src)) return { kind: 'drop', reason: 'bad-source' };
+  if (!src || isIpv6Multicast(src)) return drop('bad-source');
   const dst = parseIpv6Address(meta.dst);
   if (!dst || (isIpv6Multicast(dst) && meta.dst !== solicitedNodeAddress(ns.target))) {
-    return { kind: 'drop', reason: 'bad-destination' };
+    return drop('bad-destination');
   }
-  if (meta.src === ns.target) return { kind: 'drop', reason: 'self-solicitation' };
-  if (binding.eui64 !== undefined && ns.target === binding.eui64) return { kind: 'drop', reason: 'vm-address' };
+  if (meta.src === ns.target) return drop('self-solicitation');
+  if (binding.eui64 !== undefined && ns.target === binding.eui64) return drop('vm-address');
 
   let kind: NeighborTarget;
   if (ns.target === routerLinkLocal(serverMac)) kind = 'router-link-local';
   else if (binding.gateway6 !== undefined && ns.target === binding.gateway6) kind = 'gateway';
   else if (settings.proxySubnet && binding.subnet6 && inSubnet(target, binding.subnet6)) kind = 'proxied';
-  else return { kind: 'drop', reason: 'not-ours' };
+  else return drop('not-ours');
 
   return {
     kind: 'reply',

@@ -32,6 +32,7 @@ import { ALL_NODES_MAC, IPV6_ALL_NODES, IPV6_ND_HOP_LIMIT } from '../wire/ipv6.j
 import { isIpv6Multicast, linkLocalFromMac, parseIpv6Address, ipv6PrefixOf } from '../wire/ipv6-address.js';
 import { NdpOptionType, hasNdpOption, type NdpOption, type RouterAdvertisement, type RouterSolicitation } from '../wire/ndp.js';
 import type { NdpDecision } from './ndp-frame.js';
+import { drop, type Drop } from './drop.js';
 
 export type Ipv6Settings = Settings['ipv6'];
 
@@ -100,7 +101,7 @@ export function otherConfigFlag(settings: Ipv6Settings): boolean {
 
 export type RouterAdvertBuild =
   | { kind: 'ra'; message: RouterAdvertisement; srcIp: string }
-  | { kind: 'drop'; reason: string };
+  | Drop;
 
 /**
  * The RA for a binding (values only; see ndp-frame.ts for the bytes).
@@ -116,7 +117,7 @@ export function buildRouterAdvertisement(
   options: RouterAdvertOptions = {},
 ): RouterAdvertBuild {
   const s6 = binding.subnet6;
-  if (!s6) return { kind: 'drop', reason: 'no-subnet6' };
+  if (!s6) return drop('no-subnet6');
   const valid = options.validLifetime ?? settings.validLifetime ?? DEFAULT_VALID_LIFETIME;
   const preferred = Math.min(options.preferredLifetime ?? settings.preferredLifetime ?? DEFAULT_PREFERRED_LIFETIME, valid);
   const dnsLifetime = dnsOptionLifetime(settings.raPeriod);
@@ -164,7 +165,7 @@ export function unsolicitedRouterAdvertisement(
   serverMac: string,
   options?: RouterAdvertOptions,
 ): NdpDecision {
-  if (!settings.enable) return { kind: 'drop', reason: 'ipv6-disabled' };
+  if (!settings.enable) return drop('ipv6-disabled');
   const ra = buildRouterAdvertisement(binding, settings, serverMac, options);
   if (ra.kind === 'drop') return ra;
   return { kind: 'reply', reply: { message: ra.message, srcIp: ra.srcIp, dstIp: IPV6_ALL_NODES, dstMac: ALL_NODES_MAC } };
@@ -179,7 +180,7 @@ export function unsolicitedRouterAdvertisement(
  * Dropped when IPv6 is disabled, like the periodic RA: nothing was advertised.
  */
 export function finalRouterAdvertisement(binding: Binding, settings: Ipv6Settings, serverMac: string): NdpDecision {
-  if (!settings.enable) return { kind: 'drop', reason: 'ipv6-disabled' };
+  if (!settings.enable) return drop('ipv6-disabled');
   const ra = buildRouterAdvertisement(binding, settings, serverMac, { routerLifetime: 0, validLifetime: 0, preferredLifetime: 0 });
   if (ra.kind === 'drop') return ra;
   const options = ra.message.options.map((o): NdpOption => (o.kind === 'rdnss' || o.kind === 'dnssl' ? { ...o, lifetime: 0 } : o));
@@ -209,14 +210,14 @@ export function respondRouterSolicitation(
   serverMac: string,
   options?: RouterAdvertOptions,
 ): NdpDecision {
-  if (!settings.enable) return { kind: 'drop', reason: 'ipv6-disabled' };
-  if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return { kind: 'drop', reason: 'bad-hop-limit' };
-  if (rs.code !== 0) return { kind: 'drop', reason: 'bad-code' };
+  if (!settings.enable) return drop('ipv6-disabled');
+  if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
+  if (rs.code !== 0) return drop('bad-code');
   const src = parseIpv6Address(meta.src);
-  if (!src || isIpv6Multicast(src)) return { kind: 'drop', reason: 'bad-source' };
+  if (!src || isIpv6Multicast(src)) return drop('bad-source');
   const unspecified = meta.src === '::';
   if (unspecified && hasNdpOption(rs, NdpOptionType.SourceLinkLayerAddress)) {
-    return { kind: 'drop', reason: 'unspecified-source-with-sllao' };
+    return drop('unspecified-source-with-sllao');
   }
   const ra = buildRouterAdvertisement(binding, settings, serverMac, options);
   if (ra.kind === 'drop') return ra;
