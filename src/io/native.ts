@@ -1,5 +1,5 @@
 /**
- * Typed access to the native socket layer (src/native/onlinkd_native.c).
+ * Typed access to the native socket layer (src/native/, module.c lists its files).
  *
  * The addon is generic: it opens, configures, binds, sends and polls sockets
  * and reports errno values. Which options and which BPF program are used is
@@ -7,7 +7,7 @@
  * fixed setup order of a per-tap receiving socket (openPacketReceiver), which
  * the addon runs itself so that start-up can do it on a pool thread.
  *
- * Error convention (see the C file's header):
+ * Error convention (see src/native/module.c's header):
  *   - setup calls throw a Node-style system error (`code` 'EPERM', negative
  *     `errno`, `syscall`);
  *   - sendPacket/send/sendToUnix return bytes sent (>= 0) or -errno and never
@@ -28,19 +28,43 @@ export type RecvCallback = (
   vlanTci: number,
 ) => void;
 
-/** Int32 fields per frame in the receive group's meta array. */
-export const RECV_META_FIELDS = 8;
-/** Row layout: offset in the ring, length, ifindex, pkttype, tp_status, vlan_tci, flags, socket fd. */
-export const RECV_META = { offset: 0, length: 1, ifindex: 2, pkttype: 3, tpStatus: 4, vlanTci: 5, flags: 6, fd: 7 } as const;
-/** flags bit: the frame was longer than a ring slot and was cut. */
-export const RECV_TRUNCATED = 1;
-/** flags bit (receive group): the frame's socket was closed before delivery (its fd may be reused); skip it. */
-export const RECV_DROPPED = 2;
+/**
+ * The receive group's ring layout, as the addon exports it (`ringLayout`,
+ * written down once in src/native/ring.h): a Uint8Array of slots, one frame
+ * each, and an Int32Array of `metaFields` int32 per frame.
+ */
+export interface RingLayout {
+  /** Int32 fields per frame in the meta array. */
+  readonly metaFields: number;
+  /** Index of each field in a frame's meta row: offset in the ring, length,
+   * ifindex, pkttype, tp_status, vlan_tci, flags, the socket's fd. */
+  readonly meta: RecvMetaFields;
+  /** flags bit: the frame was longer than a ring slot and was cut. */
+  readonly truncated: number;
+  /** flags bit: the frame's socket was closed before delivery (its fd may be reused). */
+  readonly dropped: number;
+  /** Slot sizes setRecvGroup accepts (bytes). */
+  readonly slotMin: number;
+  readonly slotMax: number;
+}
+
+export interface RecvMetaFields {
+  readonly offset: number;
+  readonly length: number;
+  readonly ifindex: number;
+  readonly pkttype: number;
+  readonly tpStatus: number;
+  readonly vlanTci: number;
+  readonly flags: number;
+  readonly fd: number;
+}
 
 /** Receive group: `count` > 0 frames in rows 0..count-1 (RECV_META.fd says whose), or (-errno, fd). */
 export type RecvGroupCallback = (count: number, fd: number) => void;
 
 export interface NativeAddon {
+  /** The receive ring's layout (read at load into the RECV_* constants below). */
+  readonly ringLayout: RingLayout;
   /** Always adds SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the fd. */
   socket(domain: number, type: number, protocol: number): number;
   /** Closes an fd opened by socket() (stops receiving first); EBADF otherwise. */
@@ -166,22 +190,81 @@ export function isSystemError(e: unknown): e is SystemError {
   return e instanceof Error && typeof (e as SystemError).code === 'string' && typeof (e as SystemError).errno === 'number';
 }
 
-let cached: NativeAddon | undefined;
+const META_KEYS = ['offset', 'length', 'ifindex', 'pkttype', 'tpStatus', 'vlanTci', 'flags', 'fd'] as const;
+
+const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0;
+
+/** What is wrong with an addon's ringLayout, or undefined when it can be used. */
+export function ringLayoutProblem(l: RingLayout | undefined): string | undefined {
+  if (typeof l !== 'object' || l === null || typeof l.meta !== 'object' || l.meta === null) return 'ringLayout is missing';
+  if (!isCount(l.metaFields)) return `ringLayout.metaFields is ${String(l.metaFields)}`;
+  const seen = new Set<number>();
+  for (const k of META_KEYS) {
+    const i = l.meta[k];
+    if (!Number.isInteger(i) || i < 0 || i >= l.metaFields || seen.has(i)) return `ringLayout.meta.${k} is ${String(i)}`;
+    seen.add(i);
+  }
+  const bit = (n: number): boolean => isCount(n) && (n & (n - 1)) === 0;
+  if (!bit(l.truncated) || !bit(l.dropped) || l.truncated === l.dropped) return 'ringLayout flag bits are not two distinct bits';
+  if (!isCount(l.slotMin) || !isCount(l.slotMax) || l.slotMin > l.slotMax) return 'ringLayout slot bounds are invalid';
+  return undefined;
+}
 
 /**
- * Loads the addon on first use, so modules that merely import io/ (and their
- * unit tests) work on a machine where it was not built. The relative path is
- * the same from src/io (tests) and dist/io (installed daemon).
+ * The addon, loaded once when this module is (the ring layout below must be
+ * known before the packet path's modules size their arrays). A failure is
+ * kept and thrown by loadNative(), so modules that merely import io/ (and
+ * their unit tests) work on a machine where it was not built. The relative
+ * path is the same from src/io (tests) and dist/io (installed daemon).
  */
-export function loadNative(): NativeAddon {
-  if (cached) return cached;
-  const require = createRequire(import.meta.url);
+function load(): { addon?: NativeAddon; error?: Error } {
+  let addon: NativeAddon;
   try {
-    cached = require('../../build/Release/onlinkd_native.node') as NativeAddon;
+    addon = createRequire(import.meta.url)('../../build/Release/onlinkd_native.node') as NativeAddon;
   } catch (e) {
-    throw new Error(
-      `onlinkd native addon not loadable (${(e as Error).message}); build it with "npm run install" (node-gyp rebuild, bundled with npm; offline it needs nodedir=/usr in ~/.npmrc)`,
-    );
+    return {
+      error: new Error(
+        `onlinkd native addon not loadable (${(e as Error).message}); build it with "npm run install" (node-gyp rebuild, bundled with npm; offline it needs nodedir=/usr in ~/.npmrc)`,
+      ),
+    };
   }
-  return cached;
+  const problem = ringLayoutProblem(addon.ringLayout);
+  if (problem) {
+    return {
+      error: new Error(
+        `onlinkd native addon unusable: ${problem} (build/Release/onlinkd_native.node is older than src/io/native.ts? rebuild it with "npm run install")`,
+      ),
+    };
+  }
+  return { addon };
 }
+
+const loaded = load();
+
+/** The addon; throws why it cannot be used (not built, or built from older sources). */
+export function loadNative(): NativeAddon {
+  if (loaded.error) throw loaded.error;
+  return loaded.addon!;
+}
+
+/* The ring layout as module constants, read once here: the packet path
+ * reads rows with these, never through the addon object. Without a usable
+ * addon they are zeros, which nothing reads (loadNative throws first). */
+const layout = loaded.addon?.ringLayout;
+/** Int32 fields per frame in the receive group's meta array. */
+export const RECV_META_FIELDS: number = layout?.metaFields ?? 0;
+/** Row layout: index of each field in a frame's meta row (RingLayout.meta). */
+export const RECV_META: RecvMetaFields = {
+  offset: layout?.meta.offset ?? 0,
+  length: layout?.meta.length ?? 0,
+  ifindex: layout?.meta.ifindex ?? 0,
+  pkttype: layout?.meta.pkttype ?? 0,
+  tpStatus: layout?.meta.tpStatus ?? 0,
+  vlanTci: layout?.meta.vlanTci ?? 0,
+  flags: layout?.meta.flags ?? 0,
+  fd: layout?.meta.fd ?? 0,
+};
+/** flags bit: the frame was longer than a ring slot and was cut. */
+export const RECV_TRUNCATED: number = layout?.truncated ?? 0;
+/** flags bit (receive group): the frame's socket was closed before delivery (its fd may be reused); skip it. */
+export const RECV_DROPPED: number = layout?.dropped ?? 0;

@@ -43,7 +43,7 @@ describe('no process execution in the daemon', () => {
 
   it('scans the whole source tree', () => {
     expect(all.some((f) => f.endsWith('daemon.ts'))).toBe(true);
-    expect(all.some((f) => f.endsWith('onlinkd_native.c'))).toBe(true);
+    expect(all.some((f) => f.endsWith('native/module.c'))).toBe(true);
   });
 
   it('no TypeScript file starts a process or evaluates code', () => {
