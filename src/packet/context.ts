@@ -25,21 +25,26 @@ export interface ReceivedFrame {
 /** Sends `frame` at once; the frame may be a view of a reused buffer, valid only during the call. */
 export type SendFn = (ifindex: number, frame: Uint8Array) => { ok: true } | { ok: false; error: string };
 
+/** Where the path's frames go: the socket layer (io/tap-sockets.ts), called directly. */
+export interface FrameOut {
+  send: SendFn;
+  /**
+   * A tap exceeded its frame rate; nothing more of it can pass for `ms`:
+   * its socket is not read meanwhile (the kernel drops the excess in the tap's own queue).
+   */
+  pause(ifindex: number, ms: number): void;
+}
+
 export interface PacketPathDeps {
   taps: TapTable;
   settings: () => Settings;
-  send: SendFn;
+  out: FrameOut;
   stats: Stats;
   log: Logger;
   /** Epoch milliseconds (a number: read for every frame). */
   now: () => number;
   /** The server DUID for DHCPv6 (stable across restarts). */
   serverDuid: Uint8Array;
-  /**
-   * A tap exceeded its frame rate; nothing more of it can pass for `waitMs`.
-   * The daemon stops reading the tap's socket meanwhile (io/tap-sockets.ts).
-   */
-  onRateLimited?: (tap: Tap, waitMs: number) => void;
 }
 
 /** How often a repeated reply (same tap, kind and address) is logged again at info. */
@@ -138,7 +143,7 @@ export class PathContext {
       this.rateLimited(`encode:${b.tap}`, () => this.d.log.error({ tap: b.tap, reply: replyName, err: built.error }, 'reply could not be encoded'));
       return false;
     }
-    const sent = this.d.send(tap.link.ifindex, built.frame);
+    const sent = this.d.out.send(tap.link.ifindex, built.frame);
     if (!sent.ok) {
       this.drop(tap, dropReason('send', sent.error));
       this.rateLimited(`send:${b.tap}`, () => this.d.log.warn({ tap: b.tap, err: sent.error, reply: replyName }, 'sending reply failed'));

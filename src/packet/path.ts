@@ -14,7 +14,7 @@ import { PathContext, type PacketPathDeps, type ReceivedFrame } from './context.
 import { handleIpv4 } from './dhcp4-handler.js';
 import { Ipv6Handler } from './ipv6-handler.js';
 
-export type { PacketPathDeps, ReceivedFrame, SendFn } from './context.js';
+export type { FrameOut, PacketPathDeps, ReceivedFrame, SendFn } from './context.js';
 
 export class PacketPath {
   readonly #ctx: PathContext;
@@ -34,6 +34,7 @@ export class PacketPath {
     this.#buckets.forget(tap);
   }
 
+  /** A received frame, straight from the socket layer (io/tap-sockets.ts delivers to this method). */
   handle(frame: ReceivedFrame): void {
     const { stats, log } = this.#ctx.d;
     stats.global.frames++;
@@ -58,7 +59,7 @@ export class PacketPath {
     if (this.#buckets.take(tap.binding.tap, guard.burst, guard.rate, this.#ctx.d.now())) return true;
     this.#ctx.drop(tap, 'rate-limited');
     // The bucket is empty: the next frame passes in at most 1/rate s; until then reading is wasted work.
-    this.#ctx.d.onRateLimited?.(tap, Math.max(5, Math.ceil(1000 / guard.rate)));
+    this.#ctx.d.out.pause(tap.link.ifindex, Math.max(5, Math.ceil(1000 / guard.rate)));
     this.#ctx.rateLimited(`flood:${tap.binding.tap}`, () =>
       this.#ctx.d.log.warn(
         { tap: tap.binding.tap, mac: tap.binding.mac, rate: guard.rate, burst: guard.burst },

@@ -42,13 +42,15 @@ export {
   IPV6_ALL_NODES,
   IPV6_ALL_ROUTERS,
   IPV6_UNSPECIFIED,
+} from './ipv6-address.js';
+export {
   eui64Address,
   eui64InterfaceId,
   linkLocalFromMac,
   multicastMac,
   solicitedNodeAddress,
   solicitedNodeMac,
-} from './ipv6-address.js';
+} from './ipv6-derive.js';
 
 export const IPV6_HEADER_LENGTH = 40;
 /** RFC 4861 hop limit of every ND message, and the default of onlinkd's other IPv6 packets. */

@@ -23,54 +23,26 @@
  * Decoding reads an `Icmpv6Message` (checksum already verified by
  * icmpv6.ts); encoding writes the ICMPv6 message with a zero checksum,
  * for the frame builder to fill in (icmpv6.ts `putIcmpv6Checksum`).
+ * The option codec is in ndp-options.ts (re-exported here).
  */
-import { formatMac } from './addr.js';
-import { decodeUncompressedDnsNames, dnsNameLength, encodeDnsName } from './dns-name.js';
 import { Icmpv6Type, ICMPV6_HEADER_LENGTH, type Icmpv6Message } from './icmpv6.js';
 import { formatIpv6Address, putIpv6 } from './ipv6-address.js';
+import { decodeNdpOptions, encodeNdpOption, ndpOptionLength, ndpOptionType, type NdpOption } from './ndp-options.js';
 import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
-import { checkUint, putMac, putU16, putU32 } from './writer.js';
+import { checkUint, putU16, putU32 } from './writer.js';
+
+export {
+  NDP_INFINITE_LIFETIME,
+  NdpOptionType,
+  decodeNdpOptions,
+  encodeNdpOption,
+  ndpOptionLength,
+  ndpOptionType,
+  type NdpOption,
+} from './ndp-options.js';
 
 const LAYER = 'ndp';
-
-/** ND option types (IANA "IPv6 Neighbor Discovery Option Formats"). */
-export const NdpOptionType = {
-  SourceLinkLayerAddress: 1,
-  TargetLinkLayerAddress: 2,
-  PrefixInformation: 3,
-  RedirectedHeader: 4,
-  Mtu: 5,
-  Nonce: 14, // RFC 3971
-  RouteInformation: 24, // RFC 4191
-  Rdnss: 25, // RFC 8106
-  Dnssl: 31, // RFC 8106
-} as const;
-
-/** Lifetime meaning "forever" in PIO, RDNSS and DNSSL (RFC 4861 §4.6.2, RFC 8106 §5.1). */
-export const NDP_INFINITE_LIFETIME = 0xffffffff;
-
-export type NdpOption =
-  | { kind: 'source-link-layer'; mac: string }
-  | { kind: 'target-link-layer'; mac: string }
-  | {
-      kind: 'prefix';
-      prefixLength: number;
-      /** L: the prefix is on-link. */
-      onLink: boolean;
-      /** A: usable for SLAAC (RFC 4862). */
-      autonomous: boolean;
-      /** R (RFC 6275 §7.2): `prefix` holds a full router address. */
-      routerAddress: boolean;
-      validLifetime: number;
-      preferredLifetime: number;
-      prefix: string;
-    }
-  | { kind: 'mtu'; mtu: number }
-  | { kind: 'rdnss'; lifetime: number; servers: string[] }
-  | { kind: 'dnssl'; lifetime: number; domains: string[] }
-  /** Any other option, or a known one whose content is malformed: `data` is what follows type and length. */
-  | { kind: 'raw'; type: number; data: Uint8Array; malformed?: string };
 
 /** RFC 4191 §2.1 router preference; 'reserved' (binary 10) is received as medium. */
 export type RouterPreference = 'high' | 'medium' | 'low' | 'reserved';
@@ -130,9 +102,6 @@ const RA_H = 0x20;
 const NA_R = 0x80;
 const NA_S = 0x40;
 const NA_O = 0x20;
-const PIO_L = 0x80;
-const PIO_A = 0x40;
-const PIO_R = 0x20;
 
 const PREFERENCE_BITS: Record<RouterPreference, number> = { medium: 0, high: 1, reserved: 2, low: 3 };
 const PREFERENCES: RouterPreference[] = ['medium', 'high', 'reserved', 'low'];
@@ -144,76 +113,6 @@ const FIXED_BODY: Record<number, number> = {
   [Icmpv6Type.NeighborSolicitation]: 20,
   [Icmpv6Type.NeighborAdvertisement]: 20,
 };
-
-// ---------------------------------------------------------------------------
-// Options: decode
-
-function raw(type: number, data: Uint8Array, malformed?: string): NdpOption {
-  return malformed === undefined ? { kind: 'raw', type, data } : { kind: 'raw', type, data, malformed };
-}
-
-/** One option from its type and the octets after type and length. */
-function decodeOption(type: number, d: Uint8Array): NdpOption {
-  switch (type) {
-    case NdpOptionType.SourceLinkLayerAddress:
-    case NdpOptionType.TargetLinkLayerAddress:
-      // RFC 2464 §6: on Ethernet the option is exactly 8 octets.
-      if (d.length !== 6) return raw(type, d, `link-layer address of ${d.length} octets`);
-      return { kind: type === 1 ? 'source-link-layer' : 'target-link-layer', mac: formatMac(d, 0) };
-    case NdpOptionType.PrefixInformation: {
-      if (d.length !== 30) return raw(type, d, `prefix information of ${d.length + 2} octets, want 32`);
-      const plen = d[0]!;
-      if (plen > 128) return raw(type, d, `prefix length ${plen}`);
-      const flags = d[1]!;
-      return {
-        kind: 'prefix',
-        prefixLength: plen,
-        onLink: (flags & PIO_L) !== 0,
-        autonomous: (flags & PIO_A) !== 0,
-        routerAddress: (flags & PIO_R) !== 0,
-        validLifetime: u32(d, 2),
-        preferredLifetime: u32(d, 6),
-        prefix: formatIpv6Address(d, 14),
-      };
-    }
-    case NdpOptionType.Mtu:
-      if (d.length !== 6) return raw(type, d, `MTU option of ${d.length + 2} octets, want 8`);
-      return { kind: 'mtu', mtu: u32(d, 2) };
-    case NdpOptionType.Rdnss: {
-      // RFC 8106 §5.1: length 1 + 2N, N >= 1.
-      if (d.length < 22 || (d.length - 6) % 16 !== 0) return raw(type, d, `RDNSS of ${d.length + 2} octets`);
-      const servers: string[] = [];
-      for (let p = 6; p < d.length; p += 16) servers.push(formatIpv6Address(d, p));
-      return { kind: 'rdnss', lifetime: u32(d, 2), servers };
-    }
-    case NdpOptionType.Dnssl: {
-      // RFC 8106 §5.2: length >= 2 when a name is present; names uncompressed, zero-padded.
-      if (d.length < 14) return raw(type, d, `DNSSL of ${d.length + 2} octets`);
-      const names = decodeUncompressedDnsNames(d.subarray(6), true);
-      if (!names.ok) return raw(type, d, names.error.toString());
-      if (names.value.length === 0) return raw(type, d, 'DNSSL without a domain name');
-      return { kind: 'dnssl', lifetime: u32(d, 2), domains: names.value };
-    }
-    default:
-      return raw(type, d);
-  }
-}
-
-/** The options in `area` (a whole number of options). Fails on a zero length or an option past the end. */
-export function decodeNdpOptions(area: Uint8Array): Decoded<NdpOption[]> {
-  const out: NdpOption[] = [];
-  let off = 0;
-  while (off < area.length) {
-    if (area.length - off < 2) return fail(LAYER, 'truncated-option', `${area.length - off} octet(s) left at offset ${off}`);
-    const type = area[off]!;
-    const len = area[off + 1]! * 8;
-    if (len === 0) return fail(LAYER, 'zero-length-option', `option ${type} at offset ${off}`);
-    if (off + len > area.length) return fail(LAYER, 'truncated-option', `option ${type} of ${len} octets at offset ${off}`);
-    out.push(decodeOption(type, area.subarray(off + 2, off + len)));
-    off += len;
-  }
-  return ok(out);
-}
 
 // ---------------------------------------------------------------------------
 // Messages: decode
@@ -270,26 +169,6 @@ export function decodeNdp(icmp: Icmpv6Message): Decoded<NdpMessage> {
 // ---------------------------------------------------------------------------
 // Accessors
 
-/** The type octet an option is encoded with. */
-export function ndpOptionType(o: NdpOption): number {
-  switch (o.kind) {
-    case 'source-link-layer':
-      return NdpOptionType.SourceLinkLayerAddress;
-    case 'target-link-layer':
-      return NdpOptionType.TargetLinkLayerAddress;
-    case 'prefix':
-      return NdpOptionType.PrefixInformation;
-    case 'mtu':
-      return NdpOptionType.Mtu;
-    case 'rdnss':
-      return NdpOptionType.Rdnss;
-    case 'dnssl':
-      return NdpOptionType.Dnssl;
-    case 'raw':
-      return o.type;
-  }
-}
-
 /** Whether any option of `type` is present, well-formed or not. */
 export function hasNdpOption(msg: Pick<NdpMessage, 'options'>, type: number): boolean {
   return msg.options.some((o) => ndpOptionType(o) === type);
@@ -309,89 +188,6 @@ export function targetLinkLayerAddress(msg: Pick<NdpMessage, 'options'>): string
 
 // ---------------------------------------------------------------------------
 // Encode
-
-const MAX_OPTION_LENGTH = 255 * 8;
-
-function dnsslNamesLength(domains: readonly string[]): number {
-  let n = 0;
-  for (const d of domains) n += dnsNameLength(d);
-  return n;
-}
-
-/** Encoded length of one option (a multiple of 8). Throws EncodeError on a value that cannot be encoded. */
-export function ndpOptionLength(o: NdpOption): number {
-  let len: number;
-  switch (o.kind) {
-    case 'source-link-layer':
-    case 'target-link-layer':
-    case 'mtu':
-      return 8;
-    case 'prefix':
-      return 32;
-    case 'rdnss':
-      if (o.servers.length === 0) throw new EncodeError(LAYER, 'empty', 'RDNSS without a server');
-      len = 8 + 16 * o.servers.length;
-      break;
-    case 'dnssl':
-      if (o.domains.length === 0) throw new EncodeError(LAYER, 'empty', 'DNSSL without a domain');
-      len = Math.ceil((8 + dnsslNamesLength(o.domains)) / 8) * 8;
-      break;
-    case 'raw':
-      len = 2 + o.data.length;
-      if (len % 8 !== 0) throw new EncodeError(LAYER, 'bad-option', `raw option ${o.type}: ${len} octets, not a multiple of 8`);
-      break;
-  }
-  if (len > MAX_OPTION_LENGTH) throw new EncodeError(LAYER, 'too-big', `option ${ndpOptionType(o)} of ${len} octets`);
-  return len;
-}
-
-/** Writes one option at `out[off]`; returns its length. Every octet is written (reserved fields 0). */
-export function encodeNdpOption(o: NdpOption, out: Uint8Array, off: number): number {
-  const len = ndpOptionLength(o);
-  if (out.length - off < len) throw new EncodeError(LAYER, 'buffer-too-small');
-  const type = ndpOptionType(o);
-  checkUint(type, 0xff, LAYER, 'option type');
-  out.fill(0, off, off + len);
-  out[off] = type;
-  out[off + 1] = len / 8;
-  const d = off + 2;
-  switch (o.kind) {
-    case 'source-link-layer':
-    case 'target-link-layer':
-      putMac(out, d, o.mac, LAYER, o.kind);
-      break;
-    case 'prefix':
-      checkUint(o.prefixLength, 128, LAYER, 'prefixLength');
-      checkUint(o.validLifetime, 0xffffffff, LAYER, 'validLifetime');
-      checkUint(o.preferredLifetime, 0xffffffff, LAYER, 'preferredLifetime');
-      out[d] = o.prefixLength;
-      out[d + 1] = (o.onLink ? PIO_L : 0) | (o.autonomous ? PIO_A : 0) | (o.routerAddress ? PIO_R : 0);
-      putU32(out, d + 2, o.validLifetime);
-      putU32(out, d + 6, o.preferredLifetime);
-      putIpv6(out, d + 14, o.prefix, LAYER, 'prefix');
-      break;
-    case 'mtu':
-      checkUint(o.mtu, 0xffffffff, LAYER, 'mtu');
-      putU32(out, d + 2, o.mtu);
-      break;
-    case 'rdnss':
-      checkUint(o.lifetime, 0xffffffff, LAYER, 'lifetime');
-      putU32(out, d + 2, o.lifetime);
-      o.servers.forEach((s, i) => putIpv6(out, d + 6 + 16 * i, s, LAYER, 'rdnss server'));
-      break;
-    case 'dnssl': {
-      checkUint(o.lifetime, 0xffffffff, LAYER, 'lifetime');
-      putU32(out, d + 2, o.lifetime);
-      let p = d + 6;
-      for (const name of o.domains) p += encodeDnsName(name, out, p);
-      break; // the rest is the zero padding written by fill()
-    }
-    case 'raw':
-      out.set(o.data, d);
-      break;
-  }
-  return len;
-}
 
 /** Encoded ICMPv6 length of a message. Throws EncodeError on a value that cannot be encoded. */
 export function ndpMessageLength(msg: NdpMessage): number {

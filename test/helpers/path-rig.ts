@@ -8,7 +8,7 @@ import pino from 'pino';
 import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { BindingStore } from '../../src/bindings/store.js';
 import { defaultSettings, type Settings } from '../../src/config/config.js';
-import { PacketPath, type PacketPathDeps } from '../../src/packet/path.js';
+import { PacketPath, type FrameOut } from '../../src/packet/path.js';
 import { Stats } from '../../src/runtime/stats.js';
 import { TapTable, type LinkInfo } from '../../src/runtime/tap-table.js';
 
@@ -36,7 +36,7 @@ export class FakeLinks extends EventEmitter {
 
 export function pathRig(
   tune: (s: Settings) => void = () => undefined,
-  deps: Pick<PacketPathDeps, 'onRateLimited'> = {},
+  deps: { pause?: FrameOut['pause'] } = {},
   logLevel: pino.Level | 'silent' = 'silent',
 ) {
   /** Every log line the path wrote (parsed), when `logLevel` is not silent. */
@@ -53,16 +53,18 @@ export function pathRig(
   const path = new PacketPath({
     taps,
     settings: () => settings,
-    send: (ifindex, frame) => {
-      // A copy: the path builds replies in a scratch buffer that is valid only during the call.
-      sent.push({ ifindex, frame: frame.slice() });
-      return { ok: true };
+    out: {
+      send: (ifindex, frame) => {
+        // A copy: the path builds replies in a scratch buffer that is valid only during the call.
+        sent.push({ ifindex, frame: frame.slice() });
+        return { ok: true };
+      },
+      pause: deps.pause ?? (() => undefined),
     },
     stats,
     log,
     now: () => clock,
     serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
-    ...deps,
   });
   /** Adds an up interface and a binding (binding-file text) for it. */
   const addTap = (name: string, ifindex: number, mac: string, bindingText: string) => {
@@ -71,5 +73,5 @@ export function pathRig(
     links.add({ ifindex, name, mac, up: true, running: true });
     store.set(r.binding);
   };
-  return { path, sent, logs, stats, links, store, settings, addTap, tick: (ms: number) => void (clock += ms) };
+  return { path, sent, logs, stats, links, store, taps, settings, addTap, tick: (ms: number) => void (clock += ms) };
 }

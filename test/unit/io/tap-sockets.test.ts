@@ -51,10 +51,20 @@ class FakeSock {
   }
 }
 
+/** The shared send-only socket, for tests that send nothing. */
+const noSendSocket = { send: () => ({ ok: false as const, error: 'EBADF' }) };
+
 function rig(fail?: string) {
   const socks: FakeSock[] = [];
+  /** Frames that went out through the shared send socket (interfaces without a tap socket). */
+  const shared: Array<{ ifindex: number; frame: Uint8Array }> = [];
   const ts = new TapSockets({
-    onFrame: () => undefined,
+    sendSocket: {
+      send: (ifindex, frame) => {
+        shared.push({ ifindex, frame });
+        return { ok: true, bytes: frame.length };
+      },
+    },
     open: (o) => {
       if (fail) throw Object.assign(new Error(fail), { code: fail });
       const s = new FakeSock(o);
@@ -62,23 +72,38 @@ function rig(fail?: string) {
       return s;
     },
   });
-  return { ts, socks };
+  return { ts, socks, shared };
 }
 
 afterEach(() => vi.useRealTimers());
 
 describe('TapSockets', () => {
-  it('sends through the tap\'s own socket, and says so only for taps it has a socket for', () => {
-    const { ts, socks } = rig();
+  it('sends through the tap\'s own socket, and through the shared send socket for interfaces without one', () => {
+    const { ts, socks, shared } = rig();
     ts.open(7, 'tap10');
     ts.open(8, 'tap11');
     const frame = Uint8Array.of(1, 2, 3);
     expect(ts.send(8, frame)).toEqual({ ok: true, bytes: 3 });
     expect(socks[1]!.sent).toEqual([frame]);
     expect(socks[0]!.sent).toEqual([]);
-    expect(ts.send(9, frame)).toBeUndefined(); // no socket: the caller sends another way
+    expect(shared).toEqual([]);
+    ts.send(9, frame); // no socket (an uplink): the shared send socket, with the ifindex
+    expect(shared).toEqual([{ ifindex: 9, frame }]);
     ts.close(8);
-    expect(ts.send(8, frame)).toBeUndefined();
+    ts.send(8, frame);
+    expect(socks[1]!.sent).toEqual([frame]); // closed: not through it any more
+    expect(shared).toEqual([{ ifindex: 9, frame }, { ifindex: 8, frame }]);
+  });
+
+  it('delivers every socket\'s frames straight to the sink, and marks the socket active', () => {
+    const { ts, socks } = rig();
+    const got: number[] = [];
+    ts.deliverTo({ handle: (f) => void got.push(f.ifindex) });
+    ts.open(7, 'tap10');
+    ts.open(8, 'tap11');
+    socks[1]!.deliver();
+    socks[0]!.deliver();
+    expect(got).toEqual([8, 7]);
   });
 
   it('opens one socket bound to the ifindex, idempotently, with a per-tap receive buffer', () => {
@@ -161,7 +186,7 @@ describe('TapSockets', () => {
     const failed: Array<[string, number, string]> = [];
     const socks: FakeSock[] = [];
     const ts = new TapSockets({
-      onFrame: () => undefined,
+      sendSocket: noSendSocket,
       onOpenFailed: (tap, ifindex, err) => failed.push([tap, ifindex, err]),
       open: (o) => {
         const s = new FakeSock(o);
@@ -188,7 +213,7 @@ describe('TapSockets', () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       const ts = new TapSockets({
-        onFrame: () => undefined,
+        sendSocket: noSendSocket,
         open: (o) => {
           const s = new FakeSock(o);
           opened.push(s);
@@ -244,7 +269,7 @@ describe('TapSockets', () => {
 
       const r2 = prepRig(() => 'ENOBUFS');
       const ts2 = new TapSockets({
-        onFrame: () => undefined,
+        sendSocket: noSendSocket,
         open: () => {
           throw Object.assign(new Error('EMFILE'), { code: 'EMFILE' });
         },

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Address6 } from 'ip-address';
 import {
-  eui64Address,
-  eui64InterfaceId,
   formatIpv6Address,
   ipv6Bytes,
   ipv6InPrefix,
@@ -12,15 +10,19 @@ import {
   isIpv6LinkLocal,
   isIpv6Multicast,
   isIpv6Unspecified,
-  linkLocalFromMac,
-  multicastMac,
   normalizeIpv6Address,
   parseIpv6Address,
   parseIpv6Into,
   putIpv6,
+} from '../../../src/wire/ipv6-address.js';
+import {
+  eui64Address,
+  eui64InterfaceId,
+  linkLocalFromMac,
+  multicastMac,
   solicitedNodeAddress,
   solicitedNodeMac,
-} from '../../../src/wire/ipv6-address.js';
+} from '../../../src/wire/ipv6-derive.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { hex } from './helpers.js';
 

@@ -1,0 +1,82 @@
+/**
+ * Sends the Router Advertisements nobody asked for: the initial and
+ * periodic ones the RA scheduler (ra-scheduler.ts) calls for, and the final
+ * RA (router lifetime 0) for a binding removed while its tap lives. What an
+ * RA says is the responder's (protocols/router-advert.ts); this module
+ * builds the frame, keeps it, sends it and counts.
+ *
+ * Initial and periodic RAs of a binding are the same frame every time, and
+ * building them was most of the daemon's idle cost at 4096 taps: the frame
+ * is kept per binding (a WeakMap: a removed binding takes its frame along)
+ * with the `[ipv6]` settings and server MAC it was built from, and built
+ * again when either changed. Bindings and settings are replaced, never
+ * changed in place, so identity says "unchanged". The final RA is sent once
+ * per binding and not kept.
+ */
+import type { Logger } from 'pino';
+import type { Binding } from '../bindings/binding.js';
+import type { Settings } from '../config/config.js';
+import type { SendFn } from '../packet/path.js';
+import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from '../protocols/router-advert.js';
+import { ndpReplyFrame, type NdpDecision } from '../protocols/ndp-frame.js';
+import type { RaKind } from './ra-scheduler.js';
+import type { Stats } from './stats.js';
+import type { Tap, TapTable } from './tap-table.js';
+
+type RaBuilder = (b: Binding, s: Settings['ipv6'], mac: string) => NdpDecision;
+
+/** An RA frame and what it was built from. */
+interface CachedRa {
+  settings: Settings['ipv6'];
+  mac: string;
+  frame: Uint8Array;
+}
+
+export interface RaSenderDeps {
+  /** The MAC to answer with on a tap (INDEV's). */
+  taps: Pick<TapTable, 'serverMac'>;
+  settings: () => Settings;
+  /** The socket layer (io/tap-sockets.ts). */
+  out: { send: SendFn };
+  stats: Stats;
+  log: Logger;
+}
+
+export class RaSender {
+  readonly #d: RaSenderDeps;
+  readonly #unsolicited = new WeakMap<Binding, CachedRa>();
+
+  constructor(deps: RaSenderDeps) {
+    this.#d = deps;
+  }
+
+  /** An initial or periodic RA (RaScheduler's `send`), counted as `ra-<kind>` or `send-<errno>`. */
+  unsolicited(tap: Tap, kind: RaKind): void {
+    const sent = this.#send(tap, unsolicitedRouterAdvertisement, this.#unsolicited);
+    if (!sent) return;
+    if (sent.ok) this.#d.stats.reply(tap.binding.tap, `ra-${kind}`);
+    else this.#d.stats.drop(tap.binding.tap, `send-${sent.error}`);
+  }
+
+  /** The final RA (router lifetime 0) of a removed binding, so its guest drops the default route now. */
+  final(tap: Tap): boolean {
+    if (!this.#send(tap, finalRouterAdvertisement)?.ok) return false;
+    this.#d.log.info({ tap: tap.binding.tap, mac: tap.binding.mac }, 'final router advertisement (lifetime 0) sent for removed binding');
+    return true;
+  }
+
+  /** Builds (or takes from `cache`) the tap's RA and sends it; undefined when there is nothing to send. */
+  #send(tap: Tap, build: RaBuilder, cache?: WeakMap<Binding, CachedRa>): ReturnType<SendFn> | undefined {
+    const mac = this.#d.taps.serverMac(tap);
+    if (!mac) return undefined;
+    const settings = this.#d.settings().ipv6;
+    const kept = cache?.get(tap.binding);
+    if (kept && kept.settings === settings && kept.mac === mac) return this.#d.out.send(tap.link.ifindex, kept.frame);
+    const d = build(tap.binding, settings, mac);
+    if (d.kind === 'drop') return undefined;
+    const built = ndpReplyFrame(d.reply, mac);
+    if (!built.ok) return undefined;
+    cache?.set(tap.binding, { settings, mac, frame: built.frame });
+    return this.#d.out.send(tap.link.ifindex, built.frame);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The daemon's changes to loaded Settings, made as copies: Settings are
+ * shared and compared by identity (the RA frame cache keys on `ipv6`, the
+ * packet path reads them per frame), so they are replaced, never changed in
+ * place. A copy keeps every untouched section (same object), so a cache
+ * keyed on a section the change did not touch stays valid.
+ */
+import type { Settings } from '../config/config.js';
+
+type General = Settings['general'];
+
+/** `settings` with some `[general]` keys replaced (the rest shared with `settings`). */
+export function withGeneral(settings: Settings, general: Partial<General>): Settings {
+  return Object.freeze({ ...settings, general: Object.freeze({ ...settings.general, ...general }) });
+}
+
+/** `settings` with the state directory `datapath` (`onlinkd --datapath` overrides the file). */
+export function withDatapath(settings: Settings, datapath: string | undefined): Settings {
+  return datapath === undefined || datapath === settings.general.datapath ? settings : withGeneral(settings, { datapath });
+}
+
+/**
+ * The settings a reload puts in force: `next` (the file read again, with the
+ * command line's datapath), except what only a restart can change — the
+ * state directory (the watcher and the server DUID are in it) and the
+ * account onlinkd runs as (privileges are dropped once) — which stays as in
+ * `running`, with a warning.
+ */
+export function settingsForReload(next: Settings, running: Settings, log: { warn(obj: Record<string, unknown>, msg: string): void }): Settings {
+  const { datapath, user, group } = running.general;
+  const keepDatapath = next.general.datapath !== datapath;
+  const keepAccount = next.general.user !== user || next.general.group !== group;
+  if (keepDatapath) log.warn({ datapath: next.general.datapath }, 'datapath changes need a restart; keeping the current one');
+  if (keepAccount) log.warn({ user: next.general.user, group: next.general.group }, '[general] user/group changes need a restart; keeping the current ones');
+  if (!keepDatapath && !keepAccount) return next;
+  return withGeneral(next, { ...(keepDatapath ? { datapath } : {}), ...(keepAccount ? { user, group } : {}) });
+}

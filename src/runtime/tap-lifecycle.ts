@@ -1,0 +1,119 @@
+/**
+ * What happens when a binding meets its tap, when the tap changes state,
+ * and when they part: the one subscriber to the tap table's events, so the
+ * order is stated here and nowhere else.
+ *
+ * Met ('attached'):
+ *   1. open the tap's receive socket: before anything is sent, so the
+ *      guest's answer to it (an RS after our RA, a DHCP request) is queued;
+ *   2. start its RA schedule, with an initial burst if the tap is up;
+ *   3. if the tap is up, announce its addresses upstream (a new binding
+ *      for a running VM: its addresses may have moved here);
+ *   4. the sd_notify status line changed.
+ * Changed ('linkChanged'):
+ *   1. open the socket if an earlier open failed (a link event is the retry);
+ *   2. a tap coming up earns a new RA burst,
+ *   3. and an announcement (a VM started or migrated in).
+ * Parted ('detached'):
+ *   1. stop its RA schedule and cancel pending announcements: nothing more
+ *      is sent for the old binding;
+ *   2. if the binding went away while the tap lives and is up, send the
+ *      final RA (router lifetime 0), so the guest drops its default route
+ *      now — through the tap's socket, still open (when the tap itself went
+ *      away there is no one to tell);
+ *   3. close the socket (its kernel counters go to the totals);
+ *   4. forget the packet path's per-tap state (rate limiters, log state);
+ *   5. the status line changed.
+ *
+ * Start-up: while the binding directory loads, only sockets open (step 1);
+ * serve() then gives every tap bound at start its socket and RA schedule
+ * with its initial burst, but no announcement: a restart changes nothing on
+ * the wire, and 4096 VMs announced at once would be a storm upstream for no
+ * news. The status line is sent with READY when start-up is over.
+ */
+import type { Logger } from 'pino';
+import type { Binding } from '../bindings/binding.js';
+import type { BindingStore } from '../bindings/store.js';
+import type { TapSockets } from '../io/tap-sockets.js';
+import type { PacketPath } from '../packet/path.js';
+import type { Announcer } from './announcer.js';
+import type { NotifyStatus } from './notify-status.js';
+import type { RaScheduler } from './ra-scheduler.js';
+import type { RaSender } from './ra-sender.js';
+import type { LinkInfo, LinkSource, Tap, TapTable } from './tap-table.js';
+
+export interface TapLifecycleDeps {
+  taps: Pick<TapTable, 'on' | 'byName'>;
+  links: Pick<LinkSource, 'byIndex'>;
+  store: Pick<BindingStore, 'get' | 'bindings'>;
+  sockets: Pick<TapSockets, 'open' | 'has' | 'close'>;
+  ra: Pick<RaScheduler, 'attach' | 'linkChanged' | 'detach'>;
+  raSender: Pick<RaSender, 'final'>;
+  announcer: Pick<Announcer, 'announce' | 'cancel'>;
+  path: Pick<PacketPath, 'forget'>;
+  status: Pick<NotifyStatus, 'changed'>;
+  log: Logger;
+}
+
+export class TapLifecycle {
+  readonly #d: TapLifecycleDeps;
+  /** False while the bindings load at start-up (see the module comment). */
+  #serving = false;
+
+  /** Subscribes to the tap table; from now on every tap that meets its binding gets its socket. */
+  constructor(deps: TapLifecycleDeps) {
+    this.#d = deps;
+    deps.taps.on('attached', (tap) => this.#attached(tap));
+    deps.taps.on('linkChanged', (tap, previous) => this.#linkChanged(tap, previous));
+    deps.taps.on('detached', (binding, ifindex) => this.#detached(binding, ifindex));
+  }
+
+  /** Start-up is over: the taps bound now get their sockets and RA schedules, and every event its full course. */
+  serve(): void {
+    this.#serving = true;
+    for (const b of this.#d.store.bindings()) {
+      const tap = this.#d.taps.byName(b.tap);
+      if (!tap) continue;
+      this.#listen(tap); // a binding attached before this subscriber (a control request during start)
+      this.#d.ra.attach(tap);
+    }
+  }
+
+  #attached(tap: Tap): void {
+    this.#listen(tap);
+    if (!this.#serving) return;
+    this.#d.ra.attach(tap);
+    if (tap.link.up) this.#d.announcer.announce(tap, 'binding-added');
+    this.#d.status.changed();
+  }
+
+  #linkChanged(tap: Tap, previous: LinkInfo | undefined): void {
+    if (!this.#d.sockets.has(tap.link.ifindex)) this.#listen(tap);
+    if (!this.#serving) return;
+    const wasUp = previous?.up ?? false;
+    this.#d.ra.linkChanged(tap, wasUp);
+    if (tap.link.up && !wasUp) this.#d.announcer.announce(tap, 'tap-up');
+  }
+
+  #detached(binding: Binding, ifindex: number): void {
+    if (this.#serving) {
+      this.#d.ra.detach(ifindex);
+      this.#d.announcer.cancel(binding.tap);
+      const link = this.#d.links.byIndex(ifindex);
+      if (link && link.name === binding.tap && link.up && !this.#d.store.get(binding.tap)) this.#d.raSender.final({ binding, link });
+    }
+    this.#d.sockets.close(ifindex);
+    this.#d.path.forget(binding.tap);
+    if (this.#serving) this.#d.status.changed();
+  }
+
+  #listen(tap: Tap): void {
+    const r = this.#d.sockets.open(tap.link.ifindex, tap.binding.tap);
+    if (!r.ok) socketFailed(this.#d.log, tap.binding.tap, tap.link.ifindex, r.error);
+  }
+}
+
+/** A tap whose socket cannot open is not answered: an error line (its next link event retries). */
+export function socketFailed(log: Pick<Logger, 'error'>, tap: string, ifindex: number, err: string): void {
+  log.error({ tap, ifindex, err }, 'cannot open a packet socket on the tap; its guest is not answered');
+}
