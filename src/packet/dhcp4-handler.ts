@@ -24,6 +24,14 @@ const DHCP4_NAMES = new Map<number | undefined, string>([undefined, Dhcp4Message
 ].map((t) => [t, messageTypeName(t).toLowerCase().replace(/^dhcp-?/, 'dhcp-')]));
 export const dhcpName = (t: number | undefined): string => DHCP4_NAMES.get(t) ?? 'dhcp-other';
 
+/** 'dhcp-offer sent', ...: the log message of each reply kind, built once (not per reply). */
+const SENT_MESSAGES = new Map<string, string>();
+const sentMessage = (replyName: string): string => {
+  let m = SENT_MESSAGES.get(replyName);
+  if (m === undefined) SENT_MESSAGES.set(replyName, (m = `${replyName} sent`));
+  return m;
+};
+
 export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
   const { d } = ctx;
   const settings = d.settings();
@@ -71,7 +79,7 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
         replyName,
         ip,
         () => ({ tap: b.tap, mac: b.mac, request: reqName, reply: replyName, ip, dst: r.dstIp, xid: r.message.xid }),
-        `${replyName} sent`,
+        sentMessage(replyName),
       );
     }
   }

@@ -50,6 +50,7 @@
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/config.js';
 import { BROADCAST_MAC, ipv4ToNumber, prefixMask } from '../wire/addr.js';
+import { ipv4Value } from '../wire/writer.js';
 import { ArpOp, buildArpFrame, type ArpPacket } from '../wire/arp.js';
 import { drop, type Drop } from './drop.js';
 import { encodeFailure, type FrameResult } from './frame-result.js';
@@ -105,8 +106,21 @@ const LINK_LOCAL_BROADCAST = 0xa9feffff; // 169.254.255.255, RFC 3927 §2.6.2 ex
  * refuses them anyway); 169.254.255.255 never matches.
  */
 export function isLinkLocalServiceAddress(address: string, entries: readonly string[]): boolean {
-  const a = ipv4ToNumber(address);
-  if (a === undefined || (a & 0xffff0000) >>> 0 !== LINK_LOCAL_NET || a === LINK_LOCAL_BROADCAST) return false;
+  const a = ipv4Number(address);
+  if (a < 0 || (a & 0xffff0000) >>> 0 !== LINK_LOCAL_NET || a === LINK_LOCAL_BROADCAST) return false;
+  const prefixes = serviceAddressPrefixes(entries);
+  for (let i = 0; i < prefixes.length; i += 2) if (((a & prefixes[i + 1]!) >>> 0) === prefixes[i]) return true;
+  return false;
+}
+
+/** Parsed [arp] addresses, kept per (immutable, replaced on reload) settings array: not parsed per frame. */
+const parsedEntries = new WeakMap<readonly string[], number[]>();
+
+/** [network & mask, mask] pairs, flattened, of the entries that are usable (see isLinkLocalServiceAddress). */
+function serviceAddressPrefixes(entries: readonly string[]): number[] {
+  let out = parsedEntries.get(entries);
+  if (out) return out;
+  out = [];
   for (const entry of entries) {
     const slash = entry.indexOf('/');
     const net = ipv4ToNumber(slash < 0 ? entry : entry.slice(0, slash));
@@ -114,19 +128,30 @@ export function isLinkLocalServiceAddress(address: string, entries: readonly str
     if (net === undefined || !Number.isInteger(len) || len < 16 || len > 32) continue;
     if ((net & 0xffff0000) >>> 0 !== LINK_LOCAL_NET) continue;
     const mask = prefixMask(len);
-    if (((a & mask) >>> 0) === ((net & mask) >>> 0)) return true;
+    out.push((net & mask) >>> 0, mask);
   }
-  return false;
+  parsedEntries.set(entries, out);
+  return out;
+}
+
+/**
+ * A decoded dotted quad as uint32 without allocating (the decoder's text is
+ * canonical); anything else through the lenient parser; -1 when not an address.
+ */
+function ipv4Number(address: string): number {
+  const v = ipv4Value(address);
+  return v >= 0 ? v : (ipv4ToNumber(address) ?? -1);
 }
 
 function isGroupMac(mac: string): boolean {
-  // The I/G bit: lowest bit of the first octet.
-  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+  // The I/G bit: lowest bit of the first octet (its second hex digit; odd digits are 1 3 5 7 9 b d f).
+  const c = mac.charCodeAt(1) | 0x20; // lower case
+  return (c >= 0x30 && c <= 0x39 ? c - 0x30 : c - 0x57) % 2 === 1;
 }
 
 function isMulticastOrBroadcastIpv4(address: string): boolean {
-  const a = ipv4ToNumber(address);
-  return a === undefined || (a >>> 28) === 0xe || a === 0xffffffff;
+  const a = ipv4Number(address);
+  return a < 0 || (a >>> 28) === 0xe || a === 0xffffffff;
 }
 
 export function respondArp(arp: ArpPacket, meta: ArpFrameMeta, binding: Binding, settings: ArpSettings, serverMac: string): ArpDecision {

@@ -9,7 +9,7 @@
  */
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/config.js';
-import { ipv4ToNumber, numberToIpv4, prefixMask } from '../wire/addr.js';
+import { numberToIpv4, prefixMask } from '../wire/addr.js';
 import { Dhcp4MessageType, Dhcp4Option, type ClasslessRoute, type Dhcp4Message } from '../wire/dhcp4-types.js';
 import { clientId, getOption, vendorClass } from '../wire/dhcp4.js';
 import {
@@ -22,6 +22,7 @@ import {
   encodeU8,
 } from '../wire/dhcp4-options.js';
 import { sameBytes } from '../wire/reader.js';
+import { bindingAddresses } from './binding-addresses.js';
 
 export type Dhcp4Settings = Settings['dhcp'];
 
@@ -54,9 +55,8 @@ export function classlessRoutes(binding: Binding, settings: Dhcp4Settings, windo
 }
 
 function broadcastAddress(binding: Binding): string | undefined {
-  if (!binding.subnet) return undefined;
-  const net = ipv4ToNumber(binding.subnet.network)!;
-  return numberToIpv4((net | ~prefixMask(binding.subnet.prefixLength)) >>> 0);
+  const subnet = bindingAddresses(binding).subnet;
+  return subnet ? numberToIpv4((subnet.network | ~subnet.mask) >>> 0) : undefined;
 }
 
 /**

@@ -9,10 +9,11 @@
  * kept) by dhcp4-config-options.ts.
  */
 import type { Binding } from '../bindings/binding.js';
-import { BROADCAST_MAC, IPV4_ANY, IPV4_BROADCAST, ipv4ToNumber, numberToIpv4 } from '../wire/addr.js';
+import { BROADCAST_MAC, IPV4_ANY, IPV4_BROADCAST, numberToIpv4 } from '../wire/addr.js';
 import { DHCP4_BROADCAST_FLAG, Dhcp4MessageType, Dhcp4Option, type Dhcp4Message } from '../wire/dhcp4-types.js';
 import { clientId, maxMessageSize, messageType, requestedIp, serverId } from '../wire/dhcp4.js';
 import { encodeIpv4List, encodeString } from '../wire/dhcp4-options.js';
+import { bindingAddresses } from './binding-addresses.js';
 import { configOptions, messageTypeValue, type Dhcp4Settings } from './dhcp4-config-options.js';
 import { drop, requestDrop, type Drop } from './drop.js';
 
@@ -48,8 +49,9 @@ export function serverIdentifier(binding: Binding, settings: Dhcp4Settings): str
   if (settings.serverIp && !settings.serverOnLink) return settings.serverIp;
   if (binding.gateway) return binding.gateway;
   if (settings.serverIp) return settings.serverIp;
-  if (!binding.subnet || binding.subnet.prefixLength > 30) return undefined;
-  const net = ipv4ToNumber(binding.subnet.network)!;
+  const subnet = bindingAddresses(binding).subnet;
+  if (!subnet || subnet.prefixLength > 30) return undefined;
+  const net = subnet.network;
   const first = numberToIpv4(net + 1);
   return first === binding.ip ? numberToIpv4(net + 2) : first;
 }

@@ -35,7 +35,7 @@ import {
 import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
-import { isIpv6Multicast, parseIpv6Address } from '../wire/ipv6-address.js';
+import { isNonMulticastIpv6 } from '../wire/ipv6-address.js';
 import { sameBytes } from '../wire/reader.js';
 import { routerLinkLocal, searchDomains, type Ipv6Settings } from './router-advert.js';
 import { requestDrop, type RequestDrop } from './drop.js';
@@ -156,8 +156,7 @@ export function respondInformationRequest(
   // RFC 8415 §16.12: an Information-Request with an IA option, or a Server Identifier that is not ours, is discarded.
   if (hasIdentityAssociation(msg)) return drop('ia-in-information-request');
   for (const sid of getDhcp6Options(msg, Dhcp6Option.ServerId)) if (!sameBytes(sid, serverDuid)) return drop('other-server');
-  const src = parseIpv6Address(meta.src);
-  if (!src || meta.src === '::' || isIpv6Multicast(src)) return drop('bad-source');
+  if (meta.src === '::' || !isNonMulticastIpv6(meta.src)) return drop('bad-source');
 
   const out: Array<[number, Uint8Array]> = [];
   const cid = clientIdentifier(msg);

@@ -29,9 +29,9 @@ import type { Binding } from '../bindings/binding.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import { ipv6PrefixMatch, isIpv6Multicast, parseIpv6Address } from '../wire/ipv6-address.js';
-import { solicitedNodeAddress } from '../wire/ipv6-derive.js';
+import { ipv6PrefixMatch, isIpv6Multicast, parseIpv6Into } from '../wire/ipv6-address.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
+import { bindingAddresses } from './binding-addresses.js';
 import { drop, type Drop } from './drop.js';
 import type { NdpReply } from './ndp-frame.js';
 import { routerLinkLocal, type Ipv6Settings } from './router-advert.js';
@@ -63,14 +63,12 @@ export function respondNeighborSolicitation(
   if (!settings.enable) return drop('ipv6-disabled');
   if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
   if (ns.code !== 0) return drop('bad-code');
-  const target = parseIpv6Address(ns.target);
-  if (!target) return drop('bad-target');
-  if (isIpv6Multicast(target)) return drop('multicast-target');
+  // The three addresses as octets, in a scratch buffer: no allocation per NS.
+  if (!parseIpv6Into(ns.target, octets, TARGET)) return drop('bad-target');
+  if (isIpv6Multicast(octets, TARGET)) return drop('multicast-target');
   if (meta.src === '::') return drop('duplicate-address-detection');
-  const src = parseIpv6Address(meta.src);
-  if (!src || isIpv6Multicast(src)) return drop('bad-source');
-  const dst = parseIpv6Address(meta.dst);
-  if (!dst || (isIpv6Multicast(dst) && meta.dst !== solicitedNodeAddress(ns.target))) {
+  if (!parseIpv6Into(meta.src, octets, SRC) || isIpv6Multicast(octets, SRC)) return drop('bad-source');
+  if (!parseIpv6Into(meta.dst, octets, DST) || (isIpv6Multicast(octets, DST) && !isSolicitedNodeOfTarget())) {
     return drop('bad-destination');
   }
   if (meta.src === ns.target) return drop('self-solicitation');
@@ -79,7 +77,7 @@ export function respondNeighborSolicitation(
   let kind: NeighborTarget;
   if (ns.target === routerLinkLocal(serverMac)) kind = 'router-link-local';
   else if (binding.gateway6 !== undefined && ns.target === binding.gateway6) kind = 'gateway';
-  else if (settings.proxySubnet && binding.subnet6 && inSubnet(target, binding.subnet6)) kind = 'proxied';
+  else if (settings.proxySubnet && inSubnet6(binding)) kind = 'proxied';
   else return drop('not-ours');
 
   return {
@@ -102,7 +100,23 @@ export function respondNeighborSolicitation(
   };
 }
 
-function inSubnet(address: Uint8Array, subnet: NonNullable<Binding['subnet6']>): boolean {
-  const net = parseIpv6Address(subnet.network);
-  return net !== undefined && ipv6PrefixMatch(address, 0, net, 0, subnet.prefixLength);
+/** Target, source and destination of the NS being answered (one responder runs at a time). */
+const octets = new Uint8Array(48);
+const TARGET = 0;
+const SRC = 16;
+const DST = 32;
+
+/** The destination is the target's solicited-node group, ff02::1:ffXX:XXXX (RFC 4291 §2.7.1). */
+function isSolicitedNodeOfTarget(): boolean {
+  for (let i = 0; i < 13; i++) if (octets[DST + i] !== SOLICITED_NODE_PREFIX[i]) return false;
+  return octets[DST + 13] === octets[TARGET + 13] && octets[DST + 14] === octets[TARGET + 14] && octets[DST + 15] === octets[TARGET + 15];
+}
+
+/** ff02::1:ff00:0/104. */
+const SOLICITED_NODE_PREFIX = Uint8Array.of(0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff);
+
+/** The target is in the binding's SUBNET6 (its octets derived once per binding). */
+function inSubnet6(binding: Binding): boolean {
+  const s6 = bindingAddresses(binding).subnet6;
+  return s6 !== undefined && ipv6PrefixMatch(octets, TARGET, s6.network, 0, s6.prefixLength);
 }

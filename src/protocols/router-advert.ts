@@ -29,7 +29,7 @@ import type { Settings } from '../config/config.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { ALL_NODES_MAC, IPV6_ALL_NODES, IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import { isIpv6Multicast, parseIpv6Address, ipv6PrefixOf } from '../wire/ipv6-address.js';
+import { isNonMulticastIpv6, ipv6PrefixOf } from '../wire/ipv6-address.js';
 import { linkLocalFromMac } from '../wire/ipv6-derive.js';
 import { NdpOptionType, hasNdpOption, type NdpOption, type RouterAdvertisement, type RouterSolicitation } from '../wire/ndp.js';
 import type { NdpDecision } from './ndp-frame.js';
@@ -214,8 +214,7 @@ export function respondRouterSolicitation(
   if (!settings.enable) return drop('ipv6-disabled');
   if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
   if (rs.code !== 0) return drop('bad-code');
-  const src = parseIpv6Address(meta.src);
-  if (!src || isIpv6Multicast(src)) return drop('bad-source');
+  if (!isNonMulticastIpv6(meta.src)) return drop('bad-source');
   const unspecified = meta.src === '::';
   if (unspecified && hasNdpOption(rs, NdpOptionType.SourceLinkLayerAddress)) {
     return drop('unspecified-source-with-sllao');

@@ -142,6 +142,18 @@ export function parseIpv6Address(text: string): Uint8Array | undefined {
   return parseIpv6Into(text, out, 0) ? out : undefined;
 }
 
+/** Octets of `nonMulticastIpv6`: never escapes, single-threaded. */
+const probe = new Uint8Array(IPV6_ADDRESS_LENGTH);
+
+/**
+ * Whether `text` is an IPv6 address and not a multicast one (a valid
+ * source: RFC 4291 §2.7), without allocating: the responders check the
+ * source of every RS and Information-Request.
+ */
+export function isNonMulticastIpv6(text: string): boolean {
+  return parseIpv6Into(text, probe, 0) && !isIpv6Multicast(probe, 0);
+}
+
 /** Writes an address; throws EncodeError(layer, 'bad-address') if `text` is not one. */
 export function putIpv6(out: Uint8Array, off: number, text: string, layer: string, field = 'address'): void {
   if (!parseIpv6Into(text, out, off)) throw new EncodeError(layer, 'bad-address', `${field} ${JSON.stringify(text)}`);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { bindingAddresses } from '../../../src/protocols/binding-addresses.js';
+import { ipv4ToNumber, prefixMask } from '../../../src/wire/addr.js';
+import { formatIpv6Address } from '../../../src/wire/ipv6-address.js';
+import { testBinding } from '../../helpers/binding.js';
+
+describe('bindingAddresses', () => {
+  it("derives SUBNET and SUBNET6 in numeric form, and they format back to the binding's text", () => {
+    const b = testBinding({ subnet: { network: '198.51.100.0', prefixLength: 25 }, subnet6: { network: '2001:db8:10::', prefixLength: 64 } });
+    const a = bindingAddresses(b);
+    expect(a.subnet).toEqual({ network: ipv4ToNumber('198.51.100.0'), mask: prefixMask(25), prefixLength: 25 });
+    expect(formatIpv6Address(a.subnet6!.network)).toBe('2001:db8:10::');
+    expect(a.subnet6!.prefixLength).toBe(64);
+  });
+
+  it('has nothing for what the binding does not say', () => {
+    expect(bindingAddresses(testBinding({ subnet: undefined, subnet6: undefined }))).toEqual({ subnet: undefined, subnet6: undefined });
+  });
+
+  it('derives once per binding object: the same forms until the binding is replaced', () => {
+    const b = testBinding();
+    expect(bindingAddresses(b)).toBe(bindingAddresses(b));
+    const replaced = testBinding({ subnet: { network: '203.0.113.128', prefixLength: 25 } });
+    expect(bindingAddresses(replaced).subnet!.network).toBe(ipv4ToNumber('203.0.113.128'));
+  });
+});
