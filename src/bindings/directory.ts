@@ -11,7 +11,7 @@
  *   (inode, size, mtime) and reloads what differs, and a watcher error
  *   triggers a new watcher plus an immediate rescan.
  * - Files this process wrote itself (binding-add over the control socket)
- *   are recognised by their identity (persist.ts `ownWrites`) and not read
+ *   are recognised by their identity (the store's `ownWrites`) and not read
  *   back: the writer has applied them to the store already.
  *
  * Names starting with '.' (temporary files of atomic writers) or ending in
@@ -32,18 +32,19 @@ import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { isValidInterfaceName, type Binding } from './binding.js';
+import { isValidInterfaceName, sameBinding, type Binding } from './binding.js';
 import { BindingParseError, MAX_BINDING_FILE_SIZE, parseBindingFile, type BindingParseResult } from './binding-file.js';
-import { ownWrites as defaultOwnWrites, identityOf, sameIdentity, type FileIdentity, type OwnWrites } from './persist.js';
+import { identityOf, sameIdentity, type FileIdentity, type OwnWrites } from './own-writes.js';
 import type { BindingStore } from './store.js';
 import { readLimitedSync } from '../util/read-limited.js';
+import { safeInterval, safeTimeout } from '../util/timer.js';
 
 export interface BindingDirectoryOptions {
   /** Delay before a changed file is read, letting a burst of writes settle. */
   settleMs?: number;
   /** Full rescan period (safety net for lost inotify events). */
   rescanMs?: number;
-  /** Registry of this process's own writes (default: persist.ts `ownWrites`). */
+  /** Registry of this process's own writes (default: the store's `ownWrites`). */
   ownWrites?: OwnWrites;
   /**
    * Why a parsed binding may not be applied (its interface is the loopback
@@ -99,7 +100,7 @@ export class BindingDirectory {
   /** The rescan in progress, and whether another was asked for meanwhile. */
   #rescanning: Promise<void> | undefined;
   #rescanAgain = false;
-  #onSettled: ((path: string) => void) | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(dir: string, store: BindingStore, log: Logger, opts: BindingDirectoryOptions = {}) {
     this.#dir = dir;
@@ -107,7 +108,7 @@ export class BindingDirectory {
     this.#log = log;
     this.#settleMs = opts.settleMs ?? 25;
     this.#rescanMs = opts.rescanMs ?? 30_000;
-    this.#own = opts.ownWrites ?? defaultOwnWrites;
+    this.#own = opts.ownWrites ?? store.ownWrites;
     this.#admit = opts.admit;
   }
 
@@ -120,12 +121,11 @@ export class BindingDirectory {
     this.#startWatcher();
     // A write of ours acknowledged (or failed) after the watcher saw its file: look at the name again.
     const base = resolve(this.#dir);
-    this.#onSettled = (path) => {
+    this.#unsubscribe = this.#own.onSettled((path) => {
       if (dirname(path) === base) this.#schedule(basename(path));
-    };
-    this.#own.onSettled = this.#onSettled;
+    });
     await this.rescan();
-    this.#rescanTimer = setInterval(() => void this.rescan().catch(() => undefined), this.#rescanMs);
+    this.#rescanTimer = safeInterval('binding-rescan', () => void this.rescan().catch(() => undefined), this.#rescanMs, this.#log);
     this.#rescanTimer.unref();
   }
 
@@ -136,7 +136,8 @@ export class BindingDirectory {
     if (this.#rescanTimer) clearInterval(this.#rescanTimer);
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     this.#pending.clear();
-    if (this.#own.onSettled === this.#onSettled) this.#own.onSettled = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   #startWatcher(): void {
@@ -150,10 +151,10 @@ export class BindingDirectory {
         this.#log.warn({ dir: this.#dir, err: e.message }, 'binding directory watcher failed; restarting it and rescanning');
         this.#watcher?.close();
         this.#watcher = undefined;
-        setTimeout(() => {
+        safeTimeout('binding-watcher-restart', () => {
           this.#startWatcher();
           void this.rescan().catch(() => undefined);
-        }, 1000).unref();
+        }, 1000, this.#log).unref();
       });
     } catch (e) {
       throw new Error(`cannot watch binding directory ${this.#dir}: ${(e as Error).message}`);
@@ -165,7 +166,7 @@ export class BindingDirectory {
     if (this.#closed || !this.#accept(name)) return;
     this.#pending.delete(name); // re-insert: the map stays ordered by latest event
     this.#pending.set(name, Date.now());
-    this.#settleTimer ??= setTimeout(() => this.#flush(), this.#settleMs);
+    this.#settleTimer ??= safeTimeout('binding-settle', () => this.#flush(), this.#settleMs, this.#log);
   }
 
   #flush(): void {
@@ -177,14 +178,14 @@ export class BindingDirectory {
       const wait = at + this.#settleMs - now;
       if (wait > 0 && wait <= this.#settleMs) {
         // Every later entry had its event later still: wait for this one.
-        this.#settleTimer = setTimeout(() => this.#flush(), wait);
+        this.#settleTimer = safeTimeout('binding-settle', () => this.#flush(), wait, this.#log);
         return;
       }
       this.#pending.delete(name);
       this.#load(name, false);
       if (++done >= CHUNK) break;
     }
-    if (this.#pending.size > 0) this.#settleTimer = setTimeout(() => this.#flush(), 0);
+    if (this.#pending.size > 0) this.#settleTimer = safeTimeout('binding-settle', () => this.#flush(), 0, this.#log);
   }
 
   #accept(name: string): boolean {
@@ -304,7 +305,7 @@ export class BindingDirectory {
     }
     const b = result.binding;
     const previous = this.#store.get(name);
-    if (previous && JSON.stringify(previous) === JSON.stringify(b)) {
+    if (previous && sameBinding(previous, b)) {
       this.#store.clearError(name);
       return;
     }

@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Binding } from './binding.js';
-import type { BindingParseError } from './binding-file.js';
+import type { BindingParseError } from './binding-build.js';
+import { OwnWrites } from './own-writes.js';
 
 export interface BindingEntry {
   tap: string;
@@ -24,6 +25,12 @@ export interface BindingStoreEvents {
 
 export class BindingStore extends EventEmitter<BindingStoreEvents> {
   readonly #entries = new Map<string, BindingEntry>();
+  /**
+   * Files this process wrote into the directory this store mirrors: whoever
+   * writes one (the control context) records it here, and the store's
+   * directory watcher recognises it without reading it back.
+   */
+  readonly ownWrites = new OwnWrites();
 
   get(tap: string): Binding | undefined {
     return this.#entries.get(tap)?.binding;

@@ -3,6 +3,7 @@
  * (untyped JSON from the daemon), so every accessor tolerates missing or
  * odd fields: an older or newer daemon must not make the client crash.
  */
+import { KEYS, argName } from '../bindings/schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,33 +48,20 @@ export function formatBindingList(args: unknown): string {
   return out;
 }
 
-const SHOW_FIELDS: Array<[string, string]> = [
-  ['mac', 'MAC'],
-  ['ip', 'IPv4'],
-  ['subnet', 'subnet'],
-  ['gateway', 'gateway'],
-  ['subnet6', 'IPv6 prefix'],
-  ['gateway6', 'gateway6'],
-  ['eui64', 'EUI-64'],
-  ['hostname', 'hostname'],
-  ['domain', 'domain'],
-  ['dns', 'DNS'],
-  ['dns6', 'DNS6'],
-  ['routes', 'routes'],
-  ['mtu', 'MTU'],
-  ['indev', 'indev'],
-  ['uplink', 'uplink'],
-  ['uplink6', 'uplink6'],
-  ['tags', 'tags'],
-];
+/** The binding's keys as `show` lines, in schema order (bindings/schema.ts); flags go on one line. */
+const SHOW_FIELDS: Array<[string, string]> = KEYS.filter((k) => k.kind !== 'flag').map((k) => [argName(k), k.label ?? argName(k)]);
+const SWITCHES = new Set(KEYS.filter((k) => k.kind === 'switch').map(argName));
+const FLAGS = KEYS.filter((k) => k.kind === 'flag').map(argName);
 
 /** `show TAP`: key/value lines. */
 export function formatBindingShow(args: unknown): string {
   const v = obj(args);
   const b = obj(v.binding);
   const rows: Array<[string, string]> = [['tap', str(v.tap)], ['state', str(v.state)]];
-  for (const [k, label] of SHOW_FIELDS) if (b[k] !== undefined) rows.push([label, str(b[k])]);
-  const flags = ['macspoof', 'private', 'windows'].filter((f) => b[f] === true);
+  for (const [k, label] of SHOW_FIELDS) {
+    if (b[k] !== undefined) rows.push([label, SWITCHES.has(k) && typeof b[k] === 'boolean' ? (b[k] ? 'yes' : 'no') : str(b[k])]);
+  }
+  const flags = FLAGS.filter((f) => b[f] === true);
   if (flags.length) rows.push(['flags', flags.join(', ')]);
   for (const [k, val] of Object.entries(obj(v.extra))) rows.push([`extra ${k}`, str(val)]);
   const link = obj(v.link);

@@ -3,6 +3,8 @@
  * Kept apart from the entry file so tests can run it in-process.
  */
 import { parseArgs } from 'node:util';
+import { parseSwitch, Invalid } from '../bindings/binding-values.js';
+import { KEYS, argName, type AnyBindingKey } from '../bindings/schema.js';
 import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '../control/client.js';
 import type { ControlResponse } from '../control/protocol.js';
 import { VERSION } from '../util/version.js';
@@ -12,6 +14,25 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_NOT_FOUND = 3;
+
+/** `onlinkctl bind`'s option for a binding key: its binding-add name, dashes for underscores. */
+const optionName = (k: AnyBindingKey): string => argName(k).replaceAll('_', '-');
+
+/** The bind options of the usage, from the binding schema, wrapped at 76 columns. */
+function bindOptionsUsage(): string {
+  const words = KEYS.map((k) => `--${optionName(k)}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}${k.required ? ' (required)' : ''}`);
+  const lines: string[] = [];
+  let line = ' ';
+  for (const w of words) {
+    if (line.length + 2 + w.length > 76) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${w} `;
+  }
+  lines.push(line);
+  return lines.map((l) => l.trimEnd()).join('\n');
+}
 
 export const USAGE = `Usage: onlinkctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS]
 
@@ -31,12 +52,8 @@ Commands:
   status                       daemon status                        (status-get)
   version                      daemon and client versions           (version-get)
 
-bind options (binding-file keys; unset ones stay unset):
-  --mac MAC (required)  --ip IP  --subnet A.B.C.D/LEN  --gateway IP
-  --subnet6 PREFIX/LEN  --gateway6 IP6  --eui64 IP6  --hostname NAME
-  --mtu N  --macspoof  --private  --windows  --indev IF  --uplink IF
-  --uplink6 IF  --routes "DEST/LEN via GW" (repeatable)  --dns IP[,IP]
-  --dns6 IP6[,IP6]  --domain NAME  --tags TEXT
+bind options (binding-file keys; unset ones stay unset; lists repeatable):
+${bindOptionsUsage()}
 
 Options:
   -s, --socket PATH   control socket (default: $ONLINKD_SOCKET, else ${DEFAULT_SOCKET})
@@ -57,11 +74,21 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-const BIND_STRINGS = [
-  'mac', 'ip', 'subnet', 'gateway', 'subnet6', 'gateway6', 'eui64', 'hostname', 'mtu', 'indev', 'uplink', 'uplink6',
-  'dns', 'dns6', 'domain', 'tags',
-] as const;
-const BIND_FLAGS = ['macspoof', 'private', 'windows'] as const;
+/** parseArgs options of `bind`: a flag is a boolean option, a list a repeatable one, anything else takes a value. */
+const BIND_OPTIONS = Object.fromEntries(
+  KEYS.map((k) => [optionName(k), k.kind === 'flag' ? { type: 'boolean' } : k.kind === 'list' ? { type: 'string', multiple: true } : { type: 'string' }]),
+) as Record<string, { type: 'boolean' | 'string'; multiple?: boolean }>;
+
+/** A bind option's value as binding-add's argument (the daemon validates it, with the binding-file message). */
+function bindArg(k: AnyBindingKey, v: unknown): unknown {
+  if (k.kind === 'number' && typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  if (k.kind === 'switch' && typeof v === 'string') {
+    const on = parseSwitch(v);
+    if (on instanceof Invalid) throw new UsageError(`--${optionName(k)}: expected yes or no`);
+    return on;
+  }
+  return v;
+}
 
 const OPTIONS = {
   socket: { type: 'string', short: 's' },
@@ -71,9 +98,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'V' },
   from: { type: 'string' },
   limit: { type: 'string' },
-  routes: { type: 'string', multiple: true },
-  ...Object.fromEntries(BIND_STRINGS.map((k) => [k, { type: 'string' }])),
-  ...Object.fromEntries(BIND_FLAGS.map((k) => [k, { type: 'boolean' }])),
+  ...BIND_OPTIONS,
 } as const;
 
 interface Plan {
@@ -89,7 +114,7 @@ function plan(positionals: string[], values: Record<string, unknown>): Plan {
   const want = (n: number, what: string) => {
     if (rest.length !== n) throw new UsageError(`${cmd}: expected ${what}`);
   };
-  const bindOptionsUsed = [...BIND_STRINGS, ...BIND_FLAGS, 'routes'].filter((k) => values[k] !== undefined);
+  const bindOptionsUsed = Object.keys(BIND_OPTIONS).filter((k) => values[k] !== undefined);
   if (cmd !== 'bind' && bindOptionsUsed.length) throw new UsageError(`--${bindOptionsUsed[0]} is only valid with "bind"`);
   if (cmd !== 'list' && (values.from !== undefined || values.limit !== undefined)) throw new UsageError('--from/--limit are only valid with "list"');
   const text = (_a: unknown, r: ControlResponse) => `${r.text}\n`;
@@ -112,11 +137,10 @@ function plan(positionals: string[], values: Record<string, unknown>): Plan {
       want(1, 'TAP');
       if (values.mac === undefined) throw new UsageError('bind: --mac is required');
       const args: Record<string, unknown> = { tap: rest[0] };
-      for (const k of BIND_STRINGS) if (values[k] !== undefined) args[k] = values[k];
-      for (const k of BIND_FLAGS) if (values[k] === true) args[k] = true;
-      // The daemon validates the value (MTU: "abc" is an error there, with the binding-file message).
-      if (typeof args.mtu === 'string' && /^\d+$/.test(args.mtu)) args.mtu = Number(args.mtu);
-      if (values.routes !== undefined) args.routes = values.routes;
+      for (const k of KEYS) {
+        const v = values[optionName(k)];
+        if (v !== undefined && v !== false) args[argName(k)] = bindArg(k, v);
+      }
       return { command: 'binding-add', args, format: text };
     }
     case 'unbind':

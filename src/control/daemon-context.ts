@@ -12,14 +12,14 @@
  * binding. Mutations of one tap are serialised, so two concurrent requests
  * cannot leave the store holding one binding and the file the other.
  */
-import type { Binding } from '../bindings/binding.js';
+import { sameBinding, type Binding } from '../bindings/binding.js';
 import { serializeBinding } from '../bindings/binding-file.js';
 import { removeBindingFile, writeBindingFile, type PersistOptions } from '../bindings/persist.js';
 import type { BindingEntry, BindingStore } from '../bindings/store.js';
 import type { Settings } from '../config/config.js';
 import type { Stats } from '../runtime/stats.js';
 import type { LinkInfo, Tap, TapTable } from '../runtime/tap-table.js';
-import type { AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ReloadOutcome, StatsView, StatusSnapshot } from './dispatch.js';
+import type { AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ReloadOutcome, StatsView, StatusSnapshot } from './context.js';
 
 export interface DaemonContextDeps {
   store: BindingStore;
@@ -57,7 +57,7 @@ export interface DaemonContextDeps {
   version: string;
   now?: () => Date;
   pid?: number;
-  /** Test hook: fault injection for the file writes. */
+  /** Test hook: fault injection for the file writes (own writes are recorded in the store's registry unless this says otherwise). */
   persist?: PersistOptions;
 }
 
@@ -66,6 +66,7 @@ export type AnnounceReturn = void | { frames: number };
 export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
   const now = deps.now ?? (() => new Date());
   const chains = new Map<string, Promise<unknown>>();
+  const persist: PersistOptions = { ownWrites: deps.store.ownWrites, ...deps.persist };
 
   /** Runs `fn` after every earlier mutation of the same tap. */
   function serial<T>(tap: string, fn: () => Promise<T>): Promise<T> {
@@ -134,12 +135,12 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       return e ? info(e) : undefined;
     },
 
-    addBinding(binding: Binding): Promise<{ previous: Binding | undefined }> {
+    addBinding(binding: Binding, fileText?: string): Promise<{ previous: Binding | undefined }> {
       return serial(binding.tap, async () => {
         // Throws PersistError and changes nothing when the file cannot be written.
-        await writeBindingFile(deps.datapath(), binding.tap, serializeBinding(binding), deps.persist);
+        await writeBindingFile(deps.datapath(), binding.tap, fileText ?? serializeBinding(binding), persist);
         const previous = deps.store.get(binding.tap);
-        if (previous && JSON.stringify(previous) === JSON.stringify(binding)) {
+        if (previous && sameBinding(previous, binding)) {
           deps.store.clearError(binding.tap); // same binding: no 'set' event, no re-attach
         } else {
           deps.store.set(binding);
@@ -150,7 +151,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
 
     delBinding(tap: string): Promise<{ removed: boolean; binding: Binding | undefined }> {
       return serial(tap, async () => {
-        const hadFile = await removeBindingFile(deps.datapath(), tap, deps.persist);
+        const hadFile = await removeBindingFile(deps.datapath(), tap, persist);
         const hadEntry = deps.store.entry(tap) !== undefined;
         const binding = deps.store.remove(tap);
         return { removed: hadFile || hadEntry, binding };

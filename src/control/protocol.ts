@@ -7,11 +7,14 @@
  *
  * result: 0 success, 1 error, 2 unsupported command, 3 not found.
  *
- * Everything a peer sends is checked here with zod before any command runs,
+ * Everything a peer sends is checked with zod (the schemas here and each
+ * command's, commands.ts) before any command runs,
  * and argument objects are strict: an unknown key is an error that names it
  * (a typo such as "ipv6" for "subnet6" must not be silently dropped).
  */
 import { z } from 'zod';
+import type { BindingAddArgs } from '../bindings/binding-args.js';
+import { KEYS, argName, type KeyKind } from '../bindings/schema.js';
 
 export const RESULT_SUCCESS = 0;
 export const RESULT_ERROR = 1;
@@ -31,33 +34,6 @@ export interface ControlResponse {
   result: ResultCode;
   text: string;
   arguments?: Record<string, unknown>;
-}
-
-/**
- * Every command, with its class. Read-only commands only look; mutating
- * ones change bindings, send packets or reload the configuration. The
- * class is what the access policy (server.ts `authorize`) decides on.
- */
-export const COMMANDS = {
-  'version-get': { mutating: false },
-  'status-get': { mutating: false },
-  'binding-list': { mutating: false },
-  'binding-get': { mutating: false },
-  'binding-add': { mutating: true },
-  'binding-del': { mutating: true },
-  announce: { mutating: true },
-  'statistic-get': { mutating: false },
-  'config-reload': { mutating: true },
-} as const satisfies Record<string, { mutating: boolean }>;
-
-export type CommandName = keyof typeof COMMANDS;
-
-export function isCommand(name: string): name is CommandName {
-  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
-}
-
-export function isMutating(command: CommandName): boolean {
-  return COMMANDS[command].mutating;
 }
 
 // ---- schemas ---------------------------------------------------------------
@@ -105,48 +81,31 @@ export const listArgsSchema = z.strictObject(
 
 export const statsArgsSchema = z.strictObject({ tap: tapName.optional() }, { error: 'arguments must be an object' });
 
+/** The JSON type of each kind of binding key (schema.ts); null and "" mean unset, as an empty value in a file. */
+const BINDING_ARG: Record<KeyKind, z.ZodType> = {
+  text: optionalText,
+  number: z.union([z.number(), text], { error: 'must be a number (or a numeric string)' }).nullable().optional(),
+  flag,
+  switch: flag,
+  list: textOrList,
+};
+
 /**
  * binding-add takes the binding-file keys in lower case (DESIGN.md "Names
- * that are fixed"), plus `tap`. Only types are checked here: values are
- * validated by the binding-file parser itself, so a file and a request can
- * never disagree about what is valid.
+ * that are fixed"), plus `tap`: the binding schema's keys. Only types are
+ * checked here: values are validated by the binding builder itself
+ * (bindings/binding-args.ts), so a file and a request can never disagree
+ * about what is valid.
  */
 export const bindingAddArgsSchema = z.strictObject(
-  {
-    tap: tapName,
-    mac: text,
-    ip: optionalText,
-    subnet: optionalText,
-    gateway: optionalText,
-    subnet6: optionalText,
-    gateway6: optionalText,
-    eui64: optionalText,
-    hostname: optionalText,
-    tags: optionalText,
-    mtu: z
-      .union([z.number(), text], { error: 'must be a number (or a numeric string)' })
-      .nullable()
-      .optional(),
-    macspoof: flag,
-    private: flag,
-    windows: flag,
-    indev: optionalText,
-    uplink: optionalText,
-    uplink6: optionalText,
-    routes: textOrList,
-    dns: textOrList,
-    dns6: textOrList,
-    domain: optionalText,
-  },
+  { tap: tapName, ...Object.fromEntries(KEYS.map((k) => [argName(k), k.required !== undefined ? text : BINDING_ARG[k.kind]])) },
   { error: 'arguments must be an object {"tap": ..., "mac": ..., ...}' },
-);
+) as unknown as z.ZodType<BindingAddArgs>;
 
-export type BindingAddArgs = z.infer<typeof bindingAddArgsSchema>;
+export type { BindingAddArgs };
 
-/** Argument keys of binding-add, mapped to their binding-file key. */
-export const BINDING_ADD_KEYS: ReadonlyArray<keyof BindingAddArgs> = Object.keys(bindingAddArgsSchema.shape) as Array<
-  keyof BindingAddArgs
->;
+/** Argument keys of binding-add. */
+export const BINDING_ADD_KEYS: readonly string[] = ['tap', ...KEYS.map(argName)];
 
 /**
  * One readable line from zod issues: "arguments: unknown key \"ipv6\"",

@@ -81,19 +81,12 @@ export interface ArpFrameMeta {
   dstMac: string;
 }
 
-/** Per-tap override of [arp] responder: binding file key ARP_RESPONDER (yes/no; empty or absent = [arp] responder). */
-export const ARP_RESPONDER_KEY = 'ARP_RESPONDER';
-
 /**
- * Whether the responder runs for this binding: ARP_RESPONDER in the
- * binding file when set (read from the keys the binding parser keeps
- * verbatim in `extra`; "0", "no", "false", "off" are off, anything else
- * non-empty is on, as for the parser's other flags), else [arp] responder.
+ * Whether the responder runs for this binding: its ARP_RESPONDER when set
+ * (a typed binding key, bindings/schema.ts), else [arp] responder.
  */
-export function arpResponderEnabled(binding: Pick<Binding, 'extra'>, settings: Pick<ArpSettings, 'responder'>): boolean {
-  const v = binding.extra[ARP_RESPONDER_KEY]?.trim();
-  if (v === undefined || v === '') return settings.responder;
-  return !['0', 'no', 'false', 'off'].includes(v.toLowerCase());
+export function arpResponderEnabled(binding: Pick<Binding, 'arpResponder'>, settings: Pick<ArpSettings, 'responder'>): boolean {
+  return binding.arpResponder ?? settings.responder;
 }
 
 const LINK_LOCAL_NET = 0xa9fe0000; // 169.254.0.0/16

@@ -20,7 +20,8 @@ import { describe, expect, it } from 'vitest';
 import { RUNS, fuzzParams, fuzzTimeout } from './harness.js';
 import { parseBindingFile, serializeBinding } from '../../src/bindings/binding-file.js';
 import { dispatch, handleLine } from '../../src/control/dispatch.js';
-import { BINDING_ADD_KEYS, COMMANDS, encodeResponse, responseSchema } from '../../src/control/protocol.js';
+import { BINDING_ADD_KEYS, encodeResponse, responseSchema } from '../../src/control/protocol.js';
+import { COMMANDS } from '../../src/control/commands.js';
 import { ControlServer } from '../../src/control/server.js';
 import { FakeContext, READER, ROOT, TAP10, binding } from '../unit/control/fake-context.js';
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
-import { bindingFromArgs } from '../../../src/control/dispatch.js';
+import { bindingFromArgs } from '../../../src/bindings/binding-args.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'onlinkd-shell-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

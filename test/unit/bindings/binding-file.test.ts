@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Address6 } from 'ip-address';
-import { bindingFileText, parseBindingFile, readValue, serializeBinding } from '../../../src/bindings/binding-file.js';
+import { bindingFileText, parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
+import { readValue } from '../../../src/bindings/shell-words.js';
+import { sameBinding } from '../../../src/bindings/binding.js';
 import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES } from '../../../src/protocols/reply-limits.js';
 
 // What snf-network's kvm-ifup writes (nfdhcpd format), quoting included.
@@ -72,6 +74,28 @@ describe('binding files', () => {
     expect(b.dns).toEqual(['198.51.100.53']);
     expect(b.domain).toBe('example.org');
     expect(parse('MAC=aa:00:00:00:00:11\nMACSPOOF=0\nPRIVATE=no\n').macspoof).toBe(false);
+  });
+
+  it('reads ARP_RESPONDER as a typed switch: yes/no words only, unset when empty; written back as yes/no', () => {
+    const base = 'MAC=aa:00:00:00:00:10\n';
+    expect(parse(`${base}ARP_RESPONDER=yes\n`).arpResponder).toBe(true);
+    expect(parse(`${base}ARP_RESPONDER=Off\n`).arpResponder).toBe(false);
+    expect(parse(`${base}ARP_RESPONDER=\n`).arpResponder).toBeUndefined();
+    expect(parse(base).arpResponder).toBeUndefined();
+    expect(parse(`${base}ARP_RESPONDER=1\n`).extra).toEqual({}); // a key of its own, no longer an extra
+    expect(error(`${base}ARP_RESPONDER=maybe\n`)).toMatchObject({ key: 'ARP_RESPONDER', line: 2, detail: '"maybe" is not yes or no' });
+    const off = parse(`${base}ARP_RESPONDER=0\n`);
+    expect(serializeBinding(off).split('\n')).toContain('ARP_RESPONDER=no');
+    expect(parse(serializeBinding(off))).toEqual(off);
+  });
+
+  it('builds frozen bindings; sameBinding compares every field and extra key', () => {
+    const b = parse('MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nROUTES=10.0.0.0/8 via 203.0.113.1\nFOO=bar\n');
+    expect(Object.isFrozen(b) && Object.isFrozen(b.subnet) && Object.isFrozen(b.routes) && Object.isFrozen(b.routes[0]) && Object.isFrozen(b.extra)).toBe(true);
+    expect(sameBinding(b, parse(serializeBinding(b)))).toBe(true);
+    expect(sameBinding(b, { ...b, extra: { FOO: 'baz' } })).toBe(false);
+    expect(sameBinding(b, { ...b, routes: [] })).toBe(false);
+    expect(sameBinding(b, { ...b, subnet: { network: '203.0.113.0', prefixLength: 25 } })).toBe(false);
   });
 
   it('accepts an IPv6-only binding and comments/blank lines', () => {

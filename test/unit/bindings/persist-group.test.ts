@@ -126,7 +126,7 @@ describe('writeBindingFile: own-write records', () => {
     const g = gatedFs(log);
     const own = new OwnWrites();
     const settled: string[] = [];
-    own.onSettled = (p) => settled.push(p);
+    own.onSettled((p) => settled.push(p));
     const path = join(dir, 'tap10');
     const w = writeBindingFile(dir, 'tap10', TEXT(10), { fs: g.fs, ownWrites: own });
     await until(() => g.started() === 1);

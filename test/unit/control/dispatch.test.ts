@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bindingFileText, parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { answerLine, bindingFromArgs, compareTaps, dispatch, handleLine, parseLine, type AuditEvent } from '../../../src/control/dispatch.js';
-import { COMMANDS, isMutating, type CommandName } from '../../../src/control/protocol.js';
+import { bindingFromArgs } from '../../../src/bindings/binding-args.js';
+import { answerLine, dispatch, handleLine, parseLine, type AuditEvent } from '../../../src/control/dispatch.js';
+import { COMMANDS, isMutating, type CommandName } from '../../../src/control/commands.js';
+import { compareNatural as compareTaps } from '../../../src/util/natural-order.js';
 import { FakeContext, READER, ROOT, TAP10, binding } from './fake-context.js';
 
 const BASE = { tap: 'tap10', mac: 'aa:00:00:00:00:10', ip: '203.0.113.10', subnet: '203.0.113.0/24', gateway: '203.0.113.1' };
@@ -220,6 +222,18 @@ describe('dispatch: binding-add', () => {
     expect(ctx.infos.get('tap10')!.binding).toMatchObject({ mac: 'aa:00:00:00:00:10', ip: undefined, hostname: undefined, private: false, mtu: undefined });
   });
 
+  it('arp_responder is a typed key: true/false set it, null leaves [arp] responder in force; a string is a type error', async () => {
+    const ctx = new FakeContext();
+    expect((await dispatch({ command: 'binding-add', arguments: { ...BASE, arp_responder: false } }, ctx, ROOT)).result).toBe(0);
+    expect(ctx.infos.get('tap10')!.binding!.arpResponder).toBe(false);
+    const view = await dispatch({ command: 'binding-get', arguments: { tap: 'tap10' } }, ctx, ROOT);
+    expect(view.arguments!.binding).toMatchObject({ arp_responder: false });
+    expect((await dispatch({ command: 'binding-add', arguments: { ...BASE, arp_responder: null } }, ctx, ROOT)).result).toBe(0);
+    expect(ctx.infos.get('tap10')!.binding!.arpResponder).toBeUndefined();
+    const bad = await dispatch({ command: 'binding-add', arguments: { ...BASE, arp_responder: 'yes' } }, ctx, ROOT);
+    expect(bad).toEqual({ result: 1, text: 'arguments.arp_responder: must be true or false' });
+  });
+
   it('the binding-get view round-trips through binding-add', async () => {
     const ctx = new FakeContext();
     const args = { ...BASE, subnet6: '2001:db8:10::/64', gateway6: '2001:db8:10::1', eui64: '2001:db8:10::a800:ff:fe00:10', hostname: 'vm10', mtu: 9000,
@@ -322,9 +336,13 @@ describe('dispatch: binding-add', () => {
     }
   });
 
-  it('bindingFromArgs builds the same KEY=VALUE text a hook would write (values as shell words, issue 11)', () => {
+  it('bindingFromArgs makes the file it stores once, in the format a hook writes (values as shell words, issue 11)', () => {
     const r = bindingFromArgs({ ...BASE, macspoof: true, dns: ['192.0.2.1', '192.0.2.2'], routes: ['10.0.0.0/8 via 203.0.113.1', '10.1.0.0/16 via 203.0.113.1'] });
-    expect(r.ok && r.text).toBe(`${BASE_FILE}MACSPOOF=1\nROUTES='10.0.0.0/8 via 203.0.113.1, 10.1.0.0/16 via 203.0.113.1'\nDNS=192.0.2.1,192.0.2.2\n`);
+    expect(r.ok && r.text).toBe(
+      'INDEV=tap10\nIP=203.0.113.10\nMAC=aa:00:00:00:00:10\nHOSTNAME=\nTAGS=\nGATEWAY=203.0.113.1\nSUBNET=203.0.113.0/24\nGATEWAY6=\nSUBNET6=\nEUI64=\n' +
+        "PRIVATE=\nMTU=\nMACSPOOF=1\nDNS=192.0.2.1,192.0.2.2\nROUTES='10.0.0.0/8 via 203.0.113.1, 10.1.0.0/16 via 203.0.113.1'\n",
+    );
+    expect(r.ok && parseBindingFile('tap10', r.text)).toEqual({ ok: true, binding: r.ok && r.binding });
     // A request's value is what was sent, quotes included (it used to lose a pair of outer quotes).
     const q = bindingFromArgs({ ...BASE, tags: '"x"' });
     expect(q.ok && q.binding.tags).toBe('"x"');

@@ -160,6 +160,14 @@ describe('onlinkctl against a test server', () => {
     expect(JSON.parse(nfj.out)).toEqual({ result: 3, text: 'no binding for tap "tap30"' });
   });
 
+  it('bind --arp-responder yes|no sets the typed key; show prints it; another word is a usage error', async () => {
+    expect((await cli(['-s', sock, 'bind', 'tap32', '--mac', 'aa:00:00:00:00:32', '--arp-responder', 'no'])).code).toBe(0);
+    expect(ctx.infos.get('tap32')!.binding!.arpResponder).toBe(false);
+    expect((await ctl(['-s', sock, 'show', 'tap32'])).out).toMatch(/^ARP responder: +no$/m);
+    expect((await cli(['-s', sock, 'bind', 'tap32', '--mac', 'aa:00:00:00:00:32', '--arp-responder', 'maybe'])).code).toBe(2);
+    await ctl(['-s', sock, 'unbind', 'tap32']);
+  });
+
   it('a binding the daemon rejects exits 1 with the binding-file message', async () => {
     const r = await cli(['-s', sock, 'bind', 'tap31', '--mac', 'aa:00:00:00:00:31', '--ip', '203.0.113.300', '--subnet', '203.0.113.0/24']);
     expect(r).toEqual({ code: 1, out: '', err: 'onlinkctl: invalid binding: ip: "203.0.113.300" is not an IPv4 address\n' });

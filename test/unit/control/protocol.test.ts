@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { COMMANDS, isCommand } from '../../../src/control/commands.js';
 import {
-  BINDING_ADD_KEYS, COMMANDS, MAX_REQUEST_BYTES, bindingAddArgsSchema, encodeRequest, encodeResponse, formatIssues,
-  isCommand, requestSchema, responseSchema,
+  BINDING_ADD_KEYS, MAX_REQUEST_BYTES, bindingAddArgsSchema, encodeRequest, encodeResponse, formatIssues, requestSchema, responseSchema,
 } from '../../../src/control/protocol.js';
 
 describe('control protocol', () => {
@@ -17,7 +17,7 @@ describe('control protocol', () => {
   it('binding-add takes exactly the binding-file keys in lower case, plus tap', () => {
     // DESIGN.md "Names that are fixed" and the binding-file contract.
     expect([...BINDING_ADD_KEYS].sort()).toEqual([
-      'dns', 'dns6', 'domain', 'eui64', 'gateway', 'gateway6', 'hostname', 'indev', 'ip', 'mac', 'macspoof', 'mtu', 'private',
+      'arp_responder', 'dns', 'dns6', 'domain', 'eui64', 'gateway', 'gateway6', 'hostname', 'indev', 'ip', 'mac', 'macspoof', 'mtu', 'private',
       'routes', 'subnet', 'subnet6', 'tags', 'tap', 'uplink', 'uplink6', 'windows',
     ]);
     expect(bindingAddArgsSchema.safeParse({ tap: 'tap10', mac: 'x', mtu: 1500, macspoof: false, private: null }).success).toBe(true);

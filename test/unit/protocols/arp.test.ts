@@ -79,9 +79,9 @@ describe('ARP responder decisions', () => {
     ['link-local on a PRIVATE network', '169.254.169.254', { binding: { private: true } }, 'reply:link-local'],
     ['no gateway in the binding', GATEWAY, { binding: { gateway: undefined } }, 'not-ours'],
     ['responder off', GATEWAY, { settings: { responder: false } }, 'responder-disabled'],
-    ['responder off, ARP_RESPONDER=yes', GATEWAY, { settings: { responder: false }, binding: { extra: { ARP_RESPONDER: 'yes' } } }, 'reply:gateway'],
-    ['responder on, ARP_RESPONDER=no', GATEWAY, { binding: { extra: { ARP_RESPONDER: 'no' } } }, 'responder-disabled'],
-    ['responder on, ARP_RESPONDER empty', GATEWAY, { binding: { extra: { ARP_RESPONDER: '' } } }, 'reply:gateway'],
+    ['responder off, ARP_RESPONDER=yes', GATEWAY, { settings: { responder: false }, binding: { arpResponder: true } }, 'reply:gateway'],
+    ['responder on, ARP_RESPONDER=no', GATEWAY, { binding: { arpResponder: false } }, 'responder-disabled'],
+    ['responder on, ARP_RESPONDER empty', GATEWAY, { binding: { arpResponder: undefined } }, 'reply:gateway'],
   ])('%s', (_name, target, o, expected) => {
     expect(reason(decide(target, o))).toBe(expected);
   });
@@ -136,7 +136,7 @@ describe('link-local service addresses', () => {
 });
 
 describe('ARP_RESPONDER binding key', () => {
-  it('is read from a parsed binding file (kept as an extra key)', () => {
+  it('is read from a parsed binding file (a typed key)', () => {
     const parse = (text: string) => {
       const r = parseBindingFile('tap10', `MAC=${VM_MAC}\nIP=${VM_IP}\nSUBNET=203.0.113.0/24\n${text}`);
       if (!r.ok) throw new Error(r.error.message);

@@ -1,0 +1,151 @@
+/**
+ * The binding schema: every key a binding has, once. The binding-file
+ * parser and writer (binding-file.ts), binding-add's argument schema and its
+ * translation (control/protocol.ts, binding-args.ts), onlinkctl's `bind`
+ * options and `show` lines (cli/) and the README's table of keys
+ * (binding-keys-doc.ts) are all derived from this table, so adding a key is
+ * one entry here plus the code that acts on it.
+ *
+ * A key has:
+ *  - `file`: its name in binding files; binding-add and onlinkctl take it in
+ *    lower case (DESIGN.md "Names that are fixed"), `onlinkctl bind` as
+ *    `--lower-case-with-dashes`;
+ *  - `field`: its field on Binding (whose type is derived from this table);
+ *  - `kind`: its shape in binding-add's JSON and on onlinkctl's command line:
+ *    text, number, flag (boolean: set or unset), switch (boolean or unset:
+ *    the configuration decides), list (a string or an array of strings);
+ *  - `parse` (file text → value, or why not: see binding-values.ts) and
+ *    `format` (value → file text, '' = unset), `unset` (the value when the key
+ *    is absent or empty), `doc` (one line for the README);
+ *  - `nfdhcpd`: its place in nfdhcpd's files; those keys are always written,
+ *    in that order, the others only when set.
+ * The order of the table is the order of checks (the first error found is
+ * reported), of binding-get's view and of `onlinkctl show`.
+ */
+import type { ClasslessRoute } from '../wire/dhcp4-types.js';
+import type { Frozen } from '../util/frozen.js';
+import {
+  formatList, formatSubnet, inIpv4Subnet, inIpv6Subnet, parseDns4List, parseDns6List, parseDomain, parseFlag, parseHostname,
+  parseInterfaceName, parseIpv4, parseIpv4Subnet, parseIpv6, parseIpv6Subnet, parseMac, parseMtu, parseRoutes, parseSwitch,
+  type Ipv4Subnet, type Ipv6Subnet, type Parser,
+} from './binding-values.js';
+import { formatRouteList } from './routes.js';
+
+export type KeyKind = 'text' | 'number' | 'flag' | 'switch' | 'list';
+
+/** `unset` of a key whose absent value is the tap's own name (INDEV). */
+export const TAP_NAME: unique symbol = Symbol('the tap name');
+
+export interface BindingKey<Field extends string = string, File extends string = string, T = unknown, Kind extends KeyKind = KeyKind> {
+  readonly field: Field;
+  readonly file: File;
+  readonly kind: Kind;
+  readonly parse: Parser<T>;
+  readonly format: (value: T) => string;
+  readonly unset: T | typeof TAP_NAME;
+  /** The value in binding-add's JSON and binding-get's view (default: the file text, or the value for numbers and booleans). */
+  readonly json?: (value: T) => unknown;
+  /** One line for the README's table of keys. */
+  readonly doc: string;
+  /** What the value looks like, in onlinkctl's usage. */
+  readonly meta?: string;
+  /** Label in `onlinkctl show` (flags are listed together on one line). */
+  readonly label?: string;
+  /** Place in nfdhcpd's files: written always, in this order. */
+  readonly nfdhcpd?: number;
+  /** Blanks around the value are part of it (free text); else refused. */
+  readonly freeText?: boolean;
+  /** The key must be set; the message when it is not. */
+  readonly required?: string;
+}
+
+type Extra = Pick<BindingKey, 'doc' | 'meta' | 'label' | 'nfdhcpd' | 'freeText' | 'required'>;
+
+function text<F extends string, K extends string>(field: F, file: K, parse: Parser<string>, x: Extra): BindingKey<F, K, string | undefined, 'text'> {
+  return { field, file, kind: 'text', parse, format: (v) => v ?? '', unset: undefined, ...x };
+}
+
+function required<F extends string, K extends string>(field: F, file: K, parse: Parser<string>, x: Extra & { required: string }): BindingKey<F, K, string, 'text'> {
+  return { field, file, kind: 'text', parse, format: (v) => v, unset: '', ...x };
+}
+
+function subnet<F extends string, K extends string, S extends Ipv4Subnet | Ipv6Subnet>(field: F, file: K, parse: Parser<S>, x: Extra): BindingKey<F, K, S | undefined, 'text'> {
+  return { field, file, kind: 'text', parse, format: formatSubnet, unset: undefined, ...x };
+}
+
+function flag<F extends string, K extends string>(field: F, file: K, x: Extra): BindingKey<F, K, boolean, 'flag'> {
+  return { field, file, kind: 'flag', parse: parseFlag, format: (v) => (v ? '1' : ''), unset: false, ...x };
+}
+
+function list<F extends string, K extends string>(field: F, file: K, parse: Parser<string[] | undefined>, x: Extra): BindingKey<F, K, string[] | undefined, 'list'> {
+  return { field, file, kind: 'list', parse, format: formatList, unset: undefined, ...x };
+}
+
+const NO_ROUTES: ClasslessRoute[] = [];
+
+export const BINDING_KEYS = [
+  required('mac', 'MAC', parseMac, { label: 'MAC', meta: 'MAC', nfdhcpd: 3, required: 'missing (the VM MAC is required)', doc: "the VM's MAC (required); only its frames are answered" }),
+  text('ip', 'IP', parseIpv4, { label: 'IPv4', meta: 'IP', nfdhcpd: 2, doc: 'the IPv4 address DHCP offers (needs `SUBNET`)' }),
+  subnet('subnet', 'SUBNET', parseIpv4Subnet, { label: 'subnet', meta: 'A.B.C.D/LEN', nfdhcpd: 7, doc: "the IPv4 subnet (netmask, broadcast); holds `IP` and `GATEWAY`" }),
+  text('gateway', 'GATEWAY', parseIpv4, { label: 'gateway', meta: 'IP', nfdhcpd: 6, doc: 'the IPv4 router (option 3 and the classless routes)' }),
+  subnet('subnet6', 'SUBNET6', parseIpv6Subnet, { label: 'IPv6 prefix', meta: 'PREFIX/LEN', nfdhcpd: 9, doc: 'the /64 advertised for SLAAC; RAs and NAs need it' }),
+  text('gateway6', 'GATEWAY6', parseIpv6, { label: 'gateway6', meta: 'IP6', nfdhcpd: 8, doc: 'the IPv6 gateway: Neighbor Solicitations for it are answered' }),
+  text('eui64', 'EUI64', parseIpv6, { label: 'EUI-64', meta: 'IP6', nfdhcpd: 10, doc: "the VM's IPv6 address (inside `SUBNET6`), announced on the uplink" }),
+  text('hostname', 'HOSTNAME', parseHostname, { label: 'hostname', meta: 'NAME', nfdhcpd: 4, doc: 'DHCP option 12 (printable, no spaces)' }),
+  text('domain', 'DOMAIN', parseDomain, { label: 'domain', meta: 'NAME', doc: 'domain name for this tap (default `[dhcp] domain`)' }),
+  list('dns', 'DNS', parseDns4List, { label: 'DNS', meta: 'IP[,IP]', doc: 'IPv4 name servers for this tap (default `[dhcp] nameservers`)' }),
+  list('dns6', 'DNS6', parseDns6List, { label: 'DNS6', meta: 'IP6[,IP6]', doc: 'IPv6 name servers for this tap (default `[ipv6] nameservers`)' }),
+  {
+    field: 'routes', file: 'ROUTES', kind: 'list', parse: parseRoutes, format: formatRouteList, unset: NO_ROUTES, label: 'routes', meta: '"DEST/LEN via GW"',
+    json: (r) => (r.length ? r.map((one) => formatRouteList([one])) : undefined),
+    doc: 'extra classless static routes, `DEST/LEN via ROUTER, ...` (after `[dhcp] routes`)',
+  } satisfies BindingKey<'routes', 'ROUTES', ClasslessRoute[], 'list'>,
+  {
+    field: 'mtu', file: 'MTU', kind: 'number', parse: parseMtu, format: (v) => (v === undefined ? '' : String(v)), unset: undefined, label: 'MTU', meta: 'N', nfdhcpd: 12,
+    doc: 'set: DHCP option 26 and the RA MTU option (68..65535)',
+  } satisfies BindingKey<'mtu', 'MTU', number | undefined, 'number'>,
+  {
+    field: 'indev', file: 'INDEV', kind: 'text', parse: parseInterfaceName, format: (v) => v, unset: TAP_NAME, label: 'indev', meta: 'IF', nfdhcpd: 1,
+    doc: 'interface whose MAC answers (the bridge in bridged mode; default: the tap)',
+  } satisfies BindingKey<'indev', 'INDEV', string, 'text'>,
+  text('uplink', 'UPLINK', parseInterfaceName, { label: 'uplink', meta: 'IF', doc: 'announcement interface for IPv4 (default `[announce] uplink`)' }),
+  text('uplink6', 'UPLINK6', parseInterfaceName, { label: 'uplink6', meta: 'IF', doc: 'announcement interface for IPv6 (default `[announce] uplink6`)' }),
+  text('tags', 'TAGS', (v) => v, { label: 'tags', meta: 'TEXT', nfdhcpd: 5, freeText: true, doc: 'free text, kept (nfdhcpd)' }),
+  flag('macspoof', 'MACSPOOF', { nfdhcpd: 13, doc: 'set: answer any source MAC on this tap' }),
+  flag('private', 'PRIVATE', { nfdhcpd: 11, doc: 'set: isolated network, no router option and no default route' }),
+  flag('windows', 'WINDOWS', { doc: 'set: send the 169.254.0.0/16 route even without vendor class "MSFT"' }),
+  {
+    field: 'arpResponder', file: 'ARP_RESPONDER', kind: 'switch', parse: parseSwitch, format: (v) => (v === undefined ? '' : v ? 'yes' : 'no'), unset: undefined,
+    label: 'ARP responder', meta: 'yes|no', doc: '`yes`/`no`: this tap\'s ARP responder (default `[arp] responder`)',
+  } satisfies BindingKey<'arpResponder', 'ARP_RESPONDER', boolean | undefined, 'switch'>,
+] as const;
+
+export type BindingKeySpec = (typeof BINDING_KEYS)[number];
+
+type ValueOf<K> = K extends BindingKey<string, string, infer T, KeyKind> ? T : never;
+
+/** The fields of a binding the schema describes, read-only at every depth. */
+export type BindingFields = { readonly [K in BindingKeySpec as K['field']]: Frozen<ValueOf<K>> };
+
+/** A key of the table with its value type erased, for code that walks every key (value in, value out). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyBindingKey = BindingKey<string, string, any, KeyKind>;
+export const KEYS: readonly AnyBindingKey[] = BINDING_KEYS;
+
+/** binding-add's (and onlinkctl's) name of a key. */
+export const argName = (k: Pick<BindingKey, 'file'>): string => k.file.toLowerCase();
+
+/**
+ * Rules between keys, checked once every key parsed, in this order. `key`
+ * is the key the error names, `at` the key whose line it points to.
+ */
+export const BINDING_RULES: ReadonlyArray<{ key: string; at: string; check: (b: BindingFields) => string | undefined }> = [
+  { key: 'SUBNET', at: 'IP', check: (b) => (b.ip && !b.subnet ? 'missing: an IP needs its SUBNET (for the netmask)' : undefined) },
+  { key: 'IP', at: 'IP', check: (b) => (b.ip && b.subnet && !inIpv4Subnet(b.ip, b.subnet) ? `${b.ip} is outside SUBNET ${formatSubnet(b.subnet)}` : undefined) },
+  {
+    key: 'GATEWAY', at: 'GATEWAY',
+    check: (b) => (b.gateway && b.subnet && !inIpv4Subnet(b.gateway, b.subnet) ? `${b.gateway} is outside SUBNET ${formatSubnet(b.subnet)}` : undefined),
+  },
+  { key: 'GATEWAY', at: 'GATEWAY', check: (b) => (b.gateway && b.ip && b.gateway === b.ip ? 'equals the VM IP' : undefined) },
+  { key: 'EUI64', at: 'EUI64', check: (b) => (b.eui64 && b.subnet6 && !inIpv6Subnet(b.eui64, b.subnet6) ? `${b.eui64} is outside SUBNET6` : undefined) },
+];

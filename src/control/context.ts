@@ -1,0 +1,117 @@
+/**
+ * What the control commands work on: the ControlContext (daemon-context.ts
+ * adapts the running daemon; tests pass a fake), who is asking, and what
+ * deserves a log line (AuditEvent, handed to the server's `audit`).
+ */
+import type { Binding } from '../bindings/binding.js';
+import type { BindingEntry } from '../bindings/store.js';
+import type { TapCounters } from '../runtime/stats.js';
+
+/** Who is asking (SO_PEERCRED / SO_PEERGROUPS) and what the policy lets them do. */
+export interface Peer {
+  uid: number;
+  gid: number;
+  /** Supplementary groups (may be empty when the kernel cannot say). */
+  groups: readonly number[];
+  pid?: number;
+  /** Whether mutating commands are allowed (see server.ts `authorize`). */
+  mayMutate: boolean;
+}
+
+/** The interface a binding is attached to, when it exists. */
+export interface BindingLink {
+  ifindex: number;
+  up: boolean;
+  running: boolean;
+  /** MAC onlinkd answers with on this tap (INDEV's), when known. */
+  serverMac: string | undefined;
+}
+
+export interface BindingInfo {
+  tap: string;
+  /** Last good binding (undefined when the file never parsed). */
+  binding: Binding | undefined;
+  /** Error of the last load attempt, if it failed (the last good binding stays in force). */
+  error: BindingEntry['error'];
+  link: BindingLink | undefined;
+  /** Why its interface is refused (never bound: loopback, uplink) or looks unlike a VM's tap (src/runtime/tap-table.ts). */
+  problem?: { refused: boolean; message: string } | undefined;
+}
+
+export interface StatusSnapshot {
+  version: string;
+  pid: number;
+  startedAt: string;
+  uptimeSeconds: number;
+  /** Store entries (good bindings plus files that never parsed). */
+  bindings: number;
+  /** Bindings whose tap exists. */
+  attached: number;
+  /** Entries whose last load failed. */
+  rejected: number;
+  datapath: string;
+  controlSocket: string;
+  /** `control_group` in force (null: root and the daemon's user only). */
+  controlGroup: string | null;
+  /** Configuration a reload asked for that is not in force (key → why); empty when all is applied. */
+  notApplied: Record<string, string>;
+}
+
+/** The control socket's part of a status snapshot: what is in force (ControlServer.status). */
+export type ControlSocketStatus = Pick<StatusSnapshot, 'controlSocket' | 'controlGroup' | 'notApplied'>;
+
+export interface StatsView {
+  /** Counters not tied to a bound tap (see src/runtime/stats.ts), passed through as they are. */
+  global: Record<string, unknown>;
+  taps: Record<string, TapCounters>;
+}
+
+export type AnnounceOutcome =
+  | { ok: true; text?: string; details?: Record<string, unknown> }
+  | { ok: false; reason: 'no-binding' | 'not-attached' | 'unavailable' | 'failed'; message: string };
+
+export type ReloadOutcome = { ok: true; source?: string } | { ok: false; message: string };
+
+export interface ControlContext {
+  readonly version: string;
+  /** Cheap snapshot: counts and paths, no I/O. */
+  status(): StatusSnapshot;
+  /** Every store entry; must not do per-entry I/O (4096 bindings answer in milliseconds). */
+  listBindings(): Iterable<BindingInfo>;
+  getBinding(tap: string): BindingInfo | undefined;
+  /**
+   * Why this binding may not be added (its interface is the loopback or an
+   * uplink, or it names its own tap as uplink: src/runtime/interface-policy.ts), or
+   * undefined. Omitted: every valid binding is accepted.
+   */
+  refuseBinding?(binding: Binding): { key: string | undefined; detail: string } | undefined;
+  /**
+   * Persists the binding atomically in the state directory, then applies it
+   * to the store. `fileText` is the binding's file (binding-add made it
+   * once, checking it reads back unchanged); omitted, it is serialised here.
+   * Throws (clear message) when it cannot be written; the previous binding
+   * and file stay as they were.
+   */
+  addBinding(binding: Binding, fileText?: string): Promise<{ previous: Binding | undefined }>;
+  /** Unlinks the binding file, then removes the binding; `removed: false` when there was none. */
+  delBinding(tap: string): Promise<{ removed: boolean; binding: Binding | undefined }>;
+  announce(tap: string): Promise<AnnounceOutcome>;
+  /** Counters; with `tap`, `taps` holds at most that tap. */
+  stats(tap?: string): StatsView;
+  reload(): Promise<ReloadOutcome>;
+}
+
+/** What the server turns into log lines. */
+export type AuditEvent =
+  | { event: 'binding-added'; tap: string; mac: string; ip: string | undefined; replaced: boolean; uid: number }
+  | { event: 'binding-removed'; tap: string; mac: string | undefined; ip: string | undefined; uid: number }
+  | { event: 'announced'; tap: string; uid: number }
+  | { event: 'config-reloaded'; ok: boolean; uid: number; reason?: string }
+  | { event: 'denied'; command: string; uid: number; gid: number }
+  | { event: 'bad-request'; command: string | undefined; reason: string; uid: number }
+  | { event: 'failed'; command: string; reason: string; uid: number };
+
+export interface DispatchHooks {
+  audit?: (e: AuditEvent) => void;
+}
+
