@@ -168,12 +168,24 @@ const sameClientId = (a: Uint8Array | undefined, b: Uint8Array | undefined): boo
  */
 const MAX_LISTS_PER_BINDING = 4;
 
+/** The lists configOptions made and keeps (see isSharedOptionList). */
+const sharedLists = new WeakSet<object>();
+
+/**
+ * Whether `options` is a list configOptions keeps and returns again for the
+ * same guest, worth a frame template keyed on its identity (dhcp4-frame.ts);
+ * any other list is one-off.
+ */
+export function isSharedOptionList(options: object): boolean {
+  return sharedLists.has(options);
+}
+
 /**
  * Options of an OFFER or ACK, most important first (the encoder may drop
  * from the end to fit). A guest asks the same way every time, so the list
  * is built once per binding, settings and request shape and then returned
- * as the same (frozen) array: the reply encoder keys its frame templates
- * on that identity (see dhcp4-frame.ts).
+ * as the same (frozen: it is shared) array: the reply encoder keys its
+ * frame templates on that identity (see isSharedOptionList).
  */
 export function configOptions(
   request: Dhcp4Message,
@@ -227,6 +239,7 @@ function buildConfigOptions(
   if (c.broadcast) opts.push([Dhcp4Option.BroadcastAddress, c.broadcast]);
   if (c.mtu) opts.push([Dhcp4Option.InterfaceMtu, c.mtu]);
   if (c.search && asked & 4) opts.push([Dhcp4Option.DomainSearch, c.search]);
+  sharedLists.add(opts);
   return Object.freeze(opts) as Array<[number, Uint8Array]>;
 }
 

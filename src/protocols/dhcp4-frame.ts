@@ -6,6 +6,7 @@
  * message type, server identifier or lease times.
  */
 import type { Dhcp4Reply } from './dhcp4.js';
+import { isSharedOptionList } from './dhcp4-config-options.js';
 import type { Dhcp4Message } from '../wire/dhcp4-types.js';
 import { encodeDhcp4, encodeDhcp4Into } from '../wire/dhcp4.js';
 import { finishChecksum, ipv4PseudoHeaderSum, sumWords } from '../wire/checksum.js';
@@ -43,8 +44,8 @@ export function dhcp4ReplyFrame(reply: Dhcp4Reply, srcMac: string, scratch?: Uin
   // An xid the encoder would refuse (not a uint32) goes to the encoder, which says so.
   if (t && xid >>> 0 === xid && fits(t, reply, srcMac)) return { ok: true, frame: patchXid(t, xid) };
   const built = encodeFrame(reply, srcMac, scratch);
-  // Frozen: the responder's shared per-binding list, worth a template; any other list is one-off.
-  if (built.ok && Object.isFrozen(options)) templates.set(options, template(reply, srcMac, built.frame));
+  // Only the responder's shared per-binding lists are worth a template.
+  if (built.ok && isSharedOptionList(options)) templates.set(options, template(reply, srcMac, built.frame));
   return built;
 }
 
