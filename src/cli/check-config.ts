@@ -1,14 +1,15 @@
 /**
  * `onlinkd --check`: what the configuration parser cannot know by itself,
- * checked against this host — that `control_group` names a group and
- * `[general] user`/`group` an account (start-up would fail on either) and that the announcement uplinks exist. (That they are
- * interface names at all is the parser's job: config.ts refuses anything
- * else with file:line, at start and on reload too.) An uplink that does
+ * checked against this host for the keys the key table marks (config/keys.ts
+ * `host`) — that `control_group` names a group and `[general] user`/`group`
+ * an account (start-up would fail on either) and that the announcement
+ * uplinks exist. (That they are interface names at all is the parser's job:
+ * it refuses anything else with file:line, at start and on reload too.) An uplink that does
  * not exist right now is only a warning: uplinks (bonds, VLANs, bridges)
  * may well appear after onlinkd starts, and announcements then reach them
  * (a missing uplink is logged and counted).
  */
-import type { Settings } from '../config/config.js';
+import { KEY_ENTRIES, type Settings } from '../config/config.js';
 import { resolveGroup } from '../control/access.js';
 import { loadNative } from '../io/native.js';
 import { accountSettingsError, type AccountFiles } from '../runtime/privileges.js';
@@ -37,23 +38,40 @@ function nativeInterfaceExists(name: string): boolean | undefined {
   }
 }
 
+/**
+ * The host checks of the key table (config/keys.ts `host`), in table order.
+ * `account` covers user and group together (accountSettingsError judges the
+ * pair), so it runs once.
+ */
 export async function checkSettings(s: Settings, o: CheckOptions = {}): Promise<CheckFinding[]> {
   const out: CheckFinding[] = [];
-  if (s.general.controlGroup !== undefined) {
-    try {
-      await resolveGroup(s.general.controlGroup, o.groupFile);
-    } catch (e) {
-      out.push({ level: 'error', key: '[general] control_group', message: (e as Error).message });
-    }
-  }
-  const account = accountSettingsError(s.general, o.accountFiles);
-  if (account) out.push({ level: 'error', key: '[general] user/group', message: account });
   const exists = o.interfaceExists ?? nativeInterfaceExists;
-  for (const key of ['uplink', 'uplink6'] as const) {
-    const name = s.announce[key];
-    if (name === undefined) continue;
-    if (exists(name) === false) {
-      out.push({ level: 'warning', key: `[announce] ${key}`, message: `interface "${name}" does not exist now (announcements need it once onlinkd runs)` });
+  let accountChecked = false;
+  for (const { section, field, spec } of KEY_ENTRIES) {
+    if (spec.host === undefined) continue;
+    const value = (s[section] as Record<string, unknown>)[field];
+    const key = `[${section}] ${spec.key}`;
+    switch (spec.host) {
+      case 'group':
+        if (typeof value !== 'string') break;
+        try {
+          await resolveGroup(value, o.groupFile);
+        } catch (e) {
+          out.push({ level: 'error', key, message: (e as Error).message });
+        }
+        break;
+      case 'account': {
+        if (accountChecked) break;
+        accountChecked = true;
+        const account = accountSettingsError(s.general, o.accountFiles);
+        if (account) out.push({ level: 'error', key: '[general] user/group', message: account });
+        break;
+      }
+      case 'interface':
+        if (typeof value === 'string' && exists(value) === false) {
+          out.push({ level: 'warning', key, message: `interface "${value}" does not exist now (announcements need it once onlinkd runs)` });
+        }
+        break;
     }
   }
   return out;

@@ -71,6 +71,8 @@ export function request(
       if (err) reject(err);
       else resolve(value!);
     };
+    // A plain timer (not util/timer.ts): this runs in onlinkctl and hooks, where a throw should end
+    // the command with its stack, not be logged and leave the request hanging.
     const timer = setTimeout(
       () => finish(new ControlClientError('ETIMEDOUT', socketPath, `no answer from onlinkd on ${socketPath} within ${timeoutMs} ms`)),
       timeoutMs,

@@ -19,6 +19,7 @@
 import type net from 'node:net';
 import { answerLine, parseLine, type AuditEvent, type ControlContext, type ParsedLine, type Peer } from './dispatch.js';
 import { encodeResponse, failure, type ControlResponse } from './protocol.js';
+import { safeTimeout, type TimerErrorLog } from '../util/timer.js';
 
 /** Requests queued on one connection before it stops being read (a client that never reads its answers). */
 const MAX_QUEUED = 64;
@@ -34,6 +35,8 @@ export interface ConnectionOptions {
   lineDeadlineMs: number;
   audit: (e: AuditEvent) => void;
   onTooLarge: () => void;
+  /** Where a throw out of this connection's timers is logged (util/timer.ts). */
+  log?: TimerErrorLog;
 }
 
 /** A request line, parsed once when it arrives (`concurrent`: a binding-add/-del), or a closing answer. */
@@ -105,9 +108,9 @@ export class Connection {
       clearTimeout(this.#lineTimer);
       this.#lineTimer = undefined;
     } else if (!this.#lineTimer) {
-      this.#lineTimer = setTimeout(() => {
+      this.#lineTimer = safeTimeout('control-line-deadline', () => {
         if (!this.#inputDone && this.#size > 0) this.#finish(failure(`request line not completed within ${this.#o.lineDeadlineMs} ms`));
-      }, this.#o.lineDeadlineMs);
+      }, this.#o.lineDeadlineMs, this.#o.log);
       this.#lineTimer.unref();
     }
   }
@@ -226,7 +229,7 @@ export class Connection {
           this.#queue.length = 0;
           this.#socket.end();
           // A peer that never reads must not hold the connection open forever.
-          setTimeout(() => this.#socket.destroy(), 5000).unref();
+          safeTimeout('control-close', () => this.#socket.destroy(), 5000, this.#o.log).unref();
           return;
         }
         if (this.#paused && this.#queue.length + this.#running.length < MAX_QUEUED / 2) {

@@ -3,10 +3,11 @@
  * each request handed to the dispatcher. This module wires the pieces, each
  * in its own module with its reasons:
  *
- *  - socket-file.ts: where the socket may live (a directory nobody else can
- *    write), created with its mode (0660) and group (`control_group`) set
- *    before it is reachable, never by chmod/chown of a path someone could
- *    swap; a live socket is never stolen, a stale one is removed.
+ *  - listen-socket.ts, socket-file.ts, stale-socket.ts: where the socket
+ *    may live (a directory nobody else can write), created with its mode
+ *    (0660) and group (`control_group`) set before it is reachable, never
+ *    by chmod/chown of a path someone could swap; a live socket is never
+ *    taken over, a stale one is removed.
  *  - peer-credentials.ts, access.ts: every connection's SO_PEERCRED /
  *    SO_PEERGROUPS is checked at accept (defence in depth behind the file
  *    mode, Kea CVE-2025-32801..3). A refused peer gets "permission denied"
@@ -14,7 +15,10 @@
  *    share `max` slots, of which a few only root may take, and one uid
  *    other than root holds at most `perUid`: no local user can lock root
  *    (the hooks) out.
- *  - connection.ts: framing, limits and request ordering of one connection.
+ *  - connection.ts: framing, limits and request ordering of one connection;
+ *    connection-slots.ts: the slots connections hold.
+ *  - turn-away.ts: refused peers answered once, hung up, their log bounded.
+ *  - audit-log.ts: what peers did, as log lines.
  *  - A reload (reconfigure) applies `control_group` to the policy (open
  *    connections included: revoked or narrowed at once) and to the file;
  *    a changed `control_socket` needs a restart and says so, in the log and
@@ -24,25 +28,24 @@
  * synchronous heavy work: answers come from in-memory snapshots, and the
  * only I/O (binding writes) waits for its fsyncs asynchronously.
  */
-import { once } from 'node:events';
-import { mkdir, unlink } from 'node:fs/promises';
-import net from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import type net from 'node:net';
 import type { Logger } from 'pino';
-import { withinInterval } from '../util/interval.js';
-import { DEFAULT_LIMITS, admit, authorize, resolveGroup, type AccessPolicy, type ConnectionLimits } from './access.js';
+import { DEFAULT_LIMITS, authorize, resolveGroup, type AccessPolicy } from './access.js';
+import { logAudit } from './audit-log.js';
 import { Connection } from './connection.js';
-import type { AuditEvent, ControlContext, ControlSocketStatus, Peer } from './dispatch.js';
+import { ConnectionSlots } from './connection-slots.js';
+import type { ControlContext, ControlSocketStatus, Peer } from './dispatch.js';
 import { socketPeerCredentials, type PeerCredentials } from './peer-credentials.js';
-import { MAX_REQUEST_BYTES, encodeResponse, failure, type ControlResponse } from './protocol.js';
-import {
-  ControlSocketInUseError, checkSocketDirectory, createSocketFile, probeSocket, removeSocketFileSync, setSocketOwnership, type SocketIdentity,
-} from './socket-file.js';
+import { MAX_REQUEST_BYTES, failure } from './protocol.js';
+import { listenControlSocket } from './listen-socket.js';
+import { removeSocketFileSync, setSocketOwnership, type SocketIdentity } from './socket-file.js';
+import { TurnAway } from './turn-away.js';
 
 export { DEFAULT_LIMITS, admit, authorize, resolveGroup, type Access, type AccessPolicy, type ConnectionLimits } from './access.js';
 export { MAX_INFLIGHT } from './connection.js';
 export { SO_PEERCRED, SO_PEERGROUPS, readPeerCredentials, type PeerCredentials } from './peer-credentials.js';
-export { ControlSocketInUseError, checkSocketDirectory, probeSocket } from './socket-file.js';
+export { checkSocketDirectory } from './socket-file.js';
+export { ControlSocketInUseError, probeSocket } from './stale-socket.js';
 
 export const DEFAULT_MAX_CONNECTIONS = DEFAULT_LIMITS.max;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -52,17 +55,6 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
  * slot for ever.
  */
 export const LINE_DEADLINE_MS = 10_000;
-/**
- * A turned-away peer's socket is shut for writing at once (the peer reads
- * the answer, then EOF) but closed only when the peer closes or after this
- * long: closing while the peer is still writing its request would make its
- * write fail (EPIPE) before it reads why it was refused.
- */
-const TURN_AWAY_LINGER_MS = 200;
-/** More turned-away sockets than this are closed as soon as the answer is written: a flood holds no descriptors. */
-const MAX_LINGERING = 64;
-/** Refusals are logged at most this often per kind, with the count in between. */
-const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export interface ControlServerOptions {
   path: string;
@@ -117,13 +109,11 @@ export class ControlServer {
   readonly #log: Logger;
   readonly #server: net.Server;
   readonly #file: SocketFile;
-  readonly #limits: ConnectionLimits;
-  /** Admitted connections with the credentials they were admitted with (a reload checks them again). */
-  readonly #conns = new Map<Connection, PeerCredentials>();
-  readonly #perUid = new Map<number, number>();
+  /** Admitted connections (a reload checks them again). */
+  readonly #slots: ConnectionSlots;
+  readonly #turnAway: TurnAway;
   /** Every open socket, turned-away ones included, so close() leaves nothing behind. */
   readonly #sockets = new Set<net.Socket>();
-  #lingering = 0;
   #policy: AccessPolicy;
   /** `control_group` as in force (name as configured). */
   #group: string | undefined;
@@ -133,7 +123,6 @@ export class ControlServer {
   /** Connections closed by policy changes not yet reported in a log line. */
   #revoked = 0;
   #closed = false;
-  readonly #refusals = new Map<string, { count: number; loggedAt: number }>();
 
   private constructor(opts: ControlServerOptions, server: net.Server, file: SocketFile, policy: AccessPolicy) {
     this.path = opts.path;
@@ -143,11 +132,12 @@ export class ControlServer {
     this.#file = file;
     this.#policy = policy;
     this.#group = opts.group;
-    this.#limits = {
+    this.#slots = new ConnectionSlots({
       max: opts.maxConnections ?? DEFAULT_LIMITS.max,
       rootReserve: opts.rootReserve ?? DEFAULT_LIMITS.rootReserve,
       perUid: opts.maxPerUid ?? DEFAULT_LIMITS.perUid,
-    };
+    });
+    this.#turnAway = new TurnAway(opts.log);
     server.on('connection', (s) => this.#accept(s));
     server.on('error', (e) => this.#log.error({ err: e.message, socket: this.path }, 'control socket error'));
   }
@@ -157,38 +147,19 @@ export class ControlServer {
     const path = opts.path;
     const controlGid = opts.group === undefined ? undefined : await resolveGroup(opts.group, opts.groupFile);
     const daemonUid = opts.daemonUid ?? process.geteuid?.() ?? 0;
-    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-    const dir = await checkSocketDirectory(dirname(path), [0, process.geteuid?.() ?? 0, daemonUid]);
-    const realPath = join(dir, basename(path));
-    const state = await probeSocket(realPath);
-    if (state === 'live') throw new ControlSocketInUseError(path);
-    if (state === 'not-socket') throw new Error(`control socket path ${path} exists and is not a socket; refusing to remove it`);
-    if (state === 'stale') {
-      opts.log.info({ socket: path }, 'removing stale control socket (nothing answers on it)');
-      await unlink(realPath).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw new Error(`cannot remove stale control socket ${path}: ${e.message}`);
-      });
-    }
-    // allowHalfOpen: a client may shut down its sending side after the last request and still read the answers.
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false });
     const mode = opts.mode ?? 0o660;
     // No control_group: the daemon's own group, set explicitly (a setgid directory would otherwise lend the socket its group).
     const defaultGid = process.getegid?.() ?? 0;
     const gid = controlGid ?? defaultGid;
-    let id: SocketIdentity;
-    try {
-      id = await createSocketFile(realPath, { mode, gid, listen: (p) => listen(server, p, path), beforePublish: opts.beforePublish });
-    } catch (e) {
-      server.close();
-      throw e;
-    }
+    const trustedUids = [0, process.geteuid?.() ?? 0, daemonUid];
+    const { server, realPath, id } = await listenControlSocket(path, { mode, gid, trustedUids, log: opts.log, beforePublish: opts.beforePublish });
     const policy: AccessPolicy = { daemonUid, controlGid, groupMayMutate: opts.groupMayMutate ?? true };
     opts.log.info({ socket: path, group: opts.group, gid: controlGid, mode: mode.toString(8) }, 'control socket listening');
     return new ControlServer(opts, server, { realPath, id, mode, gid, defaultGid }, policy);
   }
 
   get connectionCount(): number {
-    return this.#conns.size;
+    return this.#slots.size;
   }
 
   get policy(): Readonly<AccessPolicy> {
@@ -283,8 +254,8 @@ export class ControlServer {
   #applyPolicy(gid: number | undefined, group: string | undefined): void {
     this.#policy = { ...this.#policy, controlGid: gid };
     this.#group = group;
-    for (const [conn, creds] of this.#conns) {
-      if (conn.revoked) continue; // by an earlier step of this reload; leaves #conns on its 'close'
+    for (const [conn, creds] of this.#slots.entries()) {
+      if (conn.revoked) continue; // by an earlier step of this reload; frees its slot on its 'close'
       const a = authorize(creds, this.#policy);
       if (!a.allowed) {
         conn.revoke();
@@ -310,13 +281,13 @@ export class ControlServer {
     }
     const access = creds ? authorize(creds, this.#policy) : { allowed: false, mayMutate: false };
     if (!creds || !access.allowed) {
-      this.#refused('denied', { uid: creds?.uid ?? -1, gid: creds?.gid ?? -1, pid: creds?.pid, socket: this.path }, 'control connection denied: peer is neither root nor in control_group');
-      return this.#turnAway(socket, failure('permission denied'));
+      const who = { uid: creds?.uid ?? -1, gid: creds?.gid ?? -1, pid: creds?.pid, socket: this.path };
+      return this.#turnAway.refuse(socket, failure('permission denied'), 'denied', who, 'control connection denied: peer is neither root nor in control_group');
     }
-    const admission = admit(creds.uid, this.#conns.size, this.#perUid.get(creds.uid) ?? 0, this.#limits);
+    const admission = this.#slots.admit(creds.uid);
     if (!admission.ok) {
-      this.#refused('limit', { uid: creds.uid, pid: creds.pid, socket: this.path, limit: this.#limits.max, reason: admission.reason }, 'control connection refused: too many connections');
-      return this.#turnAway(socket, failure(admission.reason));
+      const who = { uid: creds.uid, pid: creds.pid, socket: this.path, limit: this.#slots.limits.max, reason: admission.reason };
+      return this.#turnAway.refuse(socket, failure(admission.reason), 'limit', who, 'control connection refused: too many connections');
     }
     const peer: Peer = { uid: creds.uid, gid: creds.gid, groups: creds.groups, pid: creds.pid, mayMutate: access.mayMutate };
     this.#log.debug({ uid: peer.uid, pid: peer.pid }, 'control connection');
@@ -325,81 +296,10 @@ export class ControlServer {
       maxLine: this.#opts.maxRequestBytes ?? MAX_REQUEST_BYTES,
       idleMs: this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       lineDeadlineMs: this.#opts.lineDeadlineMs ?? LINE_DEADLINE_MS,
-      audit: (e) => this.#audit(e, peer),
+      audit: (e) => logAudit(this.#log, e, peer),
       onTooLarge: () => this.#log.info({ uid: peer.uid, pid: peer.pid }, 'control request too large; connection closed'),
+      log: this.#log,
     });
-    const uid = creds.uid;
-    this.#conns.set(conn, creds);
-    this.#perUid.set(uid, (this.#perUid.get(uid) ?? 0) + 1);
-    socket.once('close', () => {
-      this.#conns.delete(conn);
-      const n = (this.#perUid.get(uid) ?? 1) - 1;
-      if (n > 0) this.#perUid.set(uid, n);
-      else this.#perUid.delete(uid);
-    });
-  }
-
-  /** Answers once and hangs up; the peer never holds a slot (see TURN_AWAY_LINGER_MS). */
-  #turnAway(socket: net.Socket, response: ControlResponse): void {
-    const linger = this.#lingering < MAX_LINGERING;
-    if (linger) {
-      this.#lingering++;
-      socket.once('close', () => this.#lingering--);
-      setTimeout(() => socket.destroy(), TURN_AWAY_LINGER_MS).unref();
-    }
-    socket.on('data', () => undefined); // read and drop what it sends meanwhile
-    socket.once('end', () => socket.destroy());
-    socket.end(encodeResponse(response), () => {
-      if (!linger) socket.destroy();
-    });
-  }
-
-  /** A connection storm must not become a log storm: the first refusal of a kind at once, then one line per interval with the count. */
-  #refused(kind: string, fields: Record<string, unknown>, msg: string): void {
-    const now = Date.now();
-    const r = this.#refusals.get(kind) ?? { count: 0, loggedAt: -Infinity };
-    this.#refusals.set(kind, r);
-    r.count++;
-    if (withinInterval(now, r.loggedAt, REFUSAL_LOG_INTERVAL_MS)) return;
-    this.#log.warn({ ...fields, refused: r.count }, msg);
-    r.count = 0;
-    r.loggedAt = now;
-  }
-
-  #audit(e: AuditEvent, peer: Peer): void {
-    const log = this.#log;
-    switch (e.event) {
-      case 'binding-added':
-        log.info({ tap: e.tap, mac: e.mac, ip: e.ip, uid: e.uid, pid: peer.pid }, e.replaced ? 'binding replaced via control socket' : 'binding added via control socket');
-        break;
-      case 'binding-removed':
-        log.info({ tap: e.tap, mac: e.mac, ip: e.ip, uid: e.uid, pid: peer.pid }, 'binding removed via control socket');
-        break;
-      case 'announced':
-        log.info({ tap: e.tap, uid: e.uid }, 'announcement requested via control socket');
-        break;
-      case 'config-reloaded':
-        log.info({ ok: e.ok, reason: e.reason, uid: e.uid }, 'configuration reload requested via control socket');
-        break;
-      case 'denied':
-        log.warn({ command: e.command, uid: e.uid, gid: e.gid, pid: peer.pid }, 'control command denied: read-only access');
-        break;
-      case 'bad-request':
-        log.info({ command: e.command, reason: e.reason, uid: e.uid }, 'bad control request');
-        break;
-      case 'failed':
-        log.warn({ command: e.command, reason: e.reason, uid: e.uid }, 'control command failed');
-        break;
-    }
-  }
-}
-
-/** bind() and listen() at `at` (the private path); errors name the configured `path`. */
-async function listen(server: net.Server, at: string, path: string): Promise<void> {
-  server.listen(at);
-  try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
-  } catch (e) {
-    throw new Error(`cannot listen on control socket ${path}: ${(e as Error).message}`);
+    this.#slots.hold(conn, creds, socket);
   }
 }

@@ -30,44 +30,8 @@
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import { chmod, chown, link, lstat, mkdtemp, realpath, rmdir, stat, unlink } from 'node:fs/promises';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
-
-export class ControlSocketInUseError extends Error {
-  constructor(readonly path: string) {
-    super(`control socket ${path} is in use: another onlinkd answers on it (stop it first, or set [general] control_socket)`);
-    this.name = 'ControlSocketInUseError';
-  }
-}
-
-/** What is at `path`: nothing, a socket nobody listens on, a live socket, or something else. */
-export async function probeSocket(path: string, timeoutMs = 1000): Promise<'absent' | 'stale' | 'live' | 'not-socket'> {
-  try {
-    const st = await lstat(path);
-    if (!st.isSocket()) return 'not-socket';
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw e;
-  }
-  return new Promise((resolve, reject) => {
-    const s = net.connect(path);
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve('live'); // something holds it but is slow: assume alive rather than steal it
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve('live');
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (e.code === 'ECONNREFUSED') resolve('stale');
-      else if (e.code === 'ENOENT') resolve('absent');
-      else reject(new Error(`cannot check control socket ${path}: ${e.message}`));
-    });
-  });
-}
+import { ControlSocketInUseError, probeSocket } from './stale-socket.js';
 
 /**
  * Refuses a socket directory that someone other than `trustedUids` could

@@ -7,10 +7,11 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { BindingStore } from '../../src/bindings/store.js';
-import { defaultSettings, type Settings } from '../../src/config/config.js';
+import type { Settings, SettingsOverrides } from '../../src/config/config.js';
 import { PacketPath, type FrameOut } from '../../src/packet/path.js';
 import { Stats } from '../../src/runtime/stats.js';
 import { TapTable, type LinkInfo } from '../../src/runtime/tap-table.js';
+import { settingsWith } from './settings.js';
 
 export class FakeLinks extends EventEmitter {
   readonly map = new Map<number, LinkInfo>();
@@ -35,7 +36,7 @@ export class FakeLinks extends EventEmitter {
 }
 
 export function pathRig(
-  tune: (s: Settings) => void = () => undefined,
+  overrides: SettingsOverrides = {},
   deps: { pause?: FrameOut['pause'] } = {},
   logLevel: pino.Level | 'silent' = 'silent',
 ) {
@@ -47,8 +48,9 @@ export function pathRig(
   const taps = new TapTable(store, links, log);
   const stats = new Stats();
   const sent: Array<{ ifindex: number; frame: Uint8Array }> = [];
-  const settings = defaultSettings();
-  tune(settings);
+  let settings: Settings = settingsWith(overrides);
+  /** A reload: the path sees the new settings from the next frame on. */
+  const reload = (o: SettingsOverrides) => void (settings = settingsWith(o, settings));
   let clock = 0;
   const path = new PacketPath({
     taps,
@@ -73,5 +75,5 @@ export function pathRig(
     links.add({ ifindex, name, mac, up: true, running: true });
     store.set(r.binding);
   };
-  return { path, sent, logs, stats, links, store, taps, settings, addTap, tick: (ms: number) => void (clock += ms) };
+  return { path, sent, logs, stats, links, store, taps, reload, addTap, tick: (ms: number) => void (clock += ms) };
 }

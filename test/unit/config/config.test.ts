@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultSettings, loadConfig, parseConfig } from '../../../src/config/config.js';
+import { readFileSync } from 'node:fs';
+import { CONFIG_KEYS, ConfigError, KEY_ENTRIES, defaultSettings, loadConfig, parseConfig, withOverrides } from '../../../src/config/config.js';
+import { exampleLinePattern } from '../../../src/config/docs.js';
 import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS } from '../../../src/protocols/reply-limits.js';
 
 const NFDHCPD_SAMPLE = `## nfdhcpd sample configuration file
@@ -111,6 +113,25 @@ describe('config', () => {
     expect(s.arp).toEqual({ responder: true, addresses: ['169.254.169.254', '169.254.0.0/16'] });
   });
 
+  // Issue 12, item 2: caches keyed on a Settings object's identity are safe because nobody can change it.
+  it('settings are frozen all the way down; withOverrides makes a frozen copy sharing untouched sections', () => {
+    const s = parseConfig('[dhcp]\nnameservers = 192.0.2.2\nroutes = 10.0.0.0/8 via 203.0.113.1\n');
+    for (const o of [s, s.general, s.dhcp, s.dhcp.nameservers, s.dhcp.routes, s.dhcp.routes[0], s.unused, defaultSettings(), defaultSettings().arp.addresses]) {
+      expect(Object.isFrozen(o)).toBe(true);
+    }
+    expect(() => {
+      (s.dhcp as { leaseLifetime: number }).leaseLifetime = 1;
+    }).toThrow(TypeError);
+    const o = withOverrides(s, { general: { datapath: '/srv/bindings' } });
+    expect(o.general.datapath).toBe('/srv/bindings');
+    expect(s.general.datapath).toBe('/var/lib/onlinkd');
+    expect(o.general.controlSocket).toBe(s.general.controlSocket);
+    expect(o.dhcp).toBe(s.dhcp);
+    expect(Object.isFrozen(o) && Object.isFrozen(o.general)).toBe(true);
+    // The embedded defaults are what an empty file gives.
+    expect(parseConfig('')).toEqual(defaultSettings());
+  });
+
   it('falls back to embedded defaults only when no path was given', () => {
     // The default path does not exist on a test machine without a package install.
     const { source } = loadConfig(undefined);
@@ -120,18 +141,23 @@ describe('config', () => {
 });
 
 describe('config/onlinkd.conf', () => {
-  it('parses and documents every key onlinkd accepts', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { CONFIG_KEYS } = await import('../../../src/config/config.js');
+  it('parses and documents every key onlinkd accepts, with its default (from the key table)', () => {
     const text = readFileSync(new URL('../../../config/onlinkd.conf', import.meta.url), 'utf8');
     const s = parseConfig(text, 'config/onlinkd.conf');
     expect(s.general.datapath).toBe('/var/lib/onlinkd');
-    const nfqueue = new Set(['general.pidfile', 'general.logdir', 'dhcp.dhcp_queue', 'ipv6.rs_queue', 'ipv6.ns_queue', 'ipv6.dhcp_queue', 'ipv6.dhcpv6_queue']);
-    for (const k of CONFIG_KEYS) {
-      if (nfqueue.has(k)) continue;
-      const key = k.split('.')[1]!;
-      expect(text, k).toMatch(new RegExp(`^#?\\s*${key} =`, 'm'));
-    }
+    // It shows the defaults, so it parses to exactly them.
+    expect(s).toEqual(defaultSettings());
+    expect(KEY_ENTRIES.length).toBeGreaterThan(40);
+    // Each key in its own section (nameservers, for one, is in two).
+    const sectionText = (section: string) => text.split(/^\[/m).find((part) => part.startsWith(`${section}]`)) ?? '';
+    for (const { section, spec } of KEY_ENTRIES) expect(sectionText(section), `[${section}] ${spec.key}`).toMatch(exampleLinePattern(spec));
+    // Every Settings field has its key, and no key is listed twice.
+    const fields = KEY_ENTRIES.map((e) => `${e.section}.${e.field}`);
+    expect(new Set(fields).size).toBe(fields.length);
+    expect(fields.sort()).toEqual(
+      Object.entries(defaultSettings()).flatMap(([sec, v]) => (sec === 'unused' ? [] : Object.keys(v as object).map((f) => `${sec}.${f}`))).sort(),
+    );
+    expect(new Set(CONFIG_KEYS).size).toBe(CONFIG_KEYS.length);
   });
 
   // Issue 11: "constructor" gave "spec.parse is not a function" (a lookup that reached Object.prototype).

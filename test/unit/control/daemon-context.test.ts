@@ -14,6 +14,7 @@ import { BindingDirectory } from '../../../src/bindings/directory.js';
 import { nodeFs } from '../../../src/bindings/persist.js';
 import { BindingStore } from '../../../src/bindings/store.js';
 import { defaultSettings } from '../../../src/config/config.js';
+import { settingsWith } from '../../helpers/settings.js';
 import { createDaemonContext, type DaemonContextDeps } from '../../../src/control/daemon-context.js';
 import { dispatch } from '../../../src/control/dispatch.js';
 import { Stats } from '../../../src/runtime/stats.js';
@@ -217,9 +218,7 @@ describe('daemon context', () => {
       bindings: 2, attached: 0, rejected: 1, datapath: dir, controlSocket: '/run/onlinkd/control.sock', controlGroup: null, notApplied: {},
     });
     // A reload changed the configuration: status reports the control socket in force, never the file's wish.
-    const reloaded = defaultSettings();
-    reloaded.general.controlSocket = '/run/elsewhere.sock';
-    reloaded.general.controlGroup = 'ops';
+    const reloaded = settingsWith({ general: { controlSocket: '/run/elsewhere.sock', controlGroup: 'ops' } });
     const inForce = { controlSocket: '/run/onlinkd/control.sock', controlGroup: null, notApplied: { control_socket: 'needs a restart' } };
     expect(make({ settings: () => reloaded, control: () => inForce }).status()).toMatchObject(inForce);
     stats.request('tap10', 'dhcp-discover', Date.parse('2026-01-01T00:00:01Z'));

@@ -9,7 +9,7 @@ const VM_IP = '203.0.113.10';
 const GATEWAY = '203.0.113.1';
 
 function setup(o: { responder?: boolean; bindingExtra?: string } = {}) {
-  const rig = pathRig((s) => (s.arp.responder = o.responder ?? true));
+  const rig = pathRig({ arp: { responder: o.responder ?? true } });
   rig.addTap('tap10', 7, TAP_MAC, `MAC=${VM_MAC}\nIP=${VM_IP}\nSUBNET=203.0.113.0/24\nGATEWAY=${GATEWAY}\n${o.bindingExtra ?? ''}`);
   const counters = () => rig.stats.tap('tap10')!;
   return { ...rig, counters };

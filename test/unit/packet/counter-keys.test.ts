@@ -20,10 +20,7 @@ const TAP_MAC = 'fe:00:00:00:00:10';
 const VM_LL = 'fe80::a800:ff:fe00:10';
 
 function setup() {
-  const rig = pathRig((s) => {
-    s.guard = { ...s.guard, rate: 1e9, burst: 1e9 };
-    s.arp.responder = true;
-  });
+  const rig = pathRig({ guard: { rate: 1e9, burst: 1e9 }, arp: { responder: true } });
   rig.addTap(
     'tap10',
     7,

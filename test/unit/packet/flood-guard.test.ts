@@ -22,7 +22,7 @@ function discover(srcMac = VM_MAC): Uint8Array {
 
 function setup(guard: { rate: number; burst: number }) {
   const paused: Array<{ tap: string; ifindex: number; waitMs: number }> = [];
-  const rig = pathRig((s) => (s.guard = guard), { pause: (ifindex, waitMs) => paused.push({ tap: rig.taps.lookup(ifindex)!.binding.tap, ifindex, waitMs }) });
+  const rig = pathRig({ guard }, { pause: (ifindex, waitMs) => paused.push({ tap: rig.taps.lookup(ifindex)!.binding.tap, ifindex, waitMs }) });
   rig.addTap('tap10', 7, 'fe:00:00:00:00:10', `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\n`);
   rig.addTap('tap11', 8, 'fe:00:00:00:00:11', 'MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\n');
   return { ...rig, paused };

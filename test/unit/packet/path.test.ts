@@ -9,7 +9,7 @@ const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
 
 function setup(guard = { rate: 1_000_000, burst: 1_000_000 }, logLevel: 'silent' | 'info' | 'debug' = 'silent') {
-  const rig = pathRig((s) => (s.guard = guard), {}, logLevel);
+  const rig = pathRig({ guard }, {}, logLevel);
   rig.addTap('tap10', 7, TAP_MAC, `MAC=${VM_MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
   rig.addTap('tap11', 8, 'fe:00:00:00:00:11', `MAC=aa:00:00:00:00:11\nIP=203.0.113.11\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`);
   return rig;

@@ -18,7 +18,7 @@ function rs(): Uint8Array {
 }
 
 function setup() {
-  const rig = pathRig((s) => (s.guard = { rate: 1_000_000, burst: 1_000_000 }));
+  const rig = pathRig({ guard: { rate: 1_000_000, burst: 1_000_000 } });
   rig.addTap('tap10', 7, 'fe:00:00:00:00:10', `MAC=${VM_MAC}\nSUBNET6=2001:db8:10::/64\nGATEWAY6=2001:db8:10::1\n`);
   const send = (n: number) => {
     for (let i = 0; i < n; i++) rig.path.handle({ ifindex: 7, data: rs(), checksumNotReady: false });
@@ -38,8 +38,8 @@ describe('RS limiter', () => {
   });
 
   it('follows rs_burst and rs_rate, also when they change while running (reload)', () => {
-    const { send, sent, settings, tick } = setup();
-    settings.ipv6 = { ...settings.ipv6, rsBurst: 10, rsRate: 100 };
+    const { send, sent, reload, tick } = setup();
+    reload({ ipv6: { rsBurst: 10, rsRate: 100 } });
     send(20);
     expect(sent).toHaveLength(10);
     tick(100); // 100/s: 10 more tokens

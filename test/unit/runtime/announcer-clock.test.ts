@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Announcer } from '../../../src/runtime/announcer.js';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { defaultSettings } from '../../../src/config/config.js';
+import { settingsWith } from '../../helpers/settings.js';
 import { Stats } from '../../../src/runtime/stats.js';
 import type { Tap } from '../../../src/runtime/tap-table.js';
 
@@ -17,9 +17,7 @@ describe('Announcer warnings and clock jumps', () => {
     vi.useFakeTimers();
     const T = Date.UTC(2030, 0, 1);
     vi.setSystemTime(T);
-    const settings = defaultSettings();
-    settings.announce.uplink = 'uplink0';
-    settings.announce.arpCount = 1;
+    const settings = settingsWith({ announce: { uplink: 'uplink0', arpCount: 1 } });
     const warnings: unknown[] = [];
     const log = { info: () => undefined, debug: () => undefined, error: () => undefined, warn: (o: unknown) => warnings.push(o) };
     const stats = new Stats();

@@ -13,7 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeLinks } from '../../helpers/path-rig.js';
 import { BindingDirectory } from '../../../src/bindings/directory.js';
 import { BindingStore } from '../../../src/bindings/store.js';
-import { defaultSettings } from '../../../src/config/config.js';
+import type { SettingsOverrides } from '../../../src/config/config.js';
+import { settingsWith } from '../../helpers/settings.js';
 import { bindingView } from '../../../src/control/binding-view.js';
 import { dispatch } from '../../../src/control/dispatch.js';
 import { formatBindingShow } from '../../../src/cli/onlinkctl-format.js';
@@ -29,16 +30,16 @@ const link = (ifindex: number, name: string, more: Partial<LinkInfo> = {}): Link
 function world() {
   const logs: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
-  const settings = defaultSettings();
-  settings.announce.uplink = 'eth0';
-  settings.announce.uplink6 = 'bond0';
+  let settings = settingsWith({ announce: { uplink: 'eth0', uplink6: 'bond0' } });
   const store = new BindingStore();
   const links = new FakeLinks();
   const policy = new InterfacePolicy(store, () => settings, () => links);
+  /** A reload: the policy sees new settings from its next call on. */
+  const reload = (o: SettingsOverrides) => void (settings = settingsWith(o, settings));
   const taps = new TapTable(store, links, log, policy);
   const attached: string[] = [];
   taps.on('attached', (t: Tap) => attached.push(t.binding.tap));
-  return { logs, log, settings, store, links, policy, taps, attached };
+  return { logs, log, reload, store, links, policy, taps, attached };
 }
 
 describe('binding-add refuses the loopback and the uplinks (result 1)', () => {
@@ -140,12 +141,12 @@ describe('the tap table never attaches (opens no socket on) the loopback or an u
     w.store.set(binding('tap11', FILE()));
     w.store.set(binding('tap12', FILE()));
     expect(w.attached).toEqual(['tap11', 'tap12']);
-    w.settings.announce.uplink = 'tap11';
+    w.reload({ announce: { uplink: 'tap11' } });
     w.taps.recheck();
     expect(w.taps.lookup(11)).toBeUndefined();
     expect(w.taps.lookup(12)?.binding.tap).toBe('tap12');
     expect(w.attached).toEqual(['tap11', 'tap12']); // no second 'attached' for tap12
-    w.settings.announce.uplink = 'eth0';
+    w.reload({ announce: { uplink: 'eth0' } });
     w.taps.recheck();
     expect(w.attached).toEqual(['tap11', 'tap12', 'tap11']);
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
-import { defaultSettings } from '../../../src/config/config.js';
+import { defaultSettings, type SettingsOverrides } from '../../../src/config/config.js';
+import { settingsWith } from '../../helpers/settings.js';
 import { firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../../../src/protocols/ra-schedule.js';
 import { INITIAL_SPACING_MS, MAX_INITIAL_DELAY_MS, RaScheduler } from '../../../src/runtime/ra-scheduler.js';
 import type { Tap } from '../../../src/runtime/tap-table.js';
@@ -42,9 +43,11 @@ describe('RaScheduler', () => {
 
   function make() {
     const sent: Array<[number, string]> = [];
-    const s = defaultSettings();
+    let s = defaultSettings();
     const sch = new RaScheduler({ settings: () => s, send: (t, k) => sent.push([t.link.ifindex, k]), random: () => 0.5 });
-    return { sch, sent, s };
+    /** A reload: the scheduler sees new settings from its next call on. */
+    const reload = (o: SettingsOverrides) => void (s = settingsWith(o, s));
+    return { sch, sent, reload };
   }
 
   it('bursts on attach to an up tap, then keeps sending periodically', () => {
@@ -100,11 +103,11 @@ describe('RaScheduler', () => {
   });
 
   it('ignores bindings without SUBNET6 and a disabled IPv6', () => {
-    const { sch, sent, s } = make();
+    const { sch, sent, reload } = make();
     const t = tap(7);
     t.binding = { ...t.binding, subnet6: undefined };
     sch.attach(t);
-    s.ipv6.enable = false;
+    reload({ ipv6: { enable: false } });
     sch.attach(tap(8));
     vi.advanceTimersByTime(1_000_000);
     expect(sent).toEqual([]);
@@ -120,9 +123,9 @@ describe('RaScheduler', () => {
 
   // Regression: a reload that changed ra_period marked every tap down, silencing periodic RAs.
   it('reschedule() keeps sending periodic RAs on up taps, without a new burst', () => {
-    const { sch, sent, s } = make();
+    const { sch, sent, reload } = make();
     sch.attach(tap(11), false);
-    s.ipv6.raPeriod = 10;
+    reload({ ipv6: { raPeriod: 10 } });
     sch.reschedule();
     vi.advanceTimersByTime(20_000);
     expect(sent.filter(([, k]) => k === 'initial')).toEqual([]);
@@ -131,8 +134,7 @@ describe('RaScheduler', () => {
 
   it('one schedule for thousands of taps: every tap sends about once per interval, and one timer is pending', () => {
     const sent = new Map<number, number>();
-    const s = defaultSettings();
-    s.ipv6.raPeriod = 30;
+    const s = settingsWith({ ipv6: { raPeriod: 30 } });
     let x = 7;
     const random = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const sch = new RaScheduler({ settings: () => s, send: (t, k) => void (k === 'periodic' && sent.set(t.link.ifindex, (sent.get(t.link.ifindex) ?? 0) + 1)), random });

@@ -1,0 +1,106 @@
+/**
+ * The validated configuration the daemon runs with. Settings are immutable:
+ * readonly by type all the way down and frozen when built (parse.ts,
+ * withOverrides), so a module may cache what it derives from a Settings
+ * object by its identity (a reload brings a new object, never an edited
+ * one). Which file key sets each field, its parser, default and doc line
+ * are in keys.ts.
+ */
+import type { ClasslessRoute } from '../wire/dhcp4-types.js';
+import { deepFreeze } from '../util/frozen.js';
+import type { ArpForm, Ipv6Mode } from './values.js';
+
+export type { ArpForm, Ipv6Mode } from './values.js';
+
+export interface Settings {
+  readonly general: {
+    readonly datapath: string;
+    readonly controlSocket: string;
+    readonly controlGroup: string | undefined;
+    readonly logLevel: string;
+    /** Started as root: the user (name or uid) to drop to, keeping CAP_NET_RAW only (src/runtime/privileges.ts). */
+    readonly user: string | undefined;
+    /** Its group (name or gid); default the user's primary group. */
+    readonly group: string | undefined;
+  };
+  readonly dhcp: {
+    readonly enable: boolean;
+    readonly leaseLifetime: number;
+    /** T1 (option 58); unset, nfdhcpd's hour when it fits the lease, else half of it (cross-checks.ts). */
+    readonly leaseRenewal: number;
+    /** T2 (option 59); unset, 7/8 of the lease (RFC 2131 §4.4.5). */
+    readonly leaseRebinding: number;
+    readonly serverIp: string | undefined;
+    readonly serverOnLink: boolean;
+    readonly nameservers: readonly string[];
+    readonly domain: string | undefined;
+    readonly domainSearch: readonly string[];
+    readonly windowsLinkLocalRoute: boolean;
+    readonly routes: ReadonlyArray<Readonly<ClasslessRoute>>;
+  };
+  readonly ipv6: {
+    readonly enable: boolean;
+    readonly enableDhcpv6: boolean;
+    readonly mode: Ipv6Mode;
+    readonly raPeriod: number;
+    readonly nameservers: readonly string[];
+    readonly domains: readonly string[];
+    readonly proxySubnet: boolean;
+    /** Prefix valid / preferred lifetimes in RAs (radvd's 86400 / 14400). */
+    readonly validLifetime: number;
+    readonly preferredLifetime: number;
+    /** Router Lifetime in RAs; 0 = 3 × ra_period (at most 9000, RFC 4861 §6.2.1). */
+    readonly routerLifetime: number;
+    /** DHCPv6 Information Refresh Time (option 32; RFC 8415 §21.23, at least 600). */
+    readonly informationRefreshTime: number;
+    /** Solicited RAs per tap: `rsBurst` at once, then `rsRate` per second. */
+    readonly rsBurst: number;
+    readonly rsRate: number;
+  };
+  readonly announce: {
+    readonly uplink: string | undefined;
+    readonly uplink6: string | undefined;
+    readonly arpCount: number;
+    readonly arpInterval: number;
+    readonly naCount: number;
+    readonly naInterval: number;
+    readonly arpForm: ArpForm;
+  };
+  readonly arp: {
+    readonly responder: boolean;
+    readonly addresses: readonly string[];
+  };
+  /** Per-tap flood protection: frames a guest may send per second (token bucket). */
+  readonly guard: {
+    readonly rate: number;
+    readonly burst: number;
+  };
+  /** Keys that were read but have no effect (nfdhcpd's NFQUEUE settings, pidfile, logdir). */
+  readonly unused: ReadonlyArray<UnusedKey>;
+}
+
+export interface UnusedKey {
+  readonly section: string;
+  readonly key: string;
+  readonly line: number;
+}
+
+/** The sections that hold keys: every part of Settings but `unused`. */
+export type SectionName = Exclude<keyof Settings, 'unused'>;
+
+/** Fields to replace, per section (a list is replaced whole). */
+export type SettingsOverrides = { readonly [S in SectionName]?: Partial<Settings[S]> };
+
+/**
+ * A copy of `s` with `overrides` applied, frozen: how code that needs other
+ * settings than the file's gets them (the daemon's `--datapath`, a reload
+ * that keeps what needs a restart; tests). Values are taken as given: they
+ * come from code, not from an operator's file.
+ */
+export function withOverrides(s: Settings, overrides: SettingsOverrides): Settings {
+  const out: Record<string, unknown> = { ...s };
+  for (const [section, fields] of Object.entries(overrides)) {
+    if (fields !== undefined) out[section] = { ...s[section as SectionName], ...fields };
+  }
+  return deepFreeze(out as unknown as Settings) as Settings;
+}
