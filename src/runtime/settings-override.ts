@@ -5,18 +5,11 @@
  * place. A copy keeps every untouched section (same object), so a cache
  * keyed on a section the change did not touch stays valid.
  */
-import type { Settings } from '../config/config.js';
-
-type General = Settings['general'];
-
-/** `settings` with some `[general]` keys replaced (the rest shared with `settings`). */
-export function withGeneral(settings: Settings, general: Partial<General>): Settings {
-  return Object.freeze({ ...settings, general: Object.freeze({ ...settings.general, ...general }) });
-}
+import { withOverrides, type Settings } from '../config/config.js';
 
 /** `settings` with the state directory `datapath` (`onlinkd --datapath` overrides the file). */
 export function withDatapath(settings: Settings, datapath: string | undefined): Settings {
-  return datapath === undefined || datapath === settings.general.datapath ? settings : withGeneral(settings, { datapath });
+  return datapath === undefined || datapath === settings.general.datapath ? settings : withOverrides(settings, { general: { datapath } });
 }
 
 /**
@@ -33,5 +26,5 @@ export function settingsForReload(next: Settings, running: Settings, log: { warn
   if (keepDatapath) log.warn({ datapath: next.general.datapath }, 'datapath changes need a restart; keeping the current one');
   if (keepAccount) log.warn({ user: next.general.user, group: next.general.group }, '[general] user/group changes need a restart; keeping the current ones');
   if (!keepDatapath && !keepAccount) return next;
-  return withGeneral(next, { ...(keepDatapath ? { datapath } : {}), ...(keepAccount ? { user, group } : {}) });
+  return withOverrides(next, { general: { ...(keepDatapath ? { datapath } : {}), ...(keepAccount ? { user, group } : {}) } });
 }

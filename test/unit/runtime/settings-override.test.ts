@@ -3,8 +3,8 @@
  * place; it makes copies that share every untouched section.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../../../src/config/config.js';
-import { settingsForReload, withDatapath, withGeneral } from '../../../src/runtime/settings-override.js';
+import { defaultSettings, withOverrides } from '../../../src/config/config.js';
+import { settingsForReload, withDatapath } from '../../../src/runtime/settings-override.js';
 
 describe('settings overrides', () => {
   it('withDatapath copies, sharing the untouched sections; the original is unchanged', () => {
@@ -21,15 +21,15 @@ describe('settings overrides', () => {
   });
 
   it('a reload keeps the running datapath and account, with a warning; the rest is the new file', () => {
-    const running = withGeneral(defaultSettings(), { datapath: '/a', user: 'onlinkd', group: undefined });
+    const running = withOverrides(defaultSettings(), { general: { datapath: '/a', user: 'onlinkd', group: undefined } });
     const warned: string[] = [];
     const log = { warn: (_o: unknown, msg: string) => void warned.push(msg) };
-    const read = withGeneral(defaultSettings(), { datapath: '/b', user: 'nobody', logLevel: 'debug' });
+    const read = withOverrides(defaultSettings(), { general: { datapath: '/b', user: 'nobody', logLevel: 'debug' } });
     const next = settingsForReload(read, running, log);
     expect(next.general).toMatchObject({ datapath: '/a', user: 'onlinkd', group: undefined, logLevel: 'debug' });
     expect(read.general.datapath).toBe('/b'); // not changed in place
     expect(warned).toEqual(['datapath changes need a restart; keeping the current one', '[general] user/group changes need a restart; keeping the current ones']);
-    const same = withGeneral(defaultSettings(), { datapath: '/a', user: 'onlinkd', group: undefined });
+    const same = withOverrides(defaultSettings(), { general: { datapath: '/a', user: 'onlinkd', group: undefined } });
     expect(settingsForReload(same, running, log)).toBe(same);
     expect(warned).toHaveLength(2);
   });
