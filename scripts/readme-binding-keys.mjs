@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Rewrites README.md's table of binding keys (between
+// <!-- binding-keys:begin --> and <!-- binding-keys:end -->) from the binding
+// schema in src/bindings/schema.ts, through the compiled dist/ (`npm run
+// docs:bindings` builds first). test/unit/bindings/docs.test.ts fails while
+// the README differs from what this writes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { BINDING_KEYS_BLOCK, bindingKeysMarkdown } from '../dist/bindings/binding-keys-doc.js';
+import { withGeneratedBlock } from '../dist/config/docs.js';
+
+const readme = new URL('../README.md', import.meta.url);
+const before = readFileSync(readme, 'utf8');
+const after = withGeneratedBlock(before, BINDING_KEYS_BLOCK, bindingKeysMarkdown());
+if (after !== before) writeFileSync(readme, after);
+process.stdout.write(after !== before ? 'README.md: binding key table updated\n' : 'README.md: binding key table up to date\n');
