@@ -6,7 +6,7 @@
 // the README differs from what this writes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BINDING_KEYS_BLOCK, bindingKeysMarkdown } from '../dist/bindings/binding-keys-doc.js';
-import { withGeneratedBlock } from '../dist/config/docs.js';
+import { withGeneratedBlock } from '../dist/util/generated-block.js';
 
 const readme = new URL('../README.md', import.meta.url);
 const before = readFileSync(readme, 'utf8');

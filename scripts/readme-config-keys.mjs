@@ -5,7 +5,8 @@
 // docs:config` builds first). test/unit/config/docs.test.ts fails while the
 // README differs from what this writes.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { README_BLOCK, configKeysMarkdown, withGeneratedBlock } from '../dist/config/docs.js';
+import { README_BLOCK, configKeysMarkdown } from '../dist/config/docs.js';
+import { withGeneratedBlock } from '../dist/util/generated-block.js';
 
 const readme = new URL('../README.md', import.meta.url);
 const before = readFileSync(readme, 'utf8');

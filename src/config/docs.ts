@@ -7,6 +7,7 @@
  */
 import { KEY_ENTRIES, NFDHCPD_UNUSED_KEYS, type KeySpec } from './keys.js';
 
+
 export const README_BLOCK = 'config-keys';
 
 function defaultCell(spec: KeySpec<unknown>): string {
@@ -22,28 +23,6 @@ export function configKeysMarkdown(): string {
     rows.push(`| \`[${section}]\` | ${keys.map((k) => `\`${k}\``).join(', ')} | | nfdhcpd's: accepted, reported as unused |`);
   }
   return rows.join('\n');
-}
-
-function markers(name: string): [string, string] {
-  return [`<!-- ${name}:begin -->`, `<!-- ${name}:end -->`];
-}
-
-/** The text between the `name` markers of `doc` (undefined: no such block). */
-export function generatedBlock(doc: string, name: string): string | undefined {
-  const [begin, end] = markers(name);
-  const from = doc.indexOf(begin);
-  const to = doc.indexOf(end, from);
-  if (from < 0 || to < 0) return undefined;
-  return doc.slice(from + begin.length, to).replace(/^\n/, '').replace(/\n$/, '');
-}
-
-/** `doc` with the `name` block's content replaced by `content`; throws when the markers are missing. */
-export function withGeneratedBlock(doc: string, name: string, content: string): string {
-  const [begin, end] = markers(name);
-  const from = doc.indexOf(begin);
-  const to = doc.indexOf(end, from);
-  if (from < 0 || to < 0) throw new Error(`no ${begin} … ${end} block`);
-  return `${doc.slice(0, from + begin.length)}\n${content}\n${doc.slice(to)}`;
 }
 
 /**

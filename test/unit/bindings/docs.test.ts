@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BINDING_KEYS_BLOCK, bindingKeysMarkdown } from '../../../src/bindings/binding-keys-doc.js';
 import { KEYS } from '../../../src/bindings/schema.js';
-import { generatedBlock } from '../../../src/config/docs.js';
+import { generatedBlock } from '../../../src/util/generated-block.js';
 
 describe('README binding key table', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');

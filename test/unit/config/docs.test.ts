@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KEY_ENTRIES } from '../../../src/config/config.js';
-import { README_BLOCK, configKeysMarkdown, generatedBlock, withGeneratedBlock } from '../../../src/config/docs.js';
+import { README_BLOCK, configKeysMarkdown } from '../../../src/config/docs.js';
+import { generatedBlock, withGeneratedBlock } from '../../../src/util/generated-block.js';
 
 describe('README configuration key table', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
