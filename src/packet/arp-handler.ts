@@ -14,6 +14,7 @@ import { arpReplyFrame, arpResponderEnabled, respondArp } from '../protocols/arp
 import { dropReason } from '../protocols/drop.js';
 import { checkSourceMac } from '../protocols/guard.js';
 import type { Tap } from '../runtime/tap-table.js';
+import { formatMac48, numberToIpv4 } from '../wire/addr.js';
 import { ArpOp, decodeArpFrame } from '../wire/arp.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
@@ -34,16 +35,16 @@ export function handleArp(ctx: PathContext, tap: Tap, frame: ReceivedFrame): voi
   const b = tap.binding;
   // The guard first, as for IPv6, so its counter has the same name on every path.
   const guard = checkSourceMac(b, a.srcMac);
-  if (guard) return ctx.drop(tap, guard, `src ${a.srcMac}`);
+  if (guard) return ctx.drop(tap, guard, () => `src ${formatMac48(a.srcMac)}`);
   d.stats.request(b.tap, arpOpName(a.op), d.now());
   const settings = d.settings().arp;
   // Off by default: leave before looking up INDEV (whose absence would be logged).
   if (!arpResponderEnabled(b, settings)) return ctx.drop(tap, 'arp-responder-disabled');
   const serverMac = ctx.serverMac(tap);
   if (!serverMac) return;
-  const decision = respondArp(a, a, b, settings, serverMac);
+  const decision = respondArp(a, a, b, settings, ctx.mac48(serverMac));
   if (decision.kind === 'drop') return ctx.drop(tap, dropReason('arp', decision.reason));
   if (ctx.sendFrame(tap, arpReplyFrame(decision.reply, serverMac), 'arp-reply') && ctx.debug) {
-    d.log.debug({ tap: b.tap, mac: b.mac, target: a.targetIp, kind: decision.target, requester: a.senderIp }, 'ARP reply sent');
+    d.log.debug({ tap: b.tap, mac: b.mac, target: numberToIpv4(a.targetIp), kind: decision.target, requester: numberToIpv4(a.senderIp) }, 'ARP reply sent');
   }
 }

@@ -10,6 +10,7 @@ import type { FrameResult } from '../protocols/frame-result.js';
 import type { Stats } from '../runtime/stats.js';
 import type { Tap, TapTable } from '../runtime/tap-table.js';
 import { OncePerInterval, withinInterval } from '../util/interval.js';
+import { parseMac48, type Mac48 } from '../wire/addr.js';
 import type { DecodeError } from '../wire/result.js';
 
 /** What the packet socket delivers (see io/packet-socket.ts), reduced to what the path reads. */
@@ -52,7 +53,7 @@ export const REPLY_LOG_INTERVAL_MS = 60_000;
 
 interface ReplyLogState {
   at: number;
-  address: string | undefined;
+  address: number | undefined;
   /** Replies sent since the last info line and not logged at info. */
   repeated: number;
 }
@@ -84,7 +85,7 @@ export class PathContext {
    * lease decision, and a guest asking thousands of times a second costs the
    * journal a line a minute.
    */
-  logReply(tap: string, kind: string, address: string | undefined, fields: () => Record<string, unknown>, msg: string): void {
+  logReply(tap: string, kind: string, address: number | undefined, fields: () => Record<string, unknown>, msg: string): void {
     const now = this.d.now();
     let kinds = this.#replyLog.get(tap);
     if (!kinds) {
@@ -107,10 +108,13 @@ export class PathContext {
     this.#replyLog.delete(tap);
   }
 
-  drop(tap: Tap, reason: string, detail?: string): void {
+  /** `detail` is a function when it formats addresses: only called when the line is written. */
+  drop(tap: Tap, reason: string, detail?: string | (() => string)): void {
     this.d.stats.drop(tap.binding.tap, reason);
     if (detail !== undefined) {
-      this.rateLimited(`${tap.binding.tap}:${reason}`, () => this.d.log.debug({ tap: tap.binding.tap, reason, detail }, 'frame dropped'));
+      this.rateLimited(`${tap.binding.tap}:${reason}`, () =>
+        this.d.log.debug({ tap: tap.binding.tap, reason, detail: typeof detail === 'string' ? detail : detail() }, 'frame dropped'),
+      );
     }
   }
 
@@ -131,6 +135,19 @@ export class PathContext {
       );
     }
     return mac;
+  }
+
+  /** INDEV MACs as 48-bit numbers, converted once per MAC text (the tap table hands out the same text). */
+  readonly #mac48 = new Map<string, Mac48>();
+
+  /** A server MAC (from `serverMac`) as a 48-bit number, for responders that compare it with decoded ones. */
+  mac48(mac: string): Mac48 {
+    let v = this.#mac48.get(mac);
+    if (v === undefined) {
+      if (this.#mac48.size > 10_000) this.#mac48.clear(); // bounded under link churn
+      this.#mac48.set(mac, (v = parseMac48(mac) ?? -1));
+    }
+    return v;
   }
 
   /** Sends a built frame on the tap; counts the reply or the failure. Returns whether it went out. */

@@ -11,6 +11,7 @@ import type { Tap } from '../runtime/tap-table.js';
 import { decodeDhcp4, messageTypeName } from '../wire/dhcp4.js';
 import { Dhcp4MessageType } from '../wire/dhcp4-types.js';
 import { decodeUdpFrame } from '../wire/frame.js';
+import { formatMac, formatMac48, numberToIpv4 } from '../wire/addr.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
 /**
@@ -32,6 +33,8 @@ const sentMessage = (replyName: string): string => {
   return m;
 };
 
+const ipText = (ip: number | undefined): string | undefined => (ip === undefined ? undefined : numberToIpv4(ip));
+
 export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): void {
   const { d } = ctx;
   const settings = d.settings();
@@ -46,9 +49,11 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
   const b = tap.binding;
   const guard = checkDhcp4Client(b, u.srcMac, req.htype, req.hlen, req.chaddr);
   if (guard) {
-    ctx.drop(tap, guard, `src ${u.srcMac} chaddr ${req.chaddr}`);
+    // Addresses are formatted only for a line actually written (both are rate-limited).
+    const chaddr = (): string => formatMac(req.chaddr, 0, req.chaddr.length);
+    ctx.drop(tap, guard, () => `src ${formatMac48(u.srcMac)} chaddr ${chaddr()}`);
     ctx.rateLimited(`guard4:${b.tap}`, () =>
-      d.log.warn({ tap: b.tap, mac: b.mac, srcMac: u.srcMac, chaddr: req.chaddr, reason: guard }, 'DHCP request from a foreign MAC dropped'),
+      d.log.warn({ tap: b.tap, mac: b.mac, srcMac: formatMac48(u.srcMac), chaddr: chaddr(), reason: guard }, 'DHCP request from a foreign MAC dropped'),
     );
     return;
   }
@@ -62,10 +67,10 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
       if (ctx.debug) d.log.debug({ tap: b.tap, mac: b.mac, request: reqName, reason: decision.reason }, 'DHCP request not answered');
       return;
     case 'release':
-      d.log.info({ tap: b.tap, mac: b.mac, ip: decision.address }, 'DHCP release from guest');
+      d.log.info({ tap: b.tap, mac: b.mac, ip: ipText(decision.address) }, 'DHCP release from guest');
       return;
     case 'decline':
-      d.log.warn({ tap: b.tap, mac: b.mac, ip: decision.address }, 'DHCP decline: the guest found its address in use on the link');
+      d.log.warn({ tap: b.tap, mac: b.mac, ip: ipText(decision.address) }, 'DHCP decline: the guest found its address in use on the link');
       return;
     case 'reply': {
       const srcMac = ctx.serverMac(tap);
@@ -73,12 +78,12 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
       const r = decision.reply;
       const replyName = dhcpName(r.type);
       if (!ctx.sendFrame(tap, dhcp4ReplyFrame(r, srcMac, ctx.scratch), replyName)) return;
-      const ip = r.message.yiaddr !== '0.0.0.0' ? r.message.yiaddr : undefined;
+      const ip = r.message.yiaddr !== 0 ? r.message.yiaddr : undefined;
       ctx.logReply(
         b.tap,
         replyName,
         ip,
-        () => ({ tap: b.tap, mac: b.mac, request: reqName, reply: replyName, ip, dst: r.dstIp, xid: r.message.xid }),
+        () => ({ tap: b.tap, mac: b.mac, request: reqName, reply: replyName, ip: ipText(ip), dst: numberToIpv4(r.dstIp), xid: r.message.xid }),
         sentMessage(replyName),
       );
     }

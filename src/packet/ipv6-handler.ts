@@ -21,6 +21,7 @@ import { decodeIpv6Frame, type Ipv6Frame } from '../wire/frame6.js';
 import { Ipv6NextHeader } from '../wire/ipv6.js';
 import { decodeNdp } from '../wire/ndp.js';
 import { decodeUdp } from '../wire/udp.js';
+import { formatMac48 } from '../wire/addr.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
 /**
@@ -48,7 +49,10 @@ export class Ipv6Handler {
     const f = decodeIpv6Frame(frame.data);
     if (!f.ok) return ctx.dropDecoded(tap, f.error);
     const guard = checkSourceMac(tap.binding, f.value.srcMac);
-    if (guard) return ctx.drop(tap, guard, `src ${f.value.srcMac}`);
+    if (guard) {
+      const srcMac = f.value.srcMac;
+      return ctx.drop(tap, guard, () => `src ${formatMac48(srcMac)}`);
+    }
     if (f.value.protocol === Ipv6NextHeader.Icmpv6) return this.#icmpv6(tap, f.value, frame);
     if (f.value.protocol === Ipv6NextHeader.Udp) return this.#udp(tap, f.value, frame);
     ctx.drop(tap, 'unexpected-ipv6-protocol');

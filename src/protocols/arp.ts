@@ -49,9 +49,9 @@
  */
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/config.js';
-import { BROADCAST_MAC, ipv4ToNumber, prefixMask } from '../wire/addr.js';
-import { ipv4Value } from '../wire/writer.js';
+import { BROADCAST_MAC48, ipv4ToNumber, isGroupMac48, prefixMask, type Mac48, type MacInput } from '../wire/addr.js';
 import { ArpOp, buildArpFrame, type ArpPacket } from '../wire/arp.js';
+import { bindingAddresses } from './binding-addresses.js';
 import { drop, type Drop } from './drop.js';
 import { encodeFailure, type FrameResult } from './frame-result.js';
 import { checkSourceMac } from './guard.js';
@@ -66,7 +66,7 @@ export type ArpTarget = 'gateway' | 'link-local';
 /** An ARP reply and where it goes; the frame's source is the INDEV MAC (`arpReplyFrame`). */
 export interface ArpReply {
   /** Ethernet destination: the requester. */
-  dstMac: string;
+  dstMac: MacInput;
   arp: ArpPacket;
 }
 
@@ -77,8 +77,8 @@ export type ArpDecision =
 
 /** The Ethernet addresses of the frame the request came in (an `ArpFrame` is one). */
 export interface ArpFrameMeta {
-  srcMac: string;
-  dstMac: string;
+  srcMac: Mac48;
+  dstMac: Mac48;
 }
 
 /**
@@ -98,8 +98,9 @@ const LINK_LOCAL_BROADCAST = 0xa9feffff; // 169.254.255.255, RFC 3927 §2.6.2 ex
  * not parse, or lie outside 169.254.0.0/16, match nothing (config.ts
  * refuses them anyway); 169.254.255.255 never matches.
  */
-export function isLinkLocalServiceAddress(address: string, entries: readonly string[]): boolean {
-  const a = ipv4Number(address);
+export function isLinkLocalServiceAddress(address: number | string, entries: readonly string[]): boolean {
+  // Decoded addresses are uint32 already; text (config checks, tests) goes through the lenient parser.
+  const a = typeof address === 'number' ? address : (ipv4ToNumber(address) ?? -1);
   if (a < 0 || (a & 0xffff0000) >>> 0 !== LINK_LOCAL_NET || a === LINK_LOCAL_BROADCAST) return false;
   const prefixes = serviceAddressPrefixes(entries);
   for (let i = 0; i < prefixes.length; i += 2) if (((a & prefixes[i + 1]!) >>> 0) === prefixes[i]) return true;
@@ -127,41 +128,31 @@ function serviceAddressPrefixes(entries: readonly string[]): number[] {
   return out;
 }
 
+function isMulticastOrBroadcastIpv4(a: number): boolean {
+  return (a >>> 28) === 0xe || a === 0xffffffff;
+}
+
 /**
- * A decoded dotted quad as uint32 without allocating (the decoder's text is
- * canonical); anything else through the lenient parser; -1 when not an address.
+ * Addresses are compared as decoded (MACs 48-bit numbers, IPv4 uint32)
+ * against the binding's cached numeric forms; `serverMac` is the INDEV MAC
+ * as a number too.
  */
-function ipv4Number(address: string): number {
-  const v = ipv4Value(address);
-  return v >= 0 ? v : (ipv4ToNumber(address) ?? -1);
-}
-
-function isGroupMac(mac: string): boolean {
-  // The I/G bit: lowest bit of the first octet (its second hex digit; odd digits are 1 3 5 7 9 b d f).
-  const c = mac.charCodeAt(1) | 0x20; // lower case
-  return (c >= 0x30 && c <= 0x39 ? c - 0x30 : c - 0x57) % 2 === 1;
-}
-
-function isMulticastOrBroadcastIpv4(address: string): boolean {
-  const a = ipv4Number(address);
-  return a < 0 || (a >>> 28) === 0xe || a === 0xffffffff;
-}
-
-export function respondArp(arp: ArpPacket, meta: ArpFrameMeta, binding: Binding, settings: ArpSettings, serverMac: string): ArpDecision {
+export function respondArp(arp: ArpPacket, meta: ArpFrameMeta, binding: Binding, settings: ArpSettings, serverMac: Mac48): ArpDecision {
   if (!arpResponderEnabled(binding, settings)) return drop('responder-disabled');
   if (arp.op !== ArpOp.Request) return drop('not-request');
   const guard = checkSourceMac(binding, meta.srcMac);
   if (guard) return drop(guard);
   if (arp.senderMac !== meta.srcMac) return drop('sender-mac-mismatch');
-  if (isGroupMac(arp.senderMac)) return drop('bad-sender-mac');
-  if (meta.dstMac !== BROADCAST_MAC && meta.dstMac !== serverMac) return drop('other-destination');
-  if (arp.senderIp === '0.0.0.0') return drop('probe');
+  if (isGroupMac48(arp.senderMac)) return drop('bad-sender-mac');
+  if (meta.dstMac !== BROADCAST_MAC48 && meta.dstMac !== serverMac) return drop('other-destination');
+  if (arp.senderIp === 0) return drop('probe');
   if (arp.senderIp === arp.targetIp) return drop('announcement');
   if (isMulticastOrBroadcastIpv4(arp.senderIp)) return drop('bad-sender-ip');
-  if (binding.ip !== undefined && arp.targetIp === binding.ip) return drop('own-address');
+  const own = bindingAddresses(binding);
+  if (own.ip !== undefined && arp.targetIp === own.ip) return drop('own-address');
 
   let target: ArpTarget;
-  if (!binding.private && binding.gateway !== undefined && arp.targetIp === binding.gateway) target = 'gateway';
+  if (!binding.private && own.gateway !== undefined && arp.targetIp === own.gateway) target = 'gateway';
   else if (isLinkLocalServiceAddress(arp.targetIp, settings.addresses)) target = 'link-local';
   else return drop('not-ours');
 
@@ -182,7 +173,7 @@ export function respondArp(arp: ArpPacket, meta: ArpFrameMeta, binding: Binding,
 }
 
 /** The reply as an Ethernet frame from `srcMac` (the INDEV MAC), 60 octets. */
-export function arpReplyFrame(reply: ArpReply, srcMac: string): FrameResult {
+export function arpReplyFrame(reply: ArpReply, srcMac: MacInput): FrameResult {
   try {
     return { ok: true, frame: buildArpFrame({ ...reply.arp, srcMac, dstMac: reply.dstMac }) };
   } catch (e) {

@@ -83,7 +83,7 @@ interface EncodedConfig {
 
 interface ConfigCacheEntry {
   settings: Dhcp4Settings;
-  sid: string;
+  sid: number;
   /** Index 0: other clients, 1: Windows (the 169.254.0.0/16 route differs). */
   byClient: [EncodedConfig | undefined, EncodedConfig | undefined];
   /** Option lists already built, most recent last (see configOptions). */
@@ -100,13 +100,13 @@ interface OptionList {
 
 const configCache = new WeakMap<Binding, ConfigCacheEntry>();
 
-function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: string, windows: boolean): EncodedConfig {
+function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: number, windows: boolean): EncodedConfig {
   const routes = classlessRoutes(binding, settings, windows);
   const dns = binding.dns ?? settings.nameservers;
   const domain = binding.domain ?? settings.domain;
   const bcast = broadcastAddress(binding);
   return {
-    serverId: encodeIpv4List([sid]),
+    serverId: encodeU32(sid), // an IPv4 address is its uint32, big-endian
     lease: [encodeU32(settings.leaseLifetime), encodeU32(settings.leaseRenewal), encodeU32(settings.leaseRebinding)],
     mask: binding.subnet ? encodeIpv4List([numberToIpv4(prefixMask(binding.subnet.prefixLength))]) : undefined,
     router: binding.gateway && !binding.private ? encodeIpv4List([binding.gateway]) : undefined,
@@ -120,7 +120,7 @@ function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: string, wi
   };
 }
 
-function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: string): ConfigCacheEntry {
+function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: number): ConfigCacheEntry {
   let entry = configCache.get(binding);
   if (!entry || entry.settings !== settings || entry.sid !== sid) {
     entry = { settings, sid, byClient: [undefined, undefined], lists: [] };
@@ -192,7 +192,7 @@ export function configOptions(
   binding: Binding,
   settings: Dhcp4Settings,
   type: Dhcp4MessageType,
-  sid: string,
+  sid: number,
   withLease: boolean,
 ): Array<[number, Uint8Array]> {
   const prl = getOption(request, Dhcp4Option.ParameterRequestList); // the raw code list: no array per reply

@@ -12,6 +12,7 @@ import { encodeDhcp4, encodeDhcp4Into } from '../wire/dhcp4.js';
 import { finishChecksum, ipv4PseudoHeaderSum, sumWords } from '../wire/checksum.js';
 import { IPV4_MIN_HEADER_LENGTH, IpProtocol } from '../wire/ipv4.js';
 import { buildUdpFrame, udpHeadersLength, writeUdpHeadersAround } from '../wire/frame.js';
+import { sameBytes } from '../wire/reader.js';
 import { ok, type DecodeError, type Encoded } from '../wire/result.js';
 import { encodeFailure, type FrameResult } from './frame-result.js';
 import { UDP_HEADER_LENGTH } from '../wire/udp.js';
@@ -95,7 +96,8 @@ function fieldsOf(reply: Dhcp4Reply, srcMac: string): TemplateFields {
   const m = reply.message;
   return {
     op: m.op, htype: m.htype, hlen: m.hlen, hops: m.hops, secs: m.secs, flags: m.flags,
-    ciaddr: m.ciaddr, yiaddr: m.yiaddr, siaddr: m.siaddr, giaddr: m.giaddr, chaddr: m.chaddr, sname: m.sname, file: m.file,
+    // chaddr is a view into the request (a receive ring slot): the template keeps a copy.
+    ciaddr: m.ciaddr, yiaddr: m.yiaddr, siaddr: m.siaddr, giaddr: m.giaddr, chaddr: m.chaddr.slice(), sname: m.sname, file: m.file,
     srcIp: reply.srcIp, dstIp: reply.dstIp, dstMac: reply.dstMac, maxLength: reply.maxLength, srcMac,
   };
 }
@@ -104,10 +106,11 @@ function fits(t: Template, reply: Dhcp4Reply, srcMac: string): boolean {
   const f = t.fields;
   const m = reply.message;
   return (
-    m.chaddr === f.chaddr && m.flags === f.flags && m.ciaddr === f.ciaddr && m.yiaddr === f.yiaddr &&
+    m.flags === f.flags && m.ciaddr === f.ciaddr && m.yiaddr === f.yiaddr &&
     reply.dstIp === f.dstIp && reply.dstMac === f.dstMac && reply.srcIp === f.srcIp && srcMac === f.srcMac &&
     reply.maxLength === f.maxLength && m.htype === f.htype && m.hlen === f.hlen && m.op === f.op && m.hops === f.hops &&
-    m.secs === f.secs && m.siaddr === f.siaddr && m.giaddr === f.giaddr && m.sname === f.sname && m.file === f.file
+    m.secs === f.secs && m.siaddr === f.siaddr && m.giaddr === f.giaddr && m.sname === f.sname && m.file === f.file &&
+    sameBytes(m.chaddr, f.chaddr)
   );
 }
 

@@ -9,23 +9,24 @@
  * kept) by dhcp4-config-options.ts.
  */
 import type { Binding } from '../bindings/binding.js';
-import { BROADCAST_MAC, IPV4_ANY, IPV4_BROADCAST, numberToIpv4 } from '../wire/addr.js';
+import { BROADCAST_MAC48, IPV4_ANY_VALUE as IPV4_ANY, IPV4_BROADCAST_VALUE, numberToIpv4, type Mac48 } from '../wire/addr.js';
 import { DHCP4_BROADCAST_FLAG, Dhcp4MessageType, Dhcp4Option, type Dhcp4Message } from '../wire/dhcp4-types.js';
 import { clientId, maxMessageSize, messageType, requestedIp, serverId } from '../wire/dhcp4.js';
-import { encodeIpv4List, encodeString } from '../wire/dhcp4-options.js';
+import { encodeString, encodeU32 } from '../wire/dhcp4-options.js';
+import { ipv4Value } from '../wire/writer.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { configOptions, messageTypeValue, type Dhcp4Settings } from './dhcp4-config-options.js';
 import { drop, requestDrop, type Drop } from './drop.js';
 
 export { classlessRoutes, isWindowsClient, type Dhcp4Settings } from './dhcp4-config-options.js';
 
-/** Where a reply goes (RFC 2131 §4.1), resolved to link and network addresses. */
+/** Where a reply goes (RFC 2131 §4.1), resolved to link and network addresses (uint32, 48-bit MAC). */
 export interface Dhcp4Reply {
   type: Dhcp4MessageType.Offer | Dhcp4MessageType.Ack | Dhcp4MessageType.Nak;
   message: Dhcp4Message;
-  srcIp: string;
-  dstIp: string;
-  dstMac: string;
+  srcIp: number;
+  dstIp: number;
+  dstMac: Mac48;
   /** Largest IP datagram the client accepts (option 57, capped by the link MTU, never below 576). */
   maxLength: number;
 }
@@ -35,7 +36,7 @@ export type Dhcp4Decision =
   /** Nothing to send; `reason` names the drop counter. */
   | (Drop & { readonly request?: Dhcp4MessageType })
   /** The client gave up its address (RELEASE) or found it in use (DECLINE): logged and counted. */
-  | { kind: 'release' | 'decline'; request: Dhcp4MessageType; address: string | undefined };
+  | { kind: 'release' | 'decline'; request: Dhcp4MessageType; address: number | undefined };
 
 const MIN_MAX_MESSAGE_SIZE = 576; // RFC 2132 §9.10
 
@@ -45,15 +46,26 @@ const MIN_MAX_MESSAGE_SIZE = 576; // RFC 2132 §9.10
  * neither it is the gateway, and on a network without gateway the first
  * host address of the subnet that is not the client's.
  */
-export function serverIdentifier(binding: Binding, settings: Dhcp4Settings): string | undefined {
-  if (settings.serverIp && !settings.serverOnLink) return settings.serverIp;
-  if (binding.gateway) return binding.gateway;
-  if (settings.serverIp) return settings.serverIp;
-  const subnet = bindingAddresses(binding).subnet;
+export function serverIdentifier(binding: Binding, settings: Dhcp4Settings): number | undefined {
+  const configured = configuredServerIp(settings);
+  if (configured !== undefined && !settings.serverOnLink) return configured;
+  const a = bindingAddresses(binding);
+  if (a.gateway !== undefined) return a.gateway;
+  if (configured !== undefined) return configured;
+  const subnet = a.subnet;
   if (!subnet || subnet.prefixLength > 30) return undefined;
-  const net = subnet.network;
-  const first = numberToIpv4(net + 1);
-  return first === binding.ip ? numberToIpv4(net + 2) : first;
+  const first = (subnet.network + 1) >>> 0;
+  return first === a.ip ? (subnet.network + 2) >>> 0 : first;
+}
+
+/** [dhcp] server_ip as uint32, parsed once per (immutable, replaced on reload) settings object. */
+const serverIps = new WeakMap<Dhcp4Settings, number | undefined>();
+function configuredServerIp(settings: Dhcp4Settings): number | undefined {
+  if (!settings.serverIp) return undefined;
+  if (serverIps.has(settings)) return serverIps.get(settings);
+  const v = ipv4Value(settings.serverIp);
+  serverIps.set(settings, v >= 0 ? v : undefined);
+  return v >= 0 ? v : undefined;
 }
 
 function baseReply(request: Dhcp4Message): Dhcp4Message {
@@ -88,31 +100,34 @@ function replyMaxLength(request: Dhcp4Message, binding: Binding): number {
  * NAK → broadcast; ciaddr set → unicast to ciaddr; BROADCAST flag →
  * broadcast; otherwise unicast to yiaddr at chaddr.
  */
-function address(request: Dhcp4Message, message: Dhcp4Message, type: Dhcp4MessageType, frameSrcMac: string) {
-  if (type === Dhcp4MessageType.Nak) return { dstIp: IPV4_BROADCAST, dstMac: BROADCAST_MAC };
+function address(request: Dhcp4Message, message: Dhcp4Message, type: Dhcp4MessageType, frameSrcMac: Mac48) {
+  if (type === Dhcp4MessageType.Nak) return { dstIp: IPV4_BROADCAST_VALUE, dstMac: BROADCAST_MAC48 };
   if (request.ciaddr !== IPV4_ANY) return { dstIp: request.ciaddr, dstMac: frameSrcMac };
   // An INFORM without ciaddr has no address to unicast to either.
-  if (request.flags & DHCP4_BROADCAST_FLAG || message.yiaddr === IPV4_ANY) return { dstIp: IPV4_BROADCAST, dstMac: BROADCAST_MAC };
+  if (request.flags & DHCP4_BROADCAST_FLAG || message.yiaddr === IPV4_ANY) return { dstIp: IPV4_BROADCAST_VALUE, dstMac: BROADCAST_MAC48 };
   return { dstIp: message.yiaddr, dstMac: frameSrcMac };
 }
 
 /**
  * Decides the answer to one DHCP request from the guest on a bound tap.
  * `frameSrcMac` is the Ethernet source (already checked by the guard).
+ * Addresses are compared as numbers: the request's as decoded, the
+ * binding's from its cached numeric forms (binding-addresses.ts).
  */
 export function respondDhcp4(
   request: Dhcp4Message,
   binding: Binding,
   settings: Dhcp4Settings,
-  frameSrcMac: string,
+  frameSrcMac: Mac48,
 ): Dhcp4Decision {
   if (request.op !== 1) return drop('not-a-request');
   const type = messageType(request);
   if (type === undefined) return drop('no-message-type');
   if (request.giaddr !== IPV4_ANY) return requestDrop('relayed', type);
-  if (!binding.ip || !binding.subnet) return requestDrop('no-ipv4-binding', type);
+  const ip = bindingAddresses(binding).ip;
+  if (ip === undefined || !binding.subnet) return requestDrop('no-ipv4-binding', type);
   const sid = serverIdentifier(binding, settings);
-  if (!sid) return requestDrop('no-server-identifier', type);
+  if (sid === undefined) return requestDrop('no-server-identifier', type);
 
   const reply = (replyType: Dhcp4Reply['type'], message: Dhcp4Message): Dhcp4Decision => ({
     kind: 'reply',
@@ -128,7 +143,7 @@ export function respondDhcp4(
 
   const offerOrAck = (replyType: Dhcp4MessageType.Offer | Dhcp4MessageType.Ack): Dhcp4Decision => {
     const m = baseReply(request);
-    m.yiaddr = binding.ip!;
+    m.yiaddr = ip;
     if (replyType === Dhcp4MessageType.Ack) m.ciaddr = request.ciaddr;
     m.options = configOptions(request, binding, settings, replyType, sid, true);
     return reply(replyType, m);
@@ -140,7 +155,7 @@ export function respondDhcp4(
     m.flags |= DHCP4_BROADCAST_FLAG;
     m.options = [
       [Dhcp4Option.MessageType, messageTypeValue(Dhcp4MessageType.Nak)],
-      [Dhcp4Option.ServerIdentifier, encodeIpv4List([sid])],
+      [Dhcp4Option.ServerIdentifier, encodeU32(sid)], // an IPv4 address is its uint32, big-endian
       [Dhcp4Option.Message, encodeString(why)],
     ];
     const cid = clientId(request);
@@ -159,17 +174,17 @@ export function respondDhcp4(
         // SELECTING (§4.3.2): the client picked a server; if not us, stay quiet.
         if (sidOpt !== sid) return requestDrop('other-server-selected', type);
         if (req === undefined) return requestDrop('malformed-request', type);
-        return req === binding.ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`requested address ${req} is not this client's`);
+        return req === ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`requested address ${numberToIpv4(req)} is not this client's`);
       }
       if (req !== undefined && request.ciaddr === IPV4_ANY) {
         // INIT-REBOOT: verify the remembered address.
-        return req === binding.ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`address ${req} is not valid on this link`);
+        return req === ip ? offerOrAck(Dhcp4MessageType.Ack) : nak(`address ${numberToIpv4(req)} is not valid on this link`);
       }
       if (request.ciaddr !== IPV4_ANY) {
         // RENEWING (unicast) or REBINDING (broadcast).
-        return request.ciaddr === binding.ip
+        return request.ciaddr === ip
           ? offerOrAck(Dhcp4MessageType.Ack)
-          : nak(`address ${request.ciaddr} is not this client's`);
+          : nak(`address ${numberToIpv4(request.ciaddr)} is not this client's`);
       }
       return requestDrop('malformed-request', type);
     }

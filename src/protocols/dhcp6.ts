@@ -32,6 +32,7 @@ import {
   hasIdentityAssociation,
   type Dhcp6Message,
 } from '../wire/dhcp6.js';
+import type { MacInput } from '../wire/addr.js';
 import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
@@ -56,7 +57,8 @@ export interface Dhcp6Reply {
   message: Dhcp6Message;
   srcIp: string;
   dstIp: string;
-  dstMac: string;
+  /** The requester's decoded MAC (a 48-bit number). */
+  dstMac: MacInput;
   srcPort: number;
   dstPort: number;
   hopLimit: number;

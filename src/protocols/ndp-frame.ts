@@ -10,6 +10,7 @@ import type { Drop } from './drop.js';
 import { buildNdpFrame } from '../wire/frame6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
 import type { NdpMessage } from '../wire/ndp.js';
+import type { MacInput } from '../wire/addr.js';
 
 export type { FrameResult } from './frame-result.js';
 
@@ -18,7 +19,8 @@ export interface NdpReply {
   message: NdpMessage;
   srcIp: string;
   dstIp: string;
-  dstMac: string;
+  /** The requester's decoded MAC (a 48-bit number), or a group MAC's text. */
+  dstMac: MacInput;
 }
 
 export type NdpDecision =

@@ -70,6 +70,64 @@ export function prefixMask(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
+/**
+ * MACs on the packet path are 48-bit numbers: exact in a double, compared
+ * with ===, written with putMac48, formatted only when a log line is
+ * written. Text is for files, the control socket and tests.
+ */
+export type Mac48 = number;
+/** What an encoder takes for a MAC: a 48-bit number (decoded, cached) or colon text (tests, bindings). */
+export type MacInput = Mac48 | string;
+/** What an encoder takes for an IPv4 address: a uint32 (decoded, cached) or dotted text. */
+export type Ipv4Input = number | string;
+
+const TWO_32 = 0x1_0000_0000;
+
+/** The 6 octets at `off` as a 48-bit number (no allocation). */
+export function readMac48(b: Uint8Array, off = 0): Mac48 {
+  return ((b[off] ?? 0) * 256 + (b[off + 1] ?? 0)) * TWO_32 + ((((b[off + 2] ?? 0) << 24) | ((b[off + 3] ?? 0) << 16) | ((b[off + 4] ?? 0) << 8) | (b[off + 5] ?? 0)) >>> 0);
+}
+
+/** Writes a 48-bit MAC number as 6 octets at `off`. */
+export function putMac48(b: Uint8Array, off: number, mac: Mac48): void {
+  const hi = Math.floor(mac / TWO_32);
+  const lo = mac >>> 0;
+  b[off] = hi >>> 8;
+  b[off + 1] = hi & 0xff;
+  b[off + 2] = lo >>> 24;
+  b[off + 3] = (lo >>> 16) & 0xff;
+  b[off + 4] = (lo >>> 8) & 0xff;
+  b[off + 5] = lo & 0xff;
+}
+
+/** Whether `mac` is a 48-bit number (what putMac48 can write). */
+export function isMac48(mac: number): boolean {
+  return Number.isInteger(mac) && mac >= 0 && mac < 0x1_0000_0000_0000;
+}
+
+const macScratch = new Uint8Array(6);
+
+/** Lower-case colon text of a 48-bit MAC number (for logs and control answers). */
+export function formatMac48(mac: Mac48): string {
+  putMac48(macScratch, 0, mac);
+  return formatMac(macScratch);
+}
+
+/** A MAC's text as a 48-bit number, or undefined when it is not a MAC. */
+export function parseMac48(text: string): Mac48 | undefined {
+  const b = parseMac(text);
+  return b ? readMac48(b) : undefined;
+}
+
+/** The I/G bit (lowest bit of the first octet): a group (multicast or broadcast) address. */
+export function isGroupMac48(mac: Mac48): boolean {
+  return Math.floor(mac / 0x100_0000_0000) % 2 === 1;
+}
+
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+export const BROADCAST_MAC48: Mac48 = 0xffff_ffff_ffff;
+/** 0.0.0.0 and 255.255.255.255 as uint32. */
+export const IPV4_ANY_VALUE = 0;
+export const IPV4_BROADCAST_VALUE = 0xffffffff;
 export const IPV4_ANY = '0.0.0.0';
 export const IPV4_BROADCAST = '255.255.255.255';

@@ -22,9 +22,9 @@
  * to 60 octets (the 64-octet Ethernet minimum without FCS): a packet
  * socket sends exactly what it is handed, and a veth or tap does not pad.
  */
-import { formatIpv4, formatMac } from './addr.js';
+import { readMac48, type Ipv4Input, type Mac48, type MacInput } from './addr.js';
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
-import { u16 } from './reader.js';
+import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putIpv4, putMac, putU16 } from './writer.js';
 
@@ -45,31 +45,45 @@ export const ArpOp = {
   Reply: 2,
 } as const;
 
+/** A decoded ARP packet: MACs as 48-bit numbers, addresses as uint32 (addr.ts formats them for logs). */
 export interface ArpPacket {
   /** Operation: 1 request, 2 reply; any other value is kept as it came. */
   op: number;
-  /** SHA, lower-case colon form. */
-  senderMac: string;
-  /** SPA, dotted quad; 0.0.0.0 in an RFC 5227 probe. */
-  senderIp: string;
+  /** SHA. */
+  senderMac: Mac48;
+  /** SPA; 0 (0.0.0.0) in an RFC 5227 probe. */
+  senderIp: number;
   /** THA; zeros in a request (ignored by receivers). */
-  targetMac: string;
+  targetMac: Mac48;
   /** TPA. */
-  targetIp: string;
+  targetIp: number;
+}
+
+/** An ARP packet to encode: addresses as numbers or text (a decoded packet is one). */
+export interface ArpPacketSpec {
+  op: number;
+  senderMac: MacInput;
+  senderIp: Ipv4Input;
+  targetMac: MacInput;
+  targetIp: Ipv4Input;
 }
 
 /** An ARP packet with the Ethernet addresses it came with (flat, like frame.ts `UdpFrame`). */
 export interface ArpFrame extends ArpPacket {
   /** Ethernet source. */
-  srcMac: string;
+  srcMac: Mac48;
   /** Ethernet destination. */
-  dstMac: string;
+  dstMac: Mac48;
   /** 802.1Q VLAN id, when the frame carried a tag. */
   vlan?: number;
 }
 
 /** What `buildArpFrame` needs: the ARP fields, the Ethernet addresses, an optional 802.1Q VLAN id. */
-export type ArpFrameSpec = ArpFrame;
+export interface ArpFrameSpec extends ArpPacketSpec {
+  srcMac: MacInput;
+  dstMac: MacInput;
+  vlan?: number;
+}
 
 export function decodeArp(bytes: Uint8Array): Decoded<ArpPacket> {
   if (bytes.length < 8) return fail(LAYER, 'truncated', `${bytes.length} < 8 octets`);
@@ -84,10 +98,10 @@ export function decodeArp(bytes: Uint8Array): Decoded<ArpPacket> {
   if (bytes.length < ARP_LENGTH) return fail(LAYER, 'truncated', `${bytes.length} < ${ARP_LENGTH} octets`);
   return ok({
     op: u16(bytes, 6),
-    senderMac: formatMac(bytes, 8),
-    senderIp: formatIpv4(bytes, 14),
-    targetMac: formatMac(bytes, 18),
-    targetIp: formatIpv4(bytes, 24),
+    senderMac: readMac48(bytes, 8),
+    senderIp: u32(bytes, 14),
+    targetMac: readMac48(bytes, 18),
+    targetIp: u32(bytes, 24),
   });
 }
 
@@ -95,7 +109,7 @@ export function decodeArp(bytes: Uint8Array): Decoded<ArpPacket> {
  * Writes the 28 octets at `out[offset]` and returns 28. Throws
  * EncodeError on a bad MAC or address or an operation outside 0..65535.
  */
-export function encodeArpInto(p: ArpPacket, out: Uint8Array, offset = 0): number {
+export function encodeArpInto(p: ArpPacketSpec, out: Uint8Array, offset = 0): number {
   if (out.length - offset < ARP_LENGTH) throw new EncodeError(LAYER, 'buffer-too-small');
   checkUint(p.op, 0xffff, LAYER, 'op');
   putU16(out, offset, ARP_HTYPE_ETHERNET);
@@ -111,7 +125,7 @@ export function encodeArpInto(p: ArpPacket, out: Uint8Array, offset = 0): number
 }
 
 /** The 28-octet packet in a new buffer. Throws EncodeError (see `encodeArpInto`). */
-export function encodeArp(p: ArpPacket): Uint8Array {
+export function encodeArp(p: ArpPacketSpec): Uint8Array {
   const out = new Uint8Array(ARP_LENGTH);
   encodeArpInto(p, out, 0);
   return out;

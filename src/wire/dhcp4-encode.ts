@@ -49,9 +49,9 @@ import {
   OVERLOAD_FILE,
   OVERLOAD_SNAME,
 } from './dhcp4-layout.js';
-import { Dhcp4Option, type Dhcp4Message } from './dhcp4-types.js';
+import { Dhcp4Option, type Dhcp4MessageSpec } from './dhcp4-types.js';
 import { fail, ok, type Encoded } from './result.js';
-import { colonHexLength, ipv4Value, putColonHex, putU16, putU32 } from './writer.js';
+import { colonHexLength, ipv4Input, putColonHex, putU16, putU32 } from './writer.js';
 
 export interface EncodeDhcp4Options {
   /** Maximum IP datagram size the client accepts (its option 57); default and floor 576. */
@@ -91,8 +91,13 @@ function badString(name: string, s: string, max: number): string | undefined {
   return undefined;
 }
 
+/** Octets of chaddr: as given, or in its colon text (-1 when malformed). */
+function chaddrLength(chaddr: Uint8Array | string): number {
+  return typeof chaddr === 'string' ? colonHexLength(chaddr) : chaddr.length;
+}
+
 /** Why `msg` cannot be encoded (a caller bug), or undefined. Runs for every reply: no allocation. */
-function checkFields(msg: Dhcp4Message): string | undefined {
+function checkFields(msg: Dhcp4MessageSpec): string | undefined {
   if (msg.op !== 1 && msg.op !== 2) return `op ${String(msg.op)}`;
   if (!isUint(msg.htype, 0xff)) return `htype ${String(msg.htype)}`;
   if (!isUint(msg.hlen, DHCP4_MAX_HLEN)) return `hlen ${String(msg.hlen)}`;
@@ -101,7 +106,7 @@ function checkFields(msg: Dhcp4Message): string | undefined {
   if (!isUint(msg.secs, 0xffff)) return `secs ${String(msg.secs)}`;
   if (!isUint(msg.flags, 0xffff)) return `flags ${String(msg.flags)}`;
   // The addresses are checked (and converted once) by plan(); see Plan.addresses.
-  if (colonHexLength(msg.chaddr) !== msg.hlen) return `chaddr ${JSON.stringify(msg.chaddr)} is not ${msg.hlen} octets`;
+  if (chaddrLength(msg.chaddr) !== msg.hlen) return `chaddr ${JSON.stringify(msg.chaddr)} is not ${msg.hlen} octets`;
   const bad = badString('sname', msg.sname, DHCP4_SNAME_LENGTH) ?? badString('file', msg.file, DHCP4_FILE_LENGTH);
   if (bad !== undefined) return bad;
   for (let i = 0; i < msg.options.length; i++) {
@@ -114,7 +119,7 @@ function checkFields(msg: Dhcp4Message): string | undefined {
 }
 
 /** Packs the options into `areas` in order; returns the pieces, or undefined when they do not fit. */
-function pack(options: Dhcp4Message['options'], areas: Area[]): number[] | undefined {
+function pack(options: Dhcp4MessageSpec['options'], areas: Area[]): number[] | undefined {
   const pieces: number[] = [];
   let a = 0;
   for (let i = 0; i < options.length; i++) {
@@ -151,10 +156,10 @@ function pack(options: Dhcp4Message['options'], areas: Area[]): number[] | undef
   return pieces;
 }
 
-function plan(msg: Dhcp4Message, opts: EncodeDhcp4Options | undefined): Encoded<Plan> {
+function plan(msg: Dhcp4MessageSpec, opts: EncodeDhcp4Options | undefined): Encoded<Plan> {
   const bad = checkFields(msg);
   if (bad !== undefined) return fail(LAYER, 'bad-field', bad);
-  const addresses: Plan['addresses'] = [ipv4Value(msg.ciaddr), ipv4Value(msg.yiaddr), ipv4Value(msg.siaddr), ipv4Value(msg.giaddr)];
+  const addresses: Plan['addresses'] = [ipv4Input(msg.ciaddr), ipv4Input(msg.yiaddr), ipv4Input(msg.siaddr), ipv4Input(msg.giaddr)];
   for (let i = 0; i < 4; i++) {
     if (addresses[i]! < 0) {
       const f = (['ciaddr', 'yiaddr', 'siaddr', 'giaddr'] as const)[i]!;
@@ -193,7 +198,7 @@ function putString(out: Uint8Array, off: number, s: string): void {
   for (let i = 0; i < s.length; i++) out[off + i] = s.charCodeAt(i);
 }
 
-function write(msg: Dhcp4Message, p: Plan, out: Uint8Array, o: number): void {
+function write(msg: Dhcp4MessageSpec, p: Plan, out: Uint8Array, o: number): void {
   out.fill(0, o, o + p.length); // every octet not written below is zero (padding, chaddr tail, sname/file tails)
   out[o] = msg.op;
   out[o + 1] = msg.htype;
@@ -206,7 +211,9 @@ function write(msg: Dhcp4Message, p: Plan, out: Uint8Array, o: number): void {
   putU32(out, o + 16, p.addresses[1]);
   putU32(out, o + 20, p.addresses[2]);
   putU32(out, o + 24, p.addresses[3]);
-  putColonHex(out, o + 28, msg.chaddr);
+  if (typeof msg.chaddr === 'string') putColonHex(out, o + 28, msg.chaddr);
+  // A loop, not out.set(): 6 octets (see the option values below).
+  else for (let i = 0; i < msg.chaddr.length; i++) out[o + 28 + i] = msg.chaddr[i]!;
   if (!(p.overload & OVERLOAD_SNAME)) putString(out, o + DHCP4_SNAME_OFFSET, msg.sname);
   if (!(p.overload & OVERLOAD_FILE)) putString(out, o + DHCP4_FILE_OFFSET, msg.file);
   putU32(out, o + DHCP4_COOKIE_OFFSET, DHCP4_MAGIC_COOKIE);
@@ -241,7 +248,7 @@ function write(msg: Dhcp4Message, p: Plan, out: Uint8Array, o: number): void {
  * reason 'bad-field' (a field outside its range: a caller bug) or 'too-big'
  * (the options do not fit `maxLength`, even with overload). Never throws.
  */
-export function encodeDhcp4(msg: Dhcp4Message, opts?: EncodeDhcp4Options): Encoded<Uint8Array> {
+export function encodeDhcp4(msg: Dhcp4MessageSpec, opts?: EncodeDhcp4Options): Encoded<Uint8Array> {
   const p = plan(msg, opts);
   if (!p.ok) return p;
   const out = new Uint8Array(p.value.length);
@@ -254,7 +261,7 @@ export function encodeDhcp4(msg: Dhcp4Message, opts?: EncodeDhcp4Options): Encod
  * 'buffer-too-small' when `out` lacks room. Every octet of the message is
  * written, whatever `out` held before.
  */
-export function encodeDhcp4Into(msg: Dhcp4Message, out: Uint8Array, offset = 0, opts?: EncodeDhcp4Options): Encoded<number> {
+export function encodeDhcp4Into(msg: Dhcp4MessageSpec, out: Uint8Array, offset = 0, opts?: EncodeDhcp4Options): Encoded<number> {
   const p = plan(msg, opts);
   if (!p.ok) return p;
   if (offset < 0 || out.length - offset < p.value.length) {

@@ -76,6 +76,13 @@ export const ipv4Option: OptionCodec<string> = {
   encode: (a) => ipv4Bytes(a, 'ipv4'),
 };
 
+/** One IPv4 address as uint32: the form the responder compares (requested address, server identifier). */
+export const ipv4ValueOption: OptionCodec<number> = {
+  kind: 'ipv4',
+  decode: (v) => (v.length === 4 ? ok(u32(v, 0)) : wrongLength('ipv4', v.length, '4')),
+  encode: (a) => uintBytes(a, 4, 'ipv4'),
+};
+
 /** One or more IPv4 addresses (routers, DNS servers, ...; RFC 2132 "minimum length 4, multiple of 4"). */
 export const ipv4ListOption: OptionCodec<string[]> = {
   kind: 'ipv4-list',

@@ -1,8 +1,11 @@
 /**
  * The typed DHCPv4 message shared by the codec (src/wire/dhcp4.ts) and the
- * responder (src/protocols/dhcp4.ts). Addresses are dotted strings and MACs
- * lower-case colon strings so that logs, tests and bindings speak one form.
+ * responder (src/protocols/dhcp4.ts). Decoded addresses are uint32 and
+ * chaddr its octets, the forms the responder compares and the encoder
+ * writes: nothing is formatted or parsed per request (addr.ts formats them
+ * for logs). The encoder also takes text (`Dhcp4MessageSpec`), for tests.
  */
+import type { Ipv4Input } from './addr.js';
 
 export const enum Dhcp4MessageType {
   Discover = 1,
@@ -64,15 +67,27 @@ export interface Dhcp4Message {
   xid: number; // uint32
   secs: number;
   flags: number; // 0x8000 = BROADCAST
-  ciaddr: string;
-  yiaddr: string;
-  siaddr: string;
-  giaddr: string;
-  /** Client hardware address, lower-case colon form, `hlen` octets (only when htype=1,hlen=6 is it a MAC). */
-  chaddr: string;
+  ciaddr: number;
+  yiaddr: number;
+  siaddr: number;
+  giaddr: number;
+  /**
+   * Client hardware address, its `hlen` octets (only when htype=1,hlen=6 is
+   * it a MAC). Decoded, a view into the request: copy it to keep it.
+   */
+  chaddr: Uint8Array;
   sname: string; // empty when the field carried options (overload)
   file: string; // empty when the field carried options (overload)
   options: Array<[code: number, value: Uint8Array]>;
+}
+
+/** A message to encode: addresses as uint32 or dotted text, chaddr as octets or colon text (a decoded message is one). */
+export interface Dhcp4MessageSpec extends Omit<Dhcp4Message, 'ciaddr' | 'yiaddr' | 'siaddr' | 'giaddr' | 'chaddr'> {
+  ciaddr: Ipv4Input;
+  yiaddr: Ipv4Input;
+  siaddr: Ipv4Input;
+  giaddr: Ipv4Input;
+  chaddr: Uint8Array | string;
 }
 
 export const DHCP4_BROADCAST_FLAG = 0x8000;

@@ -19,11 +19,12 @@
  * The encoder is in dhcp4-encode.ts (re-exported here), the layout
  * constants in dhcp4-layout.ts.
  */
-import { formatIpv4, formatMac } from './addr.js';
+import { formatIpv4, formatMac, numberToIpv4 } from './addr.js';
 import {
   OptionCollector,
   clientIdOption,
   ipv4Option,
+  ipv4ValueOption,
   messageTypeOption,
   parameterRequestListOption,
   stringOption,
@@ -117,11 +118,11 @@ export function decodeDhcp4(bytes: Uint8Array): Decoded<Dhcp4Message> {
     xid: u32(bytes, 4),
     secs: u16(bytes, 8),
     flags: u16(bytes, 10),
-    ciaddr: formatIpv4(bytes, 12),
-    yiaddr: formatIpv4(bytes, 16),
-    siaddr: formatIpv4(bytes, 20),
-    giaddr: formatIpv4(bytes, 24),
-    chaddr: hlen === 0 ? '' : formatMac(bytes, 28, hlen),
+    ciaddr: u32(bytes, 12),
+    yiaddr: u32(bytes, 16),
+    siaddr: u32(bytes, 20),
+    giaddr: u32(bytes, 24),
+    chaddr: bytes.subarray(28, 28 + hlen),
     sname: overload & OVERLOAD_SNAME ? '' : cString(bytes, DHCP4_SNAME_OFFSET, DHCP4_SNAME_OFFSET + DHCP4_SNAME_LENGTH),
     file: overload & OVERLOAD_FILE ? '' : cString(bytes, DHCP4_FILE_OFFSET, DHCP4_FILE_OFFSET + DHCP4_FILE_LENGTH),
     options: c.finish(Dhcp4Option.OptionOverload),
@@ -155,14 +156,14 @@ export function messageType(msg: Pick<Dhcp4Message, 'options'>): Dhcp4MessageTyp
   return t !== undefined && t >= Dhcp4MessageType.Discover && t <= Dhcp4MessageType.Inform ? (t as Dhcp4MessageType) : undefined;
 }
 
-/** Option 50. */
-export function requestedIp(msg: Pick<Dhcp4Message, 'options'>): string | undefined {
-  return getTypedOption(msg, Dhcp4Option.RequestedIpAddress, ipv4Option);
+/** Option 50, as uint32 (what the responder compares; numberToIpv4 for text). */
+export function requestedIp(msg: Pick<Dhcp4Message, 'options'>): number | undefined {
+  return getTypedOption(msg, Dhcp4Option.RequestedIpAddress, ipv4ValueOption);
 }
 
-/** Option 54. */
-export function serverId(msg: Pick<Dhcp4Message, 'options'>): string | undefined {
-  return getTypedOption(msg, Dhcp4Option.ServerIdentifier, ipv4Option);
+/** Option 54, as uint32. */
+export function serverId(msg: Pick<Dhcp4Message, 'options'>): number | undefined {
+  return getTypedOption(msg, Dhcp4Option.ServerIdentifier, ipv4ValueOption);
 }
 
 /** Option 55, in the client's order (not a contract: key behaviour on presence only). */
@@ -205,13 +206,13 @@ export function messageTypeName(t: number | undefined): string {
 /** One line for logs: "DHCPDISCOVER xid=0x3903f326 chaddr=00:0b:82:01:fc:42 ... options=53,61,50,55". */
 export function summarizeDhcp4(msg: Dhcp4Message): string {
   const t = getTypedOption(msg, Dhcp4Option.MessageType, messageTypeOption);
-  const parts = [messageTypeName(t), `xid=0x${msg.xid.toString(16).padStart(8, '0')}`, `chaddr=${msg.chaddr}`];
-  if (msg.ciaddr !== '0.0.0.0') parts.push(`ciaddr=${msg.ciaddr}`);
-  if (msg.yiaddr !== '0.0.0.0') parts.push(`yiaddr=${msg.yiaddr}`);
-  if (msg.giaddr !== '0.0.0.0') parts.push(`giaddr=${msg.giaddr}`);
+  const parts = [messageTypeName(t), `xid=0x${msg.xid.toString(16).padStart(8, '0')}`, `chaddr=${formatMac(msg.chaddr, 0, msg.chaddr.length)}`];
+  if (msg.ciaddr !== 0) parts.push(`ciaddr=${numberToIpv4(msg.ciaddr)}`);
+  if (msg.yiaddr !== 0) parts.push(`yiaddr=${numberToIpv4(msg.yiaddr)}`);
+  if (msg.giaddr !== 0) parts.push(`giaddr=${numberToIpv4(msg.giaddr)}`);
   if (msg.flags & 0x8000) parts.push('broadcast');
   const req = requestedIp(msg);
-  if (req) parts.push(`requested=${req}`);
+  if (req !== undefined) parts.push(`requested=${numberToIpv4(req)}`);
   const host = hostname(msg);
   if (host) parts.push(`hostname=${JSON.stringify(host)}`);
   parts.push(`options=${msg.options.map(([c]) => c).join(',')}`);

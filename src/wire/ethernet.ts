@@ -7,7 +7,7 @@
  * and emitted as they are (a tap or veth does not pad; a NIC pads on the
  * wire). Decoding copies nothing: `payload` is a view into the input.
  */
-import { formatMac } from './addr.js';
+import { readMac48, type Mac48, type MacInput } from './addr.js';
 import { u16 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putMac, putU16 } from './writer.js';
@@ -37,10 +37,10 @@ export interface VlanTag {
 }
 
 export interface EthernetFrame {
-  /** Destination MAC, lower-case colon form. */
-  dst: string;
-  /** Source MAC, lower-case colon form. */
-  src: string;
+  /** Destination MAC as a 48-bit number (addr.ts formatMac48 for text). */
+  dst: Mac48;
+  /** Source MAC as a 48-bit number. */
+  src: Mac48;
   /**
    * EtherType of the payload: for a tagged frame, the *inner* EtherType.
    * A value below 0x0600 is an 802.3 length field (LLC frame), which
@@ -55,12 +55,18 @@ export interface EthernetFrame {
 
 export type EthernetHeader = Omit<EthernetFrame, 'payload'>;
 
+/** A header to encode: MACs as numbers or text (a decoded header is one). */
+export interface EthernetHeaderSpec extends Omit<EthernetHeader, 'dst' | 'src'> {
+  dst: MacInput;
+  src: MacInput;
+}
+
 export function decodeEthernet(frame: Uint8Array): Decoded<EthernetFrame> {
   if (frame.length < ETHERNET_HEADER_LENGTH) {
     return fail('ethernet', 'truncated', `${frame.length} < ${ETHERNET_HEADER_LENGTH} octets`);
   }
-  const dst = formatMac(frame, 0);
-  const src = formatMac(frame, 6);
+  const dst = readMac48(frame, 0);
+  const src = readMac48(frame, 6);
   const type = u16(frame, 12);
   if (type !== EtherType.Vlan && type !== EtherType.QinQ) {
     return ok({ dst, src, ethertype: type, payload: frame.subarray(ETHERNET_HEADER_LENGTH) });
@@ -85,8 +91,8 @@ export function ethernetHeaderLength(header: Pick<EthernetHeader, 'vlan'>): numb
  * The header of a frame onlinkd builds: untagged, or with one 802.1Q tag
  * (priority 0, DEI clear) for VLAN `vlan`.
  */
-export function ethernetHeaderFor(dst: string, src: string, ethertype: number, vlan?: number): EthernetHeader {
-  const h: EthernetHeader = { dst, src, ethertype };
+export function ethernetHeaderFor(dst: MacInput, src: MacInput, ethertype: number, vlan?: number): EthernetHeaderSpec {
+  const h: EthernetHeaderSpec = { dst, src, ethertype };
   if (vlan !== undefined) h.vlan = { tpid: EtherType.Vlan, pcp: 0, dei: false, id: vlan };
   return h;
 }
@@ -100,7 +106,7 @@ export function ethernetHeaderLengthFor(vlan?: number): number {
  * Writes the header at `out[offset]` and returns its length. Every header
  * octet is written. Throws EncodeError on a bad MAC or out-of-range field.
  */
-export function encodeEthernetHeader(header: EthernetHeader, out: Uint8Array, offset = 0): number {
+export function encodeEthernetHeader(header: EthernetHeaderSpec, out: Uint8Array, offset = 0): number {
   const len = ethernetHeaderLength(header);
   if (out.length - offset < len) throw new EncodeError('ethernet', 'buffer-too-small');
   putMac(out, offset, header.dst, 'ethernet', 'dst');
@@ -123,7 +129,7 @@ export function encodeEthernetHeader(header: EthernetHeader, out: Uint8Array, of
 }
 
 /** Header + payload as a new frame. */
-export function encodeEthernet(frame: EthernetFrame): Uint8Array {
+export function encodeEthernet(frame: EthernetHeaderSpec & { payload: Uint8Array }): Uint8Array {
   const hlen = ethernetHeaderLength(frame);
   const out = new Uint8Array(hlen + frame.payload.length);
   encodeEthernetHeader(frame, out, 0);

@@ -5,17 +5,19 @@
  * says which layer refused the frame (DecodeError.layer: 'ethernet',
  * 'ipv4' or 'udp').
  */
+import type { Ipv4Input, Mac48, MacInput } from './addr.js';
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
 import { IpProtocol, decodeIpv4, encodeIpv4Header, isFragment, IPV4_DEFAULT_TTL } from './ipv4.js';
 import { ipv4PseudoHeaderSum } from './checksum.js';
 import { fail, ok, type Decoded } from './result.js';
 import { UDP_HEADER_LENGTH, decodeUdp, encodeUdpHeader, type UdpDecodeOptions } from './udp.js';
 
+/** A frame to build: addresses as numbers (the packet path) or text (tests, announcements). */
 export interface UdpFrameSpec {
-  srcMac: string;
-  dstMac: string;
-  srcIp: string;
-  dstIp: string;
+  srcMac: MacInput;
+  dstMac: MacInput;
+  srcIp: Ipv4Input;
+  dstIp: Ipv4Input;
   srcPort: number;
   dstPort: number;
   payload: Uint8Array;
@@ -31,8 +33,16 @@ export interface UdpFrameSpec {
   dontFragment?: boolean;
 }
 
-/** A decoded frame, flat: the fields of `UdpFrameSpec`, all present except `vlan`. */
-export interface UdpFrame extends Required<Omit<UdpFrameSpec, 'vlan'>> {
+/**
+ * A decoded frame, flat: the fields of `UdpFrameSpec`, all present except
+ * `vlan`, addresses in the form responders compute with (MACs 48-bit
+ * numbers, IPv4 uint32): nothing is formatted per frame.
+ */
+export interface UdpFrame extends Required<Omit<UdpFrameSpec, 'vlan' | 'srcMac' | 'dstMac' | 'srcIp' | 'dstIp'>> {
+  srcMac: Mac48;
+  dstMac: Mac48;
+  srcIp: number;
+  dstIp: number;
   vlan?: number;
 }
 

@@ -8,6 +8,7 @@
  * Errors name the layer that refused the frame (DecodeError.layer:
  * 'ethernet', 'ipv6', 'icmpv6', 'ndp', 'udp', 'dhcp6').
  */
+import type { Mac48, MacInput } from './addr.js';
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
 import { decodeDhcp6, dhcp6MessageLength, encodeDhcp6Into, type Dhcp6Message } from './dhcp6.js';
 import { decodeIcmpv6, putIcmpv6Checksum, type Icmpv6DecodeOptions } from './icmpv6.js';
@@ -19,8 +20,9 @@ import { ipv6PseudoHeaderSum } from './checksum.js';
 
 /** A decoded IPv6 packet with the Ethernet addresses it came with. */
 export interface Ipv6Frame extends Ipv6Packet {
-  srcMac: string;
-  dstMac: string;
+  /** Ethernet source as a 48-bit number (addr.ts formatMac48 for text). */
+  srcMac: Mac48;
+  dstMac: Mac48;
   /** 802.1Q VLAN id, when the frame carried a tag. */
   vlan?: number;
 }
@@ -93,8 +95,8 @@ export function decodeDhcp6Frame(
 // Build
 
 export interface Ipv6FrameSpec {
-  srcMac: string;
-  dstMac: string;
+  srcMac: MacInput;
+  dstMac: MacInput;
   src: string;
   dst: string;
   /** Default 64; ND messages must use 255 (RFC 4861). */

@@ -8,9 +8,9 @@
  * raw). Fragments are decoded but flagged: a responder must drop them
  * (`isFragment`), since onlinkd never reassembles.
  */
-import { formatIpv4 } from './addr.js';
+import type { Ipv4Input } from './addr.js';
 import { internetChecksum, sumWords, finishChecksum } from './checksum.js';
-import { u16 } from './reader.js';
+import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putIpv4, putU16 } from './writer.js';
 
@@ -40,8 +40,10 @@ export interface Ipv4Packet {
   fragmentOffset: number;
   ttl: number;
   protocol: number;
-  src: string;
-  dst: string;
+  /** Source address as uint32 (addr.ts numberToIpv4 for text). */
+  src: number;
+  /** Destination address as uint32. */
+  dst: number;
   /** Raw header options (view; empty when IHL = 5). Not interpreted. */
   options: Uint8Array;
   /** The whole header, options included (view): UDP reads its pseudo-header from it. */
@@ -52,8 +54,8 @@ export interface Ipv4Packet {
 
 /** What `encodeIpv4Header` needs; defaults: tos 0, id 0, no DF/MF, offset 0, TTL 64, no options. */
 export interface Ipv4Header {
-  src: string;
-  dst: string;
+  src: Ipv4Input;
+  dst: Ipv4Input;
   protocol: number;
   ttl?: number;
   tos?: number;
@@ -95,8 +97,8 @@ export function decodeIpv4(bytes: Uint8Array): Decoded<Ipv4Packet> {
     fragmentOffset: (frag & 0x1fff) * 8,
     ttl: bytes[8]!,
     protocol: bytes[9]!,
-    src: formatIpv4(bytes, 12),
-    dst: formatIpv4(bytes, 16),
+    src: u32(bytes, 12),
+    dst: u32(bytes, 16),
     options: bytes.subarray(IPV4_MIN_HEADER_LENGTH, hlen),
     header: bytes.subarray(0, hlen),
     payload: bytes.subarray(hlen, total),

@@ -15,7 +15,8 @@ import { ipv4PseudoHeaderSum, ipv6PseudoHeaderSum, finishChecksum, sumWords } fr
 import { IpProtocol } from './ipv4.js';
 import { u16 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
-import { checkUint, ipv4Value, putU16, putU32 } from './writer.js';
+import type { Ipv4Input } from './addr.js';
+import { checkUint, ipv4Input, putU16, putU32 } from './writer.js';
 
 export const UdpPort = {
   DhcpServer: 67,
@@ -76,10 +77,10 @@ export function decodeUdp(segment: Uint8Array, ip: IpHeaderView, options?: UdpDe
   return ok({ srcPort: u16(segment, 0), dstPort: u16(segment, 2), payload: segment.subarray(UDP_HEADER_LENGTH, length) });
 }
 
-/** IPv4 pseudo-header sum from address text (no allocation). Throws EncodeError on a bad address. */
-export function udp4PseudoHeaderSum(src: string, dst: string, udpLength: number): number {
-  const s = ipv4Value(src);
-  const d = ipv4Value(dst);
+/** IPv4 pseudo-header sum from the addresses (uint32 or text; no allocation). Throws EncodeError on a bad address. */
+export function udp4PseudoHeaderSum(src: Ipv4Input, dst: Ipv4Input, udpLength: number): number {
+  const s = ipv4Input(src);
+  const d = ipv4Input(dst);
   if (s < 0 || d < 0) throw new EncodeError('udp', 'bad-address', `${JSON.stringify(src)} -> ${JSON.stringify(dst)}`);
   return (s >>> 16) + (s & 0xffff) + (d >>> 16) + (d & 0xffff) + IpProtocol.Udp + udpLength;
 }
@@ -112,7 +113,7 @@ export function encodeUdpHeader(
 }
 
 /** A whole UDP datagram for IPv4 `src` → `dst`, checksum computed. */
-export function encodeUdp(datagram: UdpDatagram, ip: { src: string; dst: string }): Uint8Array {
+export function encodeUdp(datagram: UdpDatagram, ip: { src: Ipv4Input; dst: Ipv4Input }): Uint8Array {
   const length = UDP_HEADER_LENGTH + datagram.payload.length;
   if (length > 0xffff) throw new EncodeError('udp', 'too-big', `${length} octets`);
   const out = new Uint8Array(length);

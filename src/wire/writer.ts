@@ -6,6 +6,7 @@
  * that does not parse, a port above 65535) is a bug in the caller and
  * throws `EncodeError`; see result.ts.
  */
+import { isMac48, putMac48, type Ipv4Input, type MacInput } from './addr.js';
 import { EncodeError } from './result.js';
 
 export function putU16(b: Uint8Array, off: number, v: number): void {
@@ -49,10 +50,16 @@ export function ipv4Value(text: string): number {
   return parts === 4 ? value : -1;
 }
 
-/** Writes a dotted-quad address; throws EncodeError(layer, 'bad-address') if it is not one. */
-export function putIpv4(b: Uint8Array, off: number, text: string, layer: string, field = 'address'): void {
-  const v = ipv4Value(text);
-  if (v < 0) throw new EncodeError(layer, 'bad-address', `${field} ${JSON.stringify(text)}`);
+/** An address as uint32 (a number as it is, text parsed), or -1 when it is not one. */
+export function ipv4Input(address: Ipv4Input): number {
+  if (typeof address === 'number') return address >>> 0 === address ? address : -1;
+  return ipv4Value(address);
+}
+
+/** Writes an IPv4 address (uint32 or dotted quad); throws EncodeError(layer, 'bad-address') if it is not one. */
+export function putIpv4(b: Uint8Array, off: number, address: Ipv4Input, layer: string, field = 'address'): void {
+  const v = ipv4Input(address);
+  if (v < 0) throw new EncodeError(layer, 'bad-address', `${field} ${JSON.stringify(address)}`);
   putU32(b, off, v);
 }
 
@@ -96,9 +103,14 @@ export function putColonHex(b: Uint8Array, off: number, text: string): number {
   return Math.max(writeColonHex(b, off, text), 0);
 }
 
-/** Writes a 6-octet MAC; throws EncodeError(layer, 'bad-mac') otherwise. */
-export function putMac(b: Uint8Array, off: number, text: string, layer: string, field = 'mac'): void {
-  if (text.length !== 17 || writeColonHex(b, off, text) !== 6) throw new EncodeError(layer, 'bad-mac', `${field} ${JSON.stringify(text)}`);
+/** Writes a 6-octet MAC (48-bit number or colon text); throws EncodeError(layer, 'bad-mac') otherwise. */
+export function putMac(b: Uint8Array, off: number, mac: MacInput, layer: string, field = 'mac'): void {
+  if (typeof mac === 'number') {
+    if (!isMac48(mac)) throw new EncodeError(layer, 'bad-mac', `${field} ${mac}`);
+    putMac48(b, off, mac);
+  } else if (mac.length !== 17 || writeColonHex(b, off, mac) !== 6) {
+    throw new EncodeError(layer, 'bad-mac', `${field} ${JSON.stringify(mac)}`);
+  }
 }
 
 /** Throws EncodeError unless `v` is an integer in [0, max]. */

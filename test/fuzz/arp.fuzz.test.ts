@@ -15,7 +15,7 @@ import { RUNS, fuzzInput, fuzzParams, fuzzTimeout, outcome } from './harness.js'
 import { garpFrame, unaFrame } from '../../src/protocols/announce.js';
 import { arpReplyFrame, respondArp, type ArpSettings } from '../../src/protocols/arp.js';
 import type { Binding } from '../../src/bindings/binding.js';
-import { formatIpv4, formatMac } from '../../src/wire/addr.js';
+import { formatIpv4, formatMac, formatMac48, ipv4ToNumber, numberToIpv4, parseMac48 } from '../../src/wire/addr.js';
 import { ARP_LENGTH, buildArpFrame, decodeArp, decodeArpFrame, encodeArp } from '../../src/wire/arp.js';
 import { decodeNdpFrame } from '../../src/wire/frame6.js';
 import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
@@ -26,6 +26,8 @@ const TIMEOUT = fuzzTimeout(20);
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const SERVER_MAC = 'fe:00:00:00:00:10';
+/** The INDEV MAC as the packet path hands it to the responder. */
+const SERVER_MAC48 = parseMac48(SERVER_MAC)!;
 
 const BINDING: Binding = testBinding({ mac: VM_MAC, hostname: undefined });
 const SETTINGS: ArpSettings = { responder: true, addresses: ['169.254.0.0/16'] };
@@ -94,24 +96,24 @@ describe('arp fuzz', () => {
         const f = outcome(() => decodeArpFrame(b));
         if (!f) return;
         const binding = { ...BINDING, macspoof };
-        const d = respondArp(f, f, binding, SETTINGS, SERVER_MAC);
+        const d = respondArp(f, f, binding, SETTINGS, SERVER_MAC48);
         if (d.kind === 'drop') {
           expect(d.reason.length).toBeGreaterThan(0);
           return;
         }
         expect(f.op).toBe(1);
-        expect(f.senderIp).not.toBe('0.0.0.0');
+        expect(numberToIpv4(f.senderIp)).not.toBe('0.0.0.0');
         expect(f.senderIp).not.toBe(f.targetIp);
-        expect(f.targetIp).not.toBe(binding.ip);
+        expect(numberToIpv4(f.targetIp)).not.toBe(binding.ip);
         expect(f.senderMac).toBe(f.srcMac);
-        if (!macspoof) expect(f.srcMac).toBe(VM_MAC);
-        if (d.target === 'gateway') expect(f.targetIp).toBe(binding.gateway);
-        else expect(f.targetIp.startsWith('169.254.')).toBe(true);
+        if (!macspoof) expect(formatMac48(f.srcMac)).toBe(VM_MAC);
+        if (d.target === 'gateway') expect(numberToIpv4(f.targetIp)).toBe(binding.gateway);
+        else expect(numberToIpv4(f.targetIp).startsWith('169.254.')).toBe(true);
         replies++;
         const built = arpReplyFrame(d.reply, SERVER_MAC);
         if (!built.ok) throw new Error(built.error);
         const r = outcome(() => decodeArpFrame(built.frame));
-        expect(r).toEqual({ op: 2, srcMac: SERVER_MAC, dstMac: f.srcMac, senderMac: SERVER_MAC, senderIp: f.targetIp, targetMac: f.senderMac, targetIp: f.senderIp });
+        expect(r).toEqual({ op: 2, srcMac: SERVER_MAC48, dstMac: f.srcMac, senderMac: SERVER_MAC48, senderIp: f.targetIp, targetMac: f.senderMac, targetIp: f.senderIp });
       }),
       params,
     );
@@ -125,7 +127,8 @@ describe('arp fuzz', () => {
         const g = garpFrame(ip, mac, form);
         if (!g.ok) throw new Error(g.error);
         expect(g.frame.length).toBe(60);
-        expect(outcome(() => decodeArpFrame(g.frame))).toMatchObject({ op: form === 'reply' ? 2 : 1, senderIp: ip, targetIp: ip, senderMac: mac, srcMac: mac });
+        const [ipValue, macValue] = [ipv4ToNumber(ip), parseMac48(mac)];
+        expect(outcome(() => decodeArpFrame(g.frame))).toMatchObject({ op: form === 'reply' ? 2 : 1, senderIp: ipValue, targetIp: ipValue, senderMac: macValue, srcMac: macValue });
         const u = unaFrame(ip6, mac, { source });
         if (!u.ok) throw new Error(u.error);
         const n = outcome(() => decodeNdpFrame(u.frame));

@@ -149,7 +149,7 @@ describe('ipv6 fuzz', () => {
         expect(encodeDhcp6(m)).toEqual(b);
         const decision = respondInformationRequest(
           m,
-          { srcMac: 'aa:00:00:00:00:10', src, dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 },
+          { srcMac: 0xaa0000000010, src, dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 }, // aa:00:00:00:00:10, as decoded
           binding6(),
           ipv6Settings(),
           serverDuid,

@@ -29,7 +29,7 @@ import {
   summarizeDhcp4,
   vendorClass,
 } from '../../src/wire/dhcp4.js';
-import type { Dhcp4Message } from '../../src/wire/dhcp4-types.js';
+import type { Dhcp4MessageSpec } from '../../src/wire/dhcp4-types.js';
 import { decodeDnsName, decodeDnsNames, encodeDnsNames } from '../../src/wire/dns-name.js';
 import { decodeEthernet, encodeEthernet } from '../../src/wire/ethernet.js';
 import { buildUdpFrame, decodeUdpFrame } from '../../src/wire/frame.js';
@@ -45,7 +45,7 @@ const TIMEOUT = fuzzTimeout(20);
 
 const hex = (s: string) => Uint8Array.from((s.replace(/\s+/g, '').match(/../g) ?? []).map((h) => parseInt(h, 16)));
 
-const DISCOVER: Dhcp4Message = {
+const DISCOVER: Dhcp4MessageSpec = {
   op: 1,
   htype: 1,
   hlen: 6,
@@ -71,7 +71,7 @@ const DISCOVER: Dhcp4Message = {
   ],
 };
 
-const ACK: Dhcp4Message = {
+const ACK: Dhcp4MessageSpec = {
   ...DISCOVER,
   op: 2,
   yiaddr: '203.0.113.10',

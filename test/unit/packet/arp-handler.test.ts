@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { pathRig } from '../../helpers/path-rig.js';
 import { arpOpName } from '../../../src/packet/arp-handler.js';
-import { buildArpFrame, decodeArpFrame, type ArpFrame } from '../../../src/wire/arp.js';
+import { buildArpFrame, decodeArpFrame, type ArpFrameSpec } from '../../../src/wire/arp.js';
+import { numberToIpv4 } from '../../../src/wire/addr.js';
+import { decodedAddresses } from '../wire/helpers.js';
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
@@ -15,7 +17,7 @@ function setup(o: { responder?: boolean; bindingExtra?: string } = {}) {
   return { ...rig, counters };
 }
 
-function arp(targetIp: string, over: Partial<ArpFrame> = {}): Uint8Array {
+function arp(targetIp: string, over: Partial<ArpFrameSpec> = {}): Uint8Array {
   return buildArpFrame({
     srcMac: VM_MAC,
     dstMac: 'ff:ff:ff:ff:ff:ff',
@@ -48,7 +50,7 @@ describe('ARP on the packet path', () => {
     expect(sent[0]!.frame.length).toBe(60);
     const f = decodeArpFrame(sent[0]!.frame);
     if (!f.ok) throw new Error(f.error.toString());
-    expect(f.value).toEqual({
+    expect(f.value).toEqual(decodedAddresses({
       srcMac: TAP_MAC,
       dstMac: VM_MAC,
       op: 2,
@@ -56,7 +58,7 @@ describe('ARP on the packet path', () => {
       senderIp: GATEWAY,
       targetMac: VM_MAC,
       targetIp: VM_IP,
-    });
+    }));
     expect(counters()).toMatchObject({ requests: { 'arp-request': 1 }, replies: { 'arp-reply': 1 }, drops: {} });
   });
 
@@ -65,7 +67,7 @@ describe('ARP on the packet path', () => {
     path.handle(rx(arp('169.254.169.254').subarray(0, 42)));
     expect(sent).toHaveLength(1);
     const f = decodeArpFrame(sent[0]!.frame);
-    expect(f.ok && f.value.senderIp).toBe('169.254.169.254');
+    expect(f.ok && numberToIpv4(f.value.senderIp)).toBe('169.254.169.254');
   });
 
   it('ARP_RESPONDER=yes in the binding file turns it on for that tap only', () => {

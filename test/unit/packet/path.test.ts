@@ -4,6 +4,7 @@ import { REPLY_LOG_INTERVAL_MS } from '../../../src/packet/context.js';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import { decodeDhcp4, encodeDhcp4, messageType } from '../../../src/wire/dhcp4.js';
 import { buildUdpFrame, decodeUdpFrame } from '../../../src/wire/frame.js';
+import { numberToIpv4, parseMac48 } from '../../../src/wire/addr.js';
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const TAP_MAC = 'fe:00:00:00:00:10';
@@ -32,7 +33,7 @@ describe('packet path', () => {
     expect(sent[0]!.ifindex).toBe(7);
     const f = decodeUdpFrame(sent[0]!.frame, { verifyChecksum: true });
     if (!f.ok) throw new Error(f.error.toString());
-    expect(f.value).toMatchObject({ srcMac: TAP_MAC, dstMac: VM_MAC, srcPort: 67, dstPort: 68 });
+    expect(f.value).toMatchObject({ srcMac: parseMac48(TAP_MAC), dstMac: parseMac48(VM_MAC), srcPort: 67, dstPort: 68 });
     const m = decodeDhcp4(f.value.payload);
     expect(m.ok && messageType(m.value)).toBe(2);
     expect(stats.tap('tap10')).toMatchObject({ requests: { 'dhcp-discover': 1 }, replies: { 'dhcp-offer': 1 } });
@@ -152,7 +153,7 @@ describe('packet path', () => {
       if (!f.ok) throw new Error(f.error.toString());
       const m = decodeDhcp4(f.value.payload);
       if (!m.ok) throw new Error(m.error.toString());
-      return m.value.yiaddr;
+      return numberToIpv4(m.value.yiaddr);
     });
     expect(yiaddr).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.10']);
     expect(sent[0]!.frame).toEqual(sent[2]!.frame);

@@ -13,7 +13,7 @@ import { decodeArpFrame } from '../../../src/wire/arp.js';
 import { icmpv6Checksum } from '../../../src/wire/icmpv6.js';
 import { decodeNdpFrame } from '../../../src/wire/frame6.js';
 import { binding6 } from './ipv6-helpers.js';
-import { hex, toHex, value } from '../wire/helpers.js';
+import { decodedAddresses, hex, toHex, value } from '../wire/helpers.js';
 
 const UPLINK_MAC = '52:54:00:12:34:56';
 const UPLINK_LL = 'fe80::5054:ff:fe12:3456';
@@ -97,7 +97,7 @@ describe('gratuitous ARP', () => {
 
   it('decodes as an announcement: SPA = TPA, broadcast', () => {
     const f = value(decodeArpFrame(frame(garpFrame(VM_IP, UPLINK_MAC))));
-    expect(f).toMatchObject({ op: 1, senderIp: VM_IP, targetIp: VM_IP, senderMac: UPLINK_MAC, dstMac: 'ff:ff:ff:ff:ff:ff' });
+    expect(f).toMatchObject(decodedAddresses({ op: 1, senderIp: VM_IP, targetIp: VM_IP, senderMac: UPLINK_MAC, dstMac: 'ff:ff:ff:ff:ff:ff' }));
   });
 
   it('reports a bad address or MAC instead of throwing', () => {
@@ -134,7 +134,7 @@ describe('unsolicited neighbor advertisement', () => {
       expect(Array.from(icmp.subarray(5, 8))).toEqual([0, 0, 0]);
       expect(bytes[21]).toBe(255); // hop limit
       const d = value(decodeNdpFrame(bytes)); // verifies the checksum
-      expect(d.frame).toMatchObject({ dst: 'ff02::1', dstMac: '33:33:00:00:00:01', srcMac: UPLINK_MAC, hopLimit: 255 });
+      expect(d.frame).toMatchObject(decodedAddresses({ dst: 'ff02::1', dstMac: '33:33:00:00:00:01', srcMac: UPLINK_MAC, hopLimit: 255 }));
       expect(d.message).toEqual({
         type: 136,
         code: 0,

@@ -10,8 +10,8 @@ import {
   type ArpFrameMeta,
   type ArpSettings,
 } from '../../../src/protocols/arp.js';
-import { decodeArpFrame, type ArpPacket } from '../../../src/wire/arp.js';
-import { hex, toHex, value } from '../wire/helpers.js';
+import { decodeArpFrame, type ArpPacket, type ArpPacketSpec } from '../../../src/wire/arp.js';
+import { decodedAddresses, hex, mac48, toHex, value } from '../wire/helpers.js';
 import { VM_MAC, binding6 } from './ipv6-helpers.js';
 
 const SERVER_MAC = 'fe:00:00:00:00:10';
@@ -21,17 +21,20 @@ const BROADCAST = 'ff:ff:ff:ff:ff:ff';
 
 const on = (over: Partial<ArpSettings> = {}): ArpSettings => ({ responder: true, addresses: ['169.254.0.0/16'], ...over });
 
-function request(targetIp: string, over: Partial<ArpPacket> = {}): ArpPacket {
-  return { op: 1, senderMac: VM_MAC, senderIp: VM_IP, targetMac: '00:00:00:00:00:00', targetIp, ...over };
+/** Frames written with text addresses, handed to the responder as the decoder gives them (numbers). */
+type MetaText = { srcMac: string; dstMac: string };
+
+function request(targetIp: string, over: Partial<ArpPacketSpec> = {}): ArpPacket {
+  return decodedAddresses({ op: 1, senderMac: VM_MAC, senderIp: VM_IP, targetMac: '00:00:00:00:00:00', targetIp, ...over }) as ArpPacket;
 }
 
-const meta = (over: Partial<ArpFrameMeta> = {}): ArpFrameMeta => ({ srcMac: VM_MAC, dstMac: BROADCAST, ...over });
+const meta = (over: Partial<MetaText> = {}): ArpFrameMeta => decodedAddresses({ srcMac: VM_MAC, dstMac: BROADCAST, ...over }) as unknown as ArpFrameMeta;
 
 function decide(
   targetIp: string,
-  o: { arp?: Partial<ArpPacket>; meta?: Partial<ArpFrameMeta>; binding?: Partial<Binding>; settings?: Partial<ArpSettings> } = {},
+  o: { arp?: Partial<ArpPacketSpec>; meta?: Partial<MetaText>; binding?: Partial<Binding>; settings?: Partial<ArpSettings> } = {},
 ): ArpDecision {
-  return respondArp(request(targetIp, o.arp), meta(o.meta), binding6(o.binding), on(o.settings), SERVER_MAC);
+  return respondArp(request(targetIp, o.arp), meta(o.meta), binding6(o.binding), on(o.settings), mac48(SERVER_MAC));
 }
 
 const reason = (d: ArpDecision) => (d.kind === 'drop' ? d.reason : `reply:${d.target}`);
@@ -90,8 +93,8 @@ describe('ARP responder decisions', () => {
     const d = decide('169.254.169.254');
     if (d.kind !== 'reply') throw new Error(JSON.stringify(d));
     expect(d.reply).toEqual({
-      dstMac: VM_MAC,
-      arp: { op: 2, senderMac: SERVER_MAC, senderIp: '169.254.169.254', targetMac: VM_MAC, targetIp: VM_IP },
+      dstMac: mac48(VM_MAC),
+      arp: decodedAddresses({ op: 2, senderMac: SERVER_MAC, senderIp: '169.254.169.254', targetMac: VM_MAC, targetIp: VM_IP }),
     });
   });
 
@@ -108,7 +111,7 @@ describe('ARP responder decisions', () => {
         aa 00 00 00 00 10  cb 00 71 0a                # THA VM, TPA VM
         00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00`),
     );
-    expect(value(decodeArpFrame(f.frame))).toMatchObject({ srcMac: SERVER_MAC, dstMac: VM_MAC, op: 2 });
+    expect(value(decodeArpFrame(f.frame))).toMatchObject(decodedAddresses({ srcMac: SERVER_MAC, dstMac: VM_MAC, op: 2 }));
   });
 
   it('a reply frame with a bad server MAC is an error, not a throw', () => {
@@ -121,6 +124,7 @@ describe('ARP responder decisions', () => {
 describe('link-local service addresses', () => {
   it('matches addresses and prefixes inside 169.254.0.0/16, host bits of an entry ignored', () => {
     expect(isLinkLocalServiceAddress('169.254.169.254', ['169.254.0.0/16'])).toBe(true);
+    expect(isLinkLocalServiceAddress(0xa9fea9fe, ['169.254.0.0/16'])).toBe(true); // decoded: 169.254.169.254 as uint32
     expect(isLinkLocalServiceAddress('169.254.0.1', ['169.254.169.254/16'])).toBe(true);
     expect(isLinkLocalServiceAddress('169.254.169.254', ['169.254.169.254/32'])).toBe(true);
     expect(isLinkLocalServiceAddress('169.254.169.255', ['169.254.169.254'])).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindingAddresses } from '../../../src/protocols/binding-addresses.js';
-import { ipv4ToNumber, prefixMask } from '../../../src/wire/addr.js';
+import { formatMac48, ipv4ToNumber, numberToIpv4, parseMac48, prefixMask } from '../../../src/wire/addr.js';
 import { formatIpv6Address } from '../../../src/wire/ipv6-address.js';
 import { testBinding } from '../../helpers/binding.js';
 
@@ -14,7 +14,16 @@ describe('bindingAddresses', () => {
   });
 
   it('has nothing for what the binding does not say', () => {
-    expect(bindingAddresses(testBinding({ subnet: undefined, subnet6: undefined }))).toEqual({ subnet: undefined, subnet6: undefined });
+    const b = testBinding({ ip: undefined, gateway: undefined, subnet: undefined, subnet6: undefined });
+    expect(bindingAddresses(b)).toEqual({ mac: parseMac48(b.mac), ip: undefined, gateway: undefined, subnet: undefined, subnet6: undefined });
+  });
+
+  it("derives MAC, IP and GATEWAY as numbers that format back to the binding's text", () => {
+    const b = testBinding();
+    const a = bindingAddresses(b);
+    expect(formatMac48(a.mac)).toBe(b.mac);
+    expect(numberToIpv4(a.ip!)).toBe(b.ip);
+    expect(numberToIpv4(a.gateway!)).toBe(b.gateway);
   });
 
   it('derives once per binding object: the same forms until the binding is replaced', () => {

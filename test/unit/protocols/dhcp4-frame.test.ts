@@ -3,18 +3,19 @@ import { dhcp4ReplyFrame } from '../../../src/protocols/dhcp4-frame.js';
 import type { Dhcp4Reply } from '../../../src/protocols/dhcp4.js';
 import { decodeDhcp4, getOption } from '../../../src/wire/dhcp4.js';
 import { decodeUdpFrame } from '../../../src/wire/frame.js';
+import { decodedAddresses, dhcp4Decoded, ip4, mac48 } from '../wire/helpers.js';
 
 function reply(options: Array<[number, Uint8Array]>, maxLength = 576): Dhcp4Reply {
   return {
     type: 2,
-    srcIp: '203.0.113.1',
-    dstIp: '203.0.113.10',
-    dstMac: 'aa:00:00:00:00:10',
+    srcIp: ip4('203.0.113.1'),
+    dstIp: ip4('203.0.113.10'),
+    dstMac: mac48('aa:00:00:00:00:10'),
     maxLength,
-    message: {
+    message: dhcp4Decoded({
       op: 2, htype: 1, hlen: 6, hops: 0, xid: 42, secs: 0, flags: 0, ciaddr: '0.0.0.0', yiaddr: '203.0.113.10',
       siaddr: '0.0.0.0', giaddr: '0.0.0.0', chaddr: 'aa:00:00:00:00:10', sname: '', file: '', options,
-    },
+    }),
   };
 }
 
@@ -24,7 +25,7 @@ describe('DHCPv4 reply framing', () => {
     if (!r.ok) throw new Error(r.error);
     const f = decodeUdpFrame(r.frame, { verifyChecksum: true });
     if (!f.ok) throw new Error(f.error.toString());
-    expect(f.value).toMatchObject({ srcMac: 'fe:00:00:00:00:01', dstMac: 'aa:00:00:00:00:10', srcIp: '203.0.113.1', dstIp: '203.0.113.10', srcPort: 67, dstPort: 68 });
+    expect(f.value).toMatchObject(decodedAddresses({ srcMac: 'fe:00:00:00:00:01', dstMac: 'aa:00:00:00:00:10', srcIp: '203.0.113.1', dstIp: '203.0.113.10', srcPort: 67, dstPort: 68 }));
     expect(f.value.payload.length).toBeGreaterThanOrEqual(300); // BOOTP minimum
   });
 

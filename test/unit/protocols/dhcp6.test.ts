@@ -13,7 +13,7 @@ import { Dhcp6Option, clientIdentifier, getDhcp6Option, informationRefreshTime, 
 import { decodeDhcp6Frame } from '../../../src/wire/frame6.js';
 import { fixtureFrame } from '../../helpers/pcap.js';
 import { IR_FRAME, REPLY_FRAME } from '../wire/ipv6-golden.js';
-import { hex } from '../wire/helpers.js';
+import { decodedAddresses, hex } from '../wire/helpers.js';
 import { ROUTER_LL, SERVER_MAC, VM_LL, VM_MAC, binding6, ipv6Settings, meta } from './ipv6-helpers.js';
 
 const SERVER_DUID = makeServerDuid('02:00:00:00:00:01');
@@ -22,7 +22,11 @@ const CLIENT_DUID = hex`00 03 00 01 aa 00 00 00 00 10`;
 function ir(options: Array<[number, Uint8Array]> = [[1, CLIENT_DUID]], msgType = 11): Dhcp6Message {
   return { msgType, transactionId: 0xabcdef, options: [...options, [6, hex`00 17 00 18`], [8, hex`00 00`]] };
 }
-const irMeta = (over: Partial<Dhcp6FrameMeta> = {}): Dhcp6FrameMeta => ({ ...meta({ dst: 'ff02::1:2', hopLimit: 1 }), srcPort: 546, ...over });
+const irMeta = ({ srcMac, ...over }: Partial<Omit<Dhcp6FrameMeta, 'srcMac'>> & { srcMac?: string } = {}): Dhcp6FrameMeta => ({
+  ...meta({ dst: 'ff02::1:2', hopLimit: 1, srcMac }),
+  srcPort: 546,
+  ...over,
+});
 
 function reply(d: Dhcp6Decision) {
   if (d.kind !== 'reply') throw new Error(`expected a reply, got ${JSON.stringify(d)}`);
@@ -54,7 +58,7 @@ describe('stateless DHCPv6 responder', () => {
     const d = respondInformationRequest(ir(), irMeta(), b, s, SERVER_DUID, SERVER_MAC);
     expect(d.request).toBe(11);
     const r = reply(d);
-    expect(r).toMatchObject({ srcIp: ROUTER_LL, dstIp: VM_LL, dstMac: VM_MAC, srcPort: 547, dstPort: 546 });
+    expect(r).toMatchObject(decodedAddresses({ srcIp: ROUTER_LL, dstIp: VM_LL, dstMac: VM_MAC, srcPort: 547, dstPort: 546 }));
     expect(r.message).toEqual({
       msgType: 7,
       transactionId: 0xabcdef,
@@ -80,11 +84,11 @@ describe('stateless DHCPv6 responder', () => {
 
   it('replies to the request’s source address and port, at the frame’s source MAC, whatever the address looks like', () => {
     const m = irMeta({ src: 'fe80::1c2b:7a9e:4d3f:8a61', srcMac: '52:54:00:9a:bc:de', srcPort: 40000 });
-    expect(reply(respondInformationRequest(ir(), m, binding6({ mac: '52:54:00:9a:bc:de' }), s, SERVER_DUID, SERVER_MAC))).toMatchObject({
+    expect(reply(respondInformationRequest(ir(), m, binding6({ mac: '52:54:00:9a:bc:de' }), s, SERVER_DUID, SERVER_MAC))).toMatchObject(decodedAddresses({
       dstIp: 'fe80::1c2b:7a9e:4d3f:8a61',
       dstMac: '52:54:00:9a:bc:de',
       dstPort: 40000,
-    });
+    }));
   });
 
   it('DNS from the binding’s DNS6 when set; options 23/24 left out when empty', () => {
@@ -153,7 +157,7 @@ describe('stateless DHCPv6 responder', () => {
     if (!f.ok) throw new Error(f.error);
     const back = decodeDhcp6Frame(f.frame);
     if (!back.ok) throw new Error(back.error.toString());
-    expect(back.value.frame).toMatchObject({ srcMac: SERVER_MAC, dstMac: VM_MAC, src: ROUTER_LL, dst: VM_LL, hopLimit: 64 });
+    expect(back.value.frame).toMatchObject(decodedAddresses({ srcMac: SERVER_MAC, dstMac: VM_MAC, src: ROUTER_LL, dst: VM_LL, hopLimit: 64 }));
     expect(back.value).toMatchObject({ srcPort: 547, dstPort: 546 });
     expect(back.value.message).toEqual(r.message);
     expect(dhcp6ReplyFrame(r, 'bad')).toMatchObject({ ok: false, error: expect.stringMatching(/bad-mac/) });
@@ -170,14 +174,14 @@ describe('Information-Request captured from dhclient -6 -S (test/fixtures)', () 
       const d = decodeDhcp6Frame(fixtureFrame(name), { verifyChecksum });
       if (!d.ok) throw new Error(d.error.toString());
       const { frame, srcPort, dstPort, message } = d.value;
-      expect(frame).toMatchObject({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::1:2', hopLimit: 1 });
+      expect(frame).toMatchObject(decodedAddresses({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::1:2', hopLimit: 1 }));
       expect([srcPort, dstPort]).toEqual([546, 547]);
       expect(message.msgType).toBe(11);
       expect(clientIdentifier(message)).toEqual(CLIENT_DUID); // dhclient sends DUID-LL of its MAC
       const r = reply(respondInformationRequest(message, { ...frame, srcPort }, binding6(), ipv6Settings(), SERVER_DUID, SERVER_MAC));
       expect(r.message.transactionId).toBe(message.transactionId);
       expect(clientIdentifier(r.message)).toEqual(CLIENT_DUID);
-      expect(r).toMatchObject({ dstIp: VM_LL, dstMac: VM_MAC, dstPort: 546 });
+      expect(r).toMatchObject(decodedAddresses({ dstIp: VM_LL, dstMac: VM_MAC, dstPort: 546 }));
       const f = dhcp6ReplyFrame(r, SERVER_MAC);
       expect(f.ok && decodeDhcp6Frame(f.frame).ok).toBe(true);
     });

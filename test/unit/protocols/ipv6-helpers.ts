@@ -4,6 +4,7 @@ import { defaultSettings } from '../../../src/config/config.js';
 import type { Ipv6Settings } from '../../../src/protocols/router-advert.js';
 import type { Ipv6FrameMeta } from '../../../src/wire/frame6.js';
 import { testBinding } from '../../helpers/binding.js';
+import { mac48 } from '../wire/helpers.js';
 
 export const SERVER_MAC = 'fe:00:00:00:00:01';
 export const ROUTER_LL = 'fe80::fc00:ff:fe00:1';
@@ -21,6 +22,8 @@ export function ipv6Settings(over: Partial<Ipv6Settings> = {}): Ipv6Settings {
   return { ...defaultSettings().ipv6, nameservers: ['2001:db8::53'], domains: ['example.test'], ...over };
 }
 
-export function meta(over: Partial<Ipv6FrameMeta> = {}): Ipv6FrameMeta {
-  return { srcMac: VM_MAC, src: VM_LL, dst: 'ff02::2', hopLimit: 255, ...over };
+/** Frame metadata as the decoder gives it (the MAC a 48-bit number), written with a text MAC. */
+export function meta(over: Partial<Omit<Ipv6FrameMeta, 'srcMac'>> & { srcMac?: string } = {}): Ipv6FrameMeta {
+  const { srcMac = VM_MAC, ...rest } = over;
+  return { srcMac: mac48(srcMac), src: VM_LL, dst: 'ff02::2', hopLimit: 255, ...rest };
 }

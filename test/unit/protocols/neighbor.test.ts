@@ -8,6 +8,7 @@ import type { NeighborAdvertisement, NeighborSolicitation } from '../../../src/w
 import { fixtureFrame } from '../../helpers/pcap.js';
 import { NA_FRAME, NS_FRAME } from '../wire/ipv6-golden.js';
 import { ROUTER_LL, SERVER_MAC, VM_EUI64, VM_LL, VM_MAC, binding6, ipv6Settings, meta } from './ipv6-helpers.js';
+import { decodedAddresses } from '../wire/helpers.js';
 
 const GATEWAY = '2001:db8:10::1';
 
@@ -41,7 +42,7 @@ describe('neighbor solicitation → advertisement', () => {
   it('GATEWAY6: R=1 S=1 O=1, TLLAO = INDEV MAC, from the target itself, unicast to the NS source at its MAC', () => {
     const r = na(respondNeighborSolicitation(ns(GATEWAY), nsMeta(GATEWAY), b, s, SERVER_MAC));
     expect(r.target).toBe('gateway');
-    expect(r).toMatchObject({ srcIp: GATEWAY, dstIp: VM_LL, dstMac: VM_MAC });
+    expect(r).toMatchObject(decodedAddresses({ srcIp: GATEWAY, dstIp: VM_LL, dstMac: VM_MAC }));
     expect(r.message).toEqual({
       type: 136,
       code: 0,
@@ -75,16 +76,16 @@ describe('neighbor solicitation → advertisement', () => {
 
   it('unicast NS (neighbour unreachability detection) is answered too', () => {
     const r = na(respondNeighborSolicitation(ns(GATEWAY, []), meta({ dst: GATEWAY }), b, s, SERVER_MAC));
-    expect(r).toMatchObject({ dstIp: VM_LL, dstMac: VM_MAC });
+    expect(r).toMatchObject(decodedAddresses({ dstIp: VM_LL, dstMac: VM_MAC }));
   });
 
   it('a random-IID guest (source not EUI-64 of any MAC) gets its answer at the frame’s source MAC', () => {
     const guest = binding6({ mac: '52:54:00:9a:bc:de', eui64: undefined });
     const m = nsMeta(GATEWAY, { srcMac: '52:54:00:9a:bc:de', src: '2001:db8:10::1c2b:7a9e:4d3f:8a61' });
-    expect(na(respondNeighborSolicitation(ns(GATEWAY, []), m, guest, s, SERVER_MAC))).toMatchObject({
+    expect(na(respondNeighborSolicitation(ns(GATEWAY, []), m, guest, s, SERVER_MAC))).toMatchObject(decodedAddresses({
       dstIp: '2001:db8:10::1c2b:7a9e:4d3f:8a61',
       dstMac: '52:54:00:9a:bc:de',
-    });
+    }));
   });
 
   it.each([
@@ -122,11 +123,11 @@ describe('NS captured from ndisc6 (test/fixtures)', () => {
   it('ndisc6-ns-global.pcap: NS for 2001:db8:10::1 from the VM link-local gets the gateway NA from the target itself', () => {
     const d = decodeNdpFrame(fixtureFrame('ndisc6-ns-global.pcap'));
     if (!d.ok) throw new Error(d.error.toString());
-    expect(d.value.frame).toMatchObject({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::1:ff00:1', hopLimit: 255 });
+    expect(d.value.frame).toMatchObject(decodedAddresses({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::1:ff00:1', hopLimit: 255 }));
     expect(d.value.message).toEqual(ns(GATEWAY));
     const r = na(respondNeighborSolicitation(d.value.message as NeighborSolicitation, d.value.frame, binding6(), ipv6Settings(), SERVER_MAC));
     // ndisc6 ignores an NA for a global target from a link-local source (client-quirks.md).
-    expect(r).toMatchObject({ srcIp: GATEWAY, dstIp: VM_LL, dstMac: VM_MAC, target: 'gateway' });
+    expect(r).toMatchObject(decodedAddresses({ srcIp: GATEWAY, dstIp: VM_LL, dstMac: VM_MAC, target: 'gateway' }));
     const f = ndpReplyFrame(r, SERVER_MAC);
     expect(f.ok && decodeNdpFrame(f.frame).ok).toBe(true);
   });
@@ -140,6 +141,6 @@ describe('NS captured from ndisc6 (test/fixtures)', () => {
     expect(respondNeighborSolicitation(m, d.value.frame, binding6(), ipv6Settings(), SERVER_MAC)).toEqual({ kind: 'drop', reason: 'not-ours' });
     // ... unless the binding names fe80::1 as its gateway.
     const r = na(respondNeighborSolicitation(m, d.value.frame, binding6({ gateway6: 'fe80::1' }), ipv6Settings(), SERVER_MAC));
-    expect(r).toMatchObject({ srcIp: 'fe80::1', dstIp: VM_LL, dstMac: VM_MAC, target: 'gateway' });
+    expect(r).toMatchObject(decodedAddresses({ srcIp: 'fe80::1', dstIp: VM_LL, dstMac: VM_MAC, target: 'gateway' }));
   });
 });

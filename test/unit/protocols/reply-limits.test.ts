@@ -17,6 +17,7 @@ import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS,
 import { unsolicitedRouterAdvertisement } from '../../../src/protocols/router-advert.js';
 import { decodeDhcp4 } from '../../../src/wire/dhcp4.js';
 import { DUID_MAX_LENGTH } from '../../../src/wire/duid.js';
+import { dhcp4Decoded, mac48 } from '../wire/helpers.js';
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const SERVER_MAC = 'fe:00:00:00:00:01';
@@ -72,7 +73,7 @@ describe('reply limits: every list at its limit still fits its reply', () => {
     serverDuid.set([0, 2]);
     const d = respondInformationRequest(
       { msgType: 11, transactionId: 0x123456, options: [[1, clientDuid], [6, Uint8Array.of(0, 23, 0, 24)]] },
-      { srcMac: VM_MAC, src: 'fe80::a800:ff:fe00:10', dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 },
+      { srcMac: mac48(VM_MAC), src: 'fe80::a800:ff:fe00:10', dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 },
       binding(`DOMAIN=${LONGEST_NAME}\n`),
       settings.ipv6,
       serverDuid,
@@ -96,7 +97,7 @@ describe('reply limits: every list at its limit still fits its reply', () => {
         [55, Uint8Array.of(1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252)],
       ],
     } as const;
-    const d = respondDhcp4(structuredClone(request) as never, binding('HOSTNAME=vm10\n'), settings.dhcp, VM_MAC);
+    const d = respondDhcp4(dhcp4Decoded(structuredClone(request) as never), binding('HOSTNAME=vm10\n'), settings.dhcp, mac48(VM_MAC));
     if (d.kind !== 'reply') throw new Error(JSON.stringify(d));
     const f = dhcp4ReplyFrame(d.reply, SERVER_MAC);
     if (!f.ok) throw new Error(f.error);

@@ -15,6 +15,7 @@ import type { NdpOption, RouterAdvertisement, RouterSolicitation } from '../../.
 import { fixtureFrame } from '../../helpers/pcap.js';
 import { RA_FRAME, RS_FRAME } from '../wire/ipv6-golden.js';
 import { ROUTER_LL, SERVER_MAC, VM_LL, VM_MAC, binding6, ipv6Settings, meta } from './ipv6-helpers.js';
+import { decodedAddresses, mac48 } from '../wire/helpers.js';
 
 const RS: RouterSolicitation = { type: 133, code: 0, options: [{ kind: 'source-link-layer', mac: VM_MAC }] };
 
@@ -152,20 +153,20 @@ describe('router solicitation decisions', () => {
   const s = ipv6Settings();
 
   it('unicasts to the RS source at the frame’s source MAC', () => {
-    expect(reply(respondRouterSolicitation(RS, meta(), b, s, SERVER_MAC))).toMatchObject({ srcIp: ROUTER_LL, dstIp: VM_LL, dstMac: VM_MAC });
+    expect(reply(respondRouterSolicitation(RS, meta(), b, s, SERVER_MAC))).toMatchObject(decodedAddresses({ srcIp: ROUTER_LL, dstIp: VM_LL, dstMac: VM_MAC }));
   });
 
   it('answers an RS from a random-IID source on a tap whose binding MAC matches no EUI-64 derivation', () => {
     const guest = binding6({ mac: '52:54:00:9a:bc:de', eui64: undefined });
     const m = meta({ srcMac: '52:54:00:9a:bc:de', src: 'fe80::1c2b:7a9e:4d3f:8a61' });
     const rs: RouterSolicitation = { type: 133, code: 0, options: [{ kind: 'source-link-layer', mac: '52:54:00:9a:bc:de' }] };
-    expect(reply(respondRouterSolicitation(rs, m, guest, s, SERVER_MAC))).toMatchObject({
+    expect(reply(respondRouterSolicitation(rs, m, guest, s, SERVER_MAC))).toMatchObject(decodedAddresses({
       dstIp: 'fe80::1c2b:7a9e:4d3f:8a61',
       dstMac: '52:54:00:9a:bc:de',
-    });
+    }));
     // Even when the source IID looks like the EUI-64 of some *other* MAC, the frame's source MAC wins.
     const other = meta({ srcMac: '52:54:00:9a:bc:de', src: 'fe80::a800:ff:fe00:99' });
-    expect(reply(respondRouterSolicitation(rs, other, guest, s, SERVER_MAC)).dstMac).toBe('52:54:00:9a:bc:de');
+    expect(reply(respondRouterSolicitation(rs, other, guest, s, SERVER_MAC)).dstMac).toBe(mac48('52:54:00:9a:bc:de'));
   });
 
   it('an RS from :: (no SLLAO) is answered to all nodes', () => {
@@ -213,7 +214,7 @@ describe('RA frames', () => {
     if (!f.ok) throw new Error(f.error);
     const d = decodeNdpFrame(f.frame);
     if (!d.ok) throw new Error(d.error.toString());
-    expect(d.value.frame).toMatchObject({ hopLimit: 255, srcMac: SERVER_MAC, dstMac: '33:33:00:00:00:01', src: ROUTER_LL, dst: 'ff02::1' });
+    expect(d.value.frame).toMatchObject(decodedAddresses({ hopLimit: 255, srcMac: SERVER_MAC, dstMac: '33:33:00:00:00:01', src: ROUTER_LL, dst: 'ff02::1' }));
     expect(d.value.message.type).toBe(134);
   });
 
@@ -231,12 +232,12 @@ describe('RS captured from rdisc6 (test/fixtures/rdisc6-rs.pcap)', () => {
     const d = decodeNdpFrame(fixtureFrame('rdisc6-rs.pcap'));
     if (!d.ok) throw new Error(d.error.toString());
     const { frame, message } = d.value;
-    expect(frame).toMatchObject({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::2', hopLimit: 255 });
+    expect(frame).toMatchObject(decodedAddresses({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::2', hopLimit: 255 }));
     // rdisc6 sends a bare RS (no source link-layer option, whatever fixtures/README.md says) with a random flow label.
     expect(message).toEqual({ type: 133, code: 0, options: [] });
     expect(frame.flowLabel).not.toBe(0);
     const r = reply(respondRouterSolicitation(message as RouterSolicitation, frame, binding6(), ipv6Settings(), SERVER_MAC));
-    expect(r).toMatchObject({ dstIp: VM_LL, dstMac: VM_MAC, srcIp: ROUTER_LL });
+    expect(r).toMatchObject(decodedAddresses({ dstIp: VM_LL, dstMac: VM_MAC, srcIp: ROUTER_LL }));
     const built = ndpReplyFrame(r, SERVER_MAC);
     expect(built.ok && decodeNdpFrame(built.frame).ok).toBe(true);
   });

@@ -12,7 +12,7 @@ import {
   type ArpPacket,
 } from '../../../src/wire/arp.js';
 import { EncodeError } from '../../../src/wire/result.js';
-import { concat, everyTruncation, expectError, garbage, hex, toHex, value, zeros } from './helpers.js';
+import { concat, everyTruncation, expectError, garbage, hex, ip4, mac48, toHex, value, zeros } from './helpers.js';
 
 // Golden frames; the same bytes come out of scapy 2.x:
 //   raw(Ether(dst='ff:ff:ff:ff:ff:ff', src='aa:00:00:00:00:10') /
@@ -35,10 +35,10 @@ const REQUEST_FRAME = hex`
 
 const REQUEST: ArpPacket = {
   op: ArpOp.Request,
-  senderMac: 'aa:00:00:00:00:10',
-  senderIp: '203.0.113.10',
-  targetMac: '00:00:00:00:00:00',
-  targetIp: '203.0.113.1',
+  senderMac: mac48('aa:00:00:00:00:10'),
+  senderIp: ip4('203.0.113.10'),
+  targetMac: mac48('00:00:00:00:00:00'),
+  targetIp: ip4('203.0.113.1'),
 };
 
 // scapy: Ether(dst='aa:00:00:00:00:10', src='fe:00:00:00:00:10') /
@@ -57,30 +57,33 @@ const REPLY_FRAME = hex`
 
 const REPLY: ArpFrame = {
   op: ArpOp.Reply,
-  senderMac: 'fe:00:00:00:00:10',
-  senderIp: '203.0.113.1',
-  targetMac: 'aa:00:00:00:00:10',
-  targetIp: '203.0.113.10',
-  srcMac: 'fe:00:00:00:00:10',
-  dstMac: 'aa:00:00:00:00:10',
+  senderMac: mac48('fe:00:00:00:00:10'),
+  senderIp: ip4('203.0.113.1'),
+  targetMac: mac48('aa:00:00:00:00:10'),
+  targetIp: ip4('203.0.113.10'),
+  srcMac: mac48('fe:00:00:00:00:10'),
+  dstMac: mac48('aa:00:00:00:00:10'),
 };
 
 describe('arp', () => {
   it('decodes a request (golden bytes, padding ignored)', () => {
     expect(value(decodeArp(REQUEST_FRAME.subarray(14)))).toEqual(REQUEST);
     expect(value(decodeArp(REQUEST_FRAME.subarray(14, 14 + ARP_LENGTH)))).toEqual(REQUEST);
-    expect(value(decodeArpFrame(REQUEST_FRAME))).toEqual({ ...REQUEST, srcMac: 'aa:00:00:00:00:10', dstMac: 'ff:ff:ff:ff:ff:ff' });
+    expect(value(decodeArpFrame(REQUEST_FRAME))).toEqual({ ...REQUEST, srcMac: mac48('aa:00:00:00:00:10'), dstMac: mac48('ff:ff:ff:ff:ff:ff') });
   });
 
   it('encodes golden bytes: request and reply frames, padded to 60 octets', () => {
-    expect(toHex(buildArpFrame({ ...REQUEST, srcMac: 'aa:00:00:00:00:10', dstMac: 'ff:ff:ff:ff:ff:ff' }))).toBe(toHex(REQUEST_FRAME));
+    expect(toHex(buildArpFrame({ ...REQUEST, srcMac: mac48('aa:00:00:00:00:10'), dstMac: mac48('ff:ff:ff:ff:ff:ff') }))).toBe(toHex(REQUEST_FRAME));
     expect(toHex(buildArpFrame(REPLY))).toBe(toHex(REPLY_FRAME));
     expect(toHex(encodeArp(REQUEST))).toBe(toHex(REQUEST_FRAME.subarray(14, 42)));
+    // Text addresses (tests, announcements) encode the same as the decoded numbers.
+    const text = { op: ArpOp.Request, senderMac: 'aa:00:00:00:00:10', senderIp: '203.0.113.10', targetMac: '00:00:00:00:00:00', targetIp: '203.0.113.1' };
+    expect(toHex(buildArpFrame({ ...text, srcMac: 'aa:00:00:00:00:10', dstMac: 'ff:ff:ff:ff:ff:ff' }))).toBe(toHex(REQUEST_FRAME));
     expect(value(decodeArpFrame(REPLY_FRAME))).toEqual(REPLY);
   });
 
   it('round-trips packets and frames; re-encoding a decoded packet gives its first 28 octets', () => {
-    const odd: ArpPacket = { op: 0xffff, senderMac: 'ff:ff:ff:ff:ff:ff', senderIp: '255.255.255.255', targetMac: '01:02:03:04:05:06', targetIp: '0.0.0.0' };
+    const odd: ArpPacket = { op: 0xffff, senderMac: mac48('ff:ff:ff:ff:ff:ff'), senderIp: ip4('255.255.255.255'), targetMac: mac48('01:02:03:04:05:06'), targetIp: ip4('0.0.0.0') };
     for (const p of [REQUEST, odd, { ...REQUEST, op: 0 }, { ...REQUEST, op: 3 }]) expect(value(decodeArp(encodeArp(p)))).toEqual(p);
     const tagged: ArpFrame = { ...REPLY, vlan: 100 };
     expect(value(decodeArpFrame(buildArpFrame(tagged)))).toEqual(tagged);
@@ -139,6 +142,8 @@ describe('arp', () => {
     expect(() => encodeArp({ ...REQUEST, op: -1 })).toThrow(EncodeError);
     expect(() => encodeArp({ ...REQUEST, senderMac: 'aa:00:00:00:00' })).toThrow(EncodeError);
     expect(() => encodeArp({ ...REQUEST, targetIp: '203.0.113.256' })).toThrow(EncodeError);
+    expect(() => encodeArp({ ...REQUEST, targetIp: 2 ** 32 })).toThrow(EncodeError);
+    expect(() => encodeArp({ ...REQUEST, targetMac: 2 ** 48 })).toThrow(EncodeError);
     expect(() => encodeArp({ ...REQUEST, senderIp: '::1' })).toThrow(EncodeError);
     expect(() => encodeArpInto(REQUEST, new Uint8Array(27))).toThrow(EncodeError);
     expect(() => buildArpFrame({ ...REPLY, vlan: 4096 })).toThrow(EncodeError);

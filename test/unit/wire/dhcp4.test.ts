@@ -17,9 +17,10 @@ import {
   summarizeDhcp4,
   vendorClass,
 } from '../../../src/wire/dhcp4.js';
-import { Dhcp4MessageType, type Dhcp4Message } from '../../../src/wire/dhcp4-types.js';
+import { Dhcp4MessageType, type Dhcp4MessageSpec } from '../../../src/wire/dhcp4-types.js';
+import { formatMac } from '../../../src/wire/addr.js';
 import { decodeOptionArea } from '../../../src/wire/dhcp4-options.js';
-import { concat, everyTruncation, expectError, garbage, hex, toHex, value, zeros } from './helpers.js';
+import { concat, dhcp4Decoded, everyTruncation, expectError, garbage, hex, ip4, toHex, value, zeros } from './helpers.js';
 
 /** BOOTP fixed header for a client request from aa:00:00:00:00:10 (236 octets + cookie). */
 const DISCOVER_HEADER = concat(
@@ -53,7 +54,7 @@ const DISCOVER = concat(
     ff                                  # end`,
 );
 
-const ACK_MESSAGE: Dhcp4Message = {
+const ACK_MESSAGE: Dhcp4MessageSpec = {
   op: 2,
   htype: 1,
   hlen: 6,
@@ -109,18 +110,18 @@ const ACK = concat(
     ff                                            # end`,
 );
 
-function msg(options: Dhcp4Message['options'], over: Partial<Dhcp4Message> = {}): Dhcp4Message {
+function msg(options: Dhcp4MessageSpec['options'], over: Partial<Dhcp4MessageSpec> = {}): Dhcp4MessageSpec {
   return { ...ACK_MESSAGE, options, ...over };
 }
 
-function enc(m: Dhcp4Message, maxLength?: number): Uint8Array {
+function enc(m: Dhcp4MessageSpec, maxLength?: number): Uint8Array {
   return value(encodeDhcp4(m, maxLength === undefined ? undefined : { maxLength }));
 }
 
 describe('dhcp4 decode', () => {
   it('decodes the golden DISCOVER', () => {
     const m = value(decodeDhcp4(DISCOVER));
-    expect(m).toEqual({
+    expect(m).toEqual(dhcp4Decoded({
       op: 1,
       htype: 1,
       hlen: 6,
@@ -142,13 +143,13 @@ describe('dhcp4 decode', () => {
         [12, hex`76 6d 31 30`],
         [55, hex`01 03 06 0f 77 79 f9 fc`],
       ],
-    });
+    }));
   });
 
   it('accessors give typed values', () => {
     const m = value(decodeDhcp4(DISCOVER));
     expect(messageType(m)).toBe(Dhcp4MessageType.Discover);
-    expect(requestedIp(m)).toBe('203.0.113.10');
+    expect(requestedIp(m)).toBe(ip4('203.0.113.10'));
     expect(hostname(m)).toBe('vm10');
     expect(parameterRequestList(m)).toEqual([1, 3, 6, 15, 119, 121, 249, 252]);
     expect(clientId(m)).toEqual(hex`01 aa 00 00 00 00 10`);
@@ -184,7 +185,7 @@ describe('dhcp4 decode', () => {
       [51, hex`ff ff ff ff`],
     ]);
     expect(messageType(good)).toBe(Dhcp4MessageType.Inform);
-    expect(serverId(good)).toBe('203.0.113.1');
+    expect(serverId(good)).toBe(ip4('203.0.113.1'));
     expect(maxMessageSize(good)).toBe(1500);
     expect(vendorClass(good)).toBe('MSFT 5.0');
     expect(leaseTime(good)).toBe(0xffffffff);
@@ -207,9 +208,13 @@ describe('dhcp4 decode', () => {
   it('chaddr is hlen octets (0..16)', () => {
     const b = DISCOVER.slice();
     b[2] = 16;
-    expect(value(decodeDhcp4(b)).chaddr).toBe('aa:00:00:00:00:10:00:00:00:00:00:00:00:00:00:00');
+    const chaddr = (): string => {
+      const c = value(decodeDhcp4(b)).chaddr;
+      return formatMac(c, 0, c.length);
+    };
+    expect(chaddr()).toBe('aa:00:00:00:00:10:00:00:00:00:00:00:00:00:00:00');
     b[2] = 0;
-    expect(value(decodeDhcp4(b)).chaddr).toBe('');
+    expect(chaddr()).toBe('');
     b[1] = 32; // InfiniBand: hlen 0 (RFC 4390), chaddr empty
     expect(value(decodeDhcp4(b)).htype).toBe(32);
   });
@@ -243,7 +248,7 @@ describe('dhcp4 decode', () => {
 describe('dhcp4 encode', () => {
   it('reproduces the golden ACK (scapy-built)', () => {
     expect(toHex(enc(ACK_MESSAGE))).toBe(toHex(ACK));
-    expect(value(decodeDhcp4(ACK))).toEqual(ACK_MESSAGE);
+    expect(value(decodeDhcp4(ACK))).toEqual(dhcp4Decoded(ACK_MESSAGE));
   });
 
   it('writes every octet into a garbage-filled buffer, at an offset', () => {
@@ -272,7 +277,7 @@ describe('dhcp4 encode', () => {
     const b = enc(m);
     expect(toHex(b.subarray(28, 44))).toBe('00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f');
     expect(toHex(b.subarray(44, 48))).toBe('73 72 76 00');
-    expect(value(decodeDhcp4(b))).toEqual(m);
+    expect(value(decodeDhcp4(b))).toEqual(dhcp4Decoded(m));
   });
 
   it('RFC 3396: a 300-octet option is split 255 + 45, and decodes joined', () => {
@@ -290,7 +295,7 @@ describe('dhcp4 encode', () => {
 
   it('option overload: spills into file (option 52 = 1) when the options field is full', () => {
     // 576 − 28 − 240 = 308 octets for options + End; these need 3 + 6 × 52 + 1 = 316.
-    const opts: Dhcp4Message['options'] = [[53, hex`05`]];
+    const opts: Dhcp4MessageSpec['options'] = [[53, hex`05`]];
     for (let c = 200; c < 206; c++) opts.push([c, new Uint8Array(50).fill(c)]);
     const m = msg(opts);
     const b = enc(m);
@@ -305,7 +310,7 @@ describe('dhcp4 encode', () => {
     expect(b[108 + 52]).toBe(0xff);
     expect(b.subarray(108 + 53, 236).every((x) => x === 0)).toBe(true);
     // Decoded back: same options, same order, option 52 consumed, file reads as ''.
-    expect(value(decodeDhcp4(b))).toEqual(m);
+    expect(value(decodeDhcp4(b))).toEqual(dhcp4Decoded(m));
   });
 
   it('option overload: file then sname (52 = 3), long options split across fields', () => {
@@ -320,20 +325,20 @@ describe('dhcp4 encode', () => {
     expect(toHex(b.subarray(108, 110))).toBe('79 7d');
     expect(toHex(b.subarray(44, 46))).toBe('79 30');
     const d = value(decodeDhcp4(b));
-    expect(d).toEqual(m);
+    expect(d).toEqual(dhcp4Decoded(m));
     const main = value(decodeOptionArea(b.subarray(240)));
     expect(main.find(([c]) => c === 52)?.[1]).toEqual(hex`03`);
     expect(b[44]).toBe(121); // sname carries the tail
   });
 
   it('option overload uses sname only when file is taken (52 = 2)', () => {
-    const opts: Dhcp4Message['options'] = [[53, hex`05`]];
+    const opts: Dhcp4MessageSpec['options'] = [[53, hex`05`]];
     for (let c = 200; c < 206; c++) opts.push([c, new Uint8Array(50).fill(c)]);
     const m = msg(opts, { file: 'pxelinux.0' });
     const b = enc(m);
     expect(value(decodeOptionArea(b.subarray(240))).find(([c]) => c === 52)?.[1]).toEqual(hex`02`);
     expect(b[44]).toBe(205);
-    expect(value(decodeDhcp4(b))).toEqual(m);
+    expect(value(decodeDhcp4(b))).toEqual(dhcp4Decoded(m));
   });
 
   it('too big even with overload: a typed error, no packet', () => {
@@ -349,14 +354,14 @@ describe('dhcp4 encode', () => {
   });
 
   it('maxLength is the IP datagram size: floor 576, DHCP message at most maxLength − 28', () => {
-    const opts: Dhcp4Message['options'] = [[53, hex`05`]];
+    const opts: Dhcp4MessageSpec['options'] = [[53, hex`05`]];
     for (let c = 200; c < 220; c++) opts.push([c, new Uint8Array(60).fill(c)]);
     const m = msg(opts);
     for (const max of [undefined, NaN, -1, 100, 576, 600, 800, 1500]) {
       const r = encodeDhcp4(m, max === undefined ? undefined : { maxLength: max });
       if (r.ok) {
         expect(r.value.length).toBeLessThanOrEqual(Math.max(576, Number.isFinite(max) ? max! : 576) - 28);
-        expect(value(decodeDhcp4(r.value))).toEqual(m);
+        expect(value(decodeDhcp4(r.value))).toEqual(dhcp4Decoded(m));
       } else {
         expect(r.error.reason).toBe('too-big');
       }
@@ -366,7 +371,7 @@ describe('dhcp4 encode', () => {
   });
 
   it('refuses bad fields and options with typed errors (never throws)', () => {
-    const bad: Array<Partial<Dhcp4Message>> = [
+    const bad: Array<Partial<Dhcp4MessageSpec>> = [
       { op: 3 as 1 },
       { htype: 256 },
       { hlen: 17 },
@@ -448,7 +453,7 @@ describe('dhcp4 overload decode (hand-built)', () => {
   });
 });
 
-const arbMessage: fc.Arbitrary<Dhcp4Message> = fc
+const arbMessage: fc.Arbitrary<Dhcp4MessageSpec> = fc
   .record({
     op: fc.constantFrom(1 as const, 2 as const),
     htype: fc.nat(255),
@@ -497,7 +502,7 @@ describe('dhcp4 properties', () => {
         }
         expect(r.value.length).toBeGreaterThanOrEqual(300);
         expect(r.value.length).toBeLessThanOrEqual(maxLength - 28);
-        expect(value(decodeDhcp4(r.value))).toEqual(m);
+        expect(value(decodeDhcp4(r.value))).toEqual(dhcp4Decoded(m));
       }),
       { numRuns: 300 },
     );

@@ -31,6 +31,7 @@ import { decodeDuid, duidLlFromMac, duidTime, encodeDuid, formatDuid, type Duid 
 import { buildDhcp6Frame, decodeDhcp6Frame } from '../../../src/wire/frame6.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { concat, everyTruncation, expectError, garbage, hex, value } from './helpers.js';
+import { decodedAddresses } from './helpers.js';
 import { IR_FRAME, REPLY_FRAME, ROUTER_LL, SERVER_MAC, VM_LL, VM_MAC } from './ipv6-golden.js';
 
 const CLIENT_DUID = hex`00 01 00 01 2a 2a 2a 2a aa 00 00 00 00 10`;
@@ -38,7 +39,7 @@ const CLIENT_DUID = hex`00 01 00 01 2a 2a 2a 2a aa 00 00 00 00 10`;
 describe('dhcp6 messages (scapy golden frames)', () => {
   it('decodes dhclient-style Information-Request: type, 3-octet transaction id, options in order', () => {
     const d = value(decodeDhcp6Frame(IR_FRAME));
-    expect(d.frame).toMatchObject({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::1:2', hopLimit: 1 });
+    expect(d.frame).toMatchObject(decodedAddresses({ srcMac: VM_MAC, src: VM_LL, dst: 'ff02::1:2', hopLimit: 1 }));
     expect(d.srcPort).toBe(546);
     expect(d.dstPort).toBe(547);
     expect(d.message).toEqual({

@@ -8,6 +8,7 @@ import { buildNdpFrame, decodeNdpFrame } from '../../../src/wire/frame6.js';
 import { Icmpv6Type } from '../../../src/wire/icmpv6.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { everyTruncation, expectError, garbage, hex, toHex, value } from './helpers.js';
+import { decodedAddresses } from './helpers.js';
 
 const UNTAGGED = hex`
   ff ff ff ff ff ff   # dst: broadcast
@@ -26,7 +27,7 @@ const TAGGED = hex`
 describe('ethernet', () => {
   it('decodes an untagged frame (payload is a view)', () => {
     const f = value(decodeEthernet(UNTAGGED));
-    expect(f).toEqual({ dst: 'ff:ff:ff:ff:ff:ff', src: 'aa:00:00:00:00:10', ethertype: 0x0800, payload: hex`de ad be ef` });
+    expect(f).toEqual(decodedAddresses({ dst: 'ff:ff:ff:ff:ff:ff', src: 'aa:00:00:00:00:10', ethertype: 0x0800, payload: hex`de ad be ef` }));
     expect(f.vlan).toBeUndefined();
     expect(f.payload.buffer).toBe(UNTAGGED.buffer);
     expect(f.payload.byteOffset).toBe(14);
@@ -34,13 +35,13 @@ describe('ethernet', () => {
 
   it('decodes an 802.1Q tag and exposes the inner ethertype', () => {
     const f = value(decodeEthernet(TAGGED));
-    expect(f).toEqual({
+    expect(f).toEqual(decodedAddresses({
       dst: '02:00:00:00:00:01',
       src: 'aa:00:00:00:00:10',
       ethertype: EtherType.Ipv4,
       vlan: { tpid: 0x8100, pcp: 5, dei: false, id: 100 },
       payload: hex`45 00`,
-    });
+    }));
   });
 
   it('decodes DEI and 802.1ad; a second tag shows as the inner ethertype', () => {

@@ -5,6 +5,7 @@ import { encodeIpv4 } from '../../../src/wire/ipv4.js';
 import { encodeEthernet } from '../../../src/wire/ethernet.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { concat, everyTruncation, expectError, garbage, hex, toHex, value, zeros } from './helpers.js';
+import { decodedAddresses } from './helpers.js';
 
 // scapy: Ether(src=aa:00:00:00:00:10, dst=broadcast)/IP(0.0.0.0 -> 255.255.255.255, tos=0x10)/UDP(68 -> 67)/BOOTP/DHCP(discover ...)
 const DHCP_PAYLOAD = concat(
@@ -46,7 +47,7 @@ const VLAN_FRAME = hex`
 describe('udp frames', () => {
   it('decodes the golden DISCOVER frame, flat', () => {
     const f = value(decodeUdpFrame(DISCOVER_FRAME));
-    expect(f).toEqual({ ...DISCOVER_SPEC, ttl: 64, id: 0, dontFragment: false });
+    expect(f).toEqual(decodedAddresses({ ...DISCOVER_SPEC, ttl: 64, id: 0, dontFragment: false }));
     expect(messageType(value(decodeDhcp4(f.payload)))).toBe(1);
   });
 
@@ -68,7 +69,7 @@ describe('udp frames', () => {
       vlan: 100,
     };
     expect(toHex(buildUdpFrame(spec))).toBe(toHex(VLAN_FRAME));
-    expect(value(decodeUdpFrame(VLAN_FRAME))).toEqual({ ...spec, ttl: 64, tos: 0, dontFragment: false });
+    expect(value(decodeUdpFrame(VLAN_FRAME))).toEqual(decodedAddresses({ ...spec, ttl: 64, tos: 0, dontFragment: false }));
   });
 
   it('writes every octet into a garbage-filled buffer', () => {
@@ -91,7 +92,7 @@ describe('udp frames', () => {
       id: 999,
       dontFragment: true,
     };
-    expect(value(decodeUdpFrame(buildUdpFrame(spec)))).toEqual(spec);
+    expect(value(decodeUdpFrame(buildUdpFrame(spec)))).toEqual(decodedAddresses(spec));
   });
 
   it('ignores Ethernet padding of a minimum-size frame', () => {

@@ -5,6 +5,8 @@
  */
 import { expect } from 'vitest';
 import { DecodeError, type Decoded } from '../../../src/wire/result.js';
+import { ipv4ToNumber, parseMac48 } from '../../../src/wire/addr.js';
+import type { Dhcp4Message, Dhcp4MessageSpec } from '../../../src/wire/dhcp4-types.js';
 
 /**
  * Bytes from a hex template; `#` starts a comment to the end of the line,
@@ -78,4 +80,41 @@ export function value<T>(r: Decoded<T>): T {
 export function expectError<T>(r: Decoded<T>, layer: string, reason: string): void {
   expect(r.ok).toBe(false);
   if (!r.ok) expect({ layer: r.error.layer, reason: r.error.reason }).toEqual({ layer, reason });
+}
+
+/** A dotted quad as the uint32 decoders give (throws on a typo in a test). */
+export function ip4(text: string): number {
+  const v = ipv4ToNumber(text);
+  if (v === undefined) throw new Error(`not an IPv4 address: ${text}`);
+  return v;
+}
+
+/** A colon MAC as the 48-bit number decoders give (throws on a typo in a test). */
+export function mac48(text: string): number {
+  const v = parseMac48(text);
+  if (v === undefined) throw new Error(`not a MAC: ${text}`);
+  return v;
+}
+
+/** A message written with text addresses, in the form decodeDhcp4 gives it (uint32 addresses, chaddr octets). */
+export function dhcp4Decoded(m: Dhcp4MessageSpec): Dhcp4Message {
+  const a = (v: number | string | undefined): number => (typeof v === 'string' ? ip4(v) : v!);
+  const chaddr = typeof m.chaddr === 'string' ? Uint8Array.from(m.chaddr === '' ? [] : m.chaddr.split(':').map((h) => parseInt(h, 16))) : m.chaddr;
+  return { ...m, ciaddr: a(m.ciaddr), yiaddr: a(m.yiaddr), siaddr: a(m.siaddr), giaddr: a(m.giaddr), chaddr };
+}
+
+/**
+ * `o` with every MAC or dotted-quad text value as the number decoders give
+ * (a DHCP chaddr as its octets): a frame spec or message written with
+ * text, in the form its decoded frame has.
+ */
+export function decodedAddresses<T extends object>(o: T): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v !== 'string') continue;
+    if (k === 'chaddr') out[k] = dhcp4Decoded({ chaddr: v } as Dhcp4MessageSpec).chaddr; // DHCP's chaddr decodes to octets
+    else if (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(v)) out[k] = mac48(v);
+    else if (/^\d+\.\d+\.\d+\.\d+$/.test(v)) out[k] = ip4(v);
+  }
+  return out as T;
 }

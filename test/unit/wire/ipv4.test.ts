@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeIpv4, encodeIpv4, encodeIpv4Header, isFragment } from '../../../src/wire/ipv4.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { concat, everyTruncation, expectError, garbage, hex, toHex, value } from './helpers.js';
+import { decodedAddresses, ip4 } from './helpers.js';
 
 // Built with scapy: IP(src='192.0.2.1', dst='203.0.113.10', id=0x1234, flags='DF')/UDP(67->68)/b'hello'
 const HEADER = hex`
@@ -36,8 +37,8 @@ describe('ipv4 decode', () => {
       fragmentOffset: 0,
       ttl: 64,
       protocol: 17,
-      src: '192.0.2.1',
-      dst: '203.0.113.10',
+      src: ip4('192.0.2.1'),
+      dst: ip4('203.0.113.10'),
     });
     expect(p.payload).toEqual(UDP);
     expect(p.header).toEqual(HEADER);
@@ -131,7 +132,7 @@ describe('ipv4 encode', () => {
   it('round-trips decode(encode(x))', () => {
     const h = { src: '10.1.2.3', dst: '10.255.0.1', protocol: 1, ttl: 1, tos: 0xb8, id: 65535, dontFragment: true, options: hex`01 01 01 00` };
     const p = value(decodeIpv4(encodeIpv4(h, hex`01 02 03`)));
-    expect(p).toMatchObject({ ...h, moreFragments: false, fragmentOffset: 0, payload: hex`01 02 03` });
+    expect(p).toMatchObject(decodedAddresses({ ...h, moreFragments: false, fragmentOffset: 0, payload: hex`01 02 03` }));
   });
 
   it('throws EncodeError on bad values', () => {

@@ -20,6 +20,7 @@ import {
 } from '../../../src/wire/ndp.js';
 import { EncodeError } from '../../../src/wire/result.js';
 import { concat, everyTruncation, expectError, garbage, hex, value } from './helpers.js';
+import { decodedAddresses } from './helpers.js';
 import { NA_FRAME, NS_FRAME, RA_FRAME, ROUTER_LL, RS_FRAME, SERVER_MAC, VM_LL, VM_MAC } from './ipv6-golden.js';
 
 /** ICMPv6 bytes → ND message, checksum not checked (these tests are about the ND layer). */
@@ -61,7 +62,7 @@ const GOLDEN_RA: RouterAdvertisement = {
 describe('ndp decode (scapy golden frames)', () => {
   it('RS with a source link-layer address option', () => {
     const d = value(decodeNdpFrame(RS_FRAME));
-    expect(d.frame).toMatchObject({ srcMac: VM_MAC, dstMac: '33:33:00:00:00:02', src: VM_LL, dst: 'ff02::2', hopLimit: 255 });
+    expect(d.frame).toMatchObject(decodedAddresses({ srcMac: VM_MAC, dstMac: '33:33:00:00:00:02', src: VM_LL, dst: 'ff02::2', hopLimit: 255 }));
     expect(d.message).toEqual({ type: 133, code: 0, options: [{ kind: 'source-link-layer', mac: VM_MAC }] });
     expect(sourceLinkLayerAddress(d.message)).toBe(VM_MAC);
     expect(hasNdpOption(d.message, NdpOptionType.SourceLinkLayerAddress)).toBe(true);
@@ -75,7 +76,7 @@ describe('ndp decode (scapy golden frames)', () => {
 
   it('NS for the gateway, to its solicited-node group', () => {
     const d = value(decodeNdpFrame(NS_FRAME));
-    expect(d.frame).toMatchObject({ dstMac: '33:33:ff:00:00:01', dst: 'ff02::1:ff00:1' });
+    expect(d.frame).toMatchObject(decodedAddresses({ dstMac: '33:33:ff:00:00:01', dst: 'ff02::1:ff00:1' }));
     expect(d.message).toEqual({ type: 135, code: 0, target: '2001:db8:10::1', options: [{ kind: 'source-link-layer', mac: VM_MAC }] });
   });
 
