@@ -6,10 +6,12 @@
 // the README differs from what this writes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BINDING_KEYS_BLOCK, bindingKeysMarkdown } from '../dist/bindings/binding-keys-doc.js';
+import { OPTION_CODES_BLOCK, optionCodesMarkdown } from '../dist/bindings/option-keys-doc.js';
 import { withGeneratedBlock } from '../dist/util/generated-block.js';
 
 const readme = new URL('../README.md', import.meta.url);
 const before = readFileSync(readme, 'utf8');
-const after = withGeneratedBlock(before, BINDING_KEYS_BLOCK, bindingKeysMarkdown());
+// The key table, and the option codes onlinkd sets itself (from the option catalogues).
+const after = withGeneratedBlock(withGeneratedBlock(before, BINDING_KEYS_BLOCK, bindingKeysMarkdown()), OPTION_CODES_BLOCK, optionCodesMarkdown());
 if (after !== before) writeFileSync(readme, after);
 process.stdout.write(after !== before ? 'README.md: binding key table updated\n' : 'README.md: binding key table up to date\n');

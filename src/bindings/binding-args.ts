@@ -9,7 +9,8 @@ import { sameValue, isValidInterfaceName, type Binding } from './binding.js';
 import { bindingFileText, parseBindingFile } from './binding-file.js';
 import { KEY_BY_FILE, buildBinding, valueProblem, type KeyText } from './binding-build.js';
 import { isCandidateName } from './directory.js';
-import { KEYS, argName, type AnyBindingKey, type BindingKeySpec } from './schema.js';
+import { FAMILIES, KEYS, argName, familyMember, memberKey, type AnyBindingKey, type BindingKeyFamily, type BindingKeySpec } from './schema.js';
+import { optionSettingText, type OptionSettings } from '../protocols/option-settings.js';
 
 /** The JSON type of each kind of key (null, "" and false for a flag mean unset, as an empty value in a file). */
 export interface ArgValues {
@@ -20,7 +21,8 @@ export interface ArgValues {
   list: string | readonly string[];
 }
 
-export type BindingArgs = { [K in BindingKeySpec as Lowercase<K['file']>]?: ArgValues[K['kind']] | null };
+/** Fixed keys by name; key-family members (`option_42`) as strings. */
+export type BindingArgs = { [K in BindingKeySpec as Lowercase<K['file']>]?: ArgValues[K['kind']] | null } & { [member: string]: unknown };
 export type BindingAddArgs = BindingArgs & { tap: string; mac: string };
 
 export type BindingFromArgs = { ok: true; binding: Binding; text: string } | { ok: false; text: string; key: string | undefined; reason: string };
@@ -41,11 +43,28 @@ function argText(k: AnyBindingKey, v: unknown): string | undefined {
   return String(v);
 }
 
-/** binding-add's name of a binding-file key (the key an error names). */
+/** binding-add's name of a binding-file key (the key an error names): lower case, for family members too. */
 export function argKey(fileKey: string | undefined): string | undefined {
   if (fileKey === undefined) return undefined;
   const k = KEY_BY_FILE.get(fileKey);
   return k ? argName(k) : fileKey.toLowerCase();
+}
+
+/** The family members among binding-add's arguments, as the file texts buildBinding reads; or the first bad one. */
+function memberTexts(given: Record<string, unknown>): Map<BindingKeyFamily, Map<string, KeyText>> | { key: string; reason: string } {
+  const out = new Map<BindingKeyFamily, Map<string, KeyText>>();
+  for (const [arg, v] of Object.entries(given)) {
+    const m = familyMember(arg, true);
+    if (!m || v === undefined || v === null) continue;
+    if (typeof v !== 'string') return { key: arg, reason: 'must be a string' };
+    if (/[\x00-\x1f\x7f]/.test(v)) return { key: arg, reason: 'contains a control character (newline, tab, NUL, ...)' };
+    const problem = valueProblem(v, undefined);
+    if (problem !== undefined) return { key: arg, reason: problem };
+    let texts = out.get(m.family);
+    if (!texts) out.set(m.family, (texts = new Map()));
+    texts.set(m.codeText, { value: v });
+  }
+  return out;
 }
 
 /**
@@ -75,7 +94,9 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
     if (problem !== undefined) return fail(argName(k), problem);
     values.set(k.file, { value });
   }
-  const built = buildBinding(args.tap, (f) => values.get(f), {});
+  const members = memberTexts(given);
+  if (!(members instanceof Map)) return fail(members.key, members.reason);
+  const built = buildBinding(args.tap, (f) => values.get(f), {}, members);
   if (!built.ok) return fail(argKey(built.error.key), built.error.detail);
   const b = built.binding;
   // Asked of the file that will be written, not of the request's values: a key whose normal form is
@@ -85,9 +106,9 @@ export function bindingFromArgs(args: BindingAddArgs): BindingFromArgs {
   if (!file.quoted) return { ok: true, binding: b, text: file.text };
   const again = parseBindingFile(args.tap, file.text);
   if (!again.ok) return fail(undefined, `cannot be stored as a binding file: ${again.error.message}`);
-  for (const k of KEYS) {
+  for (const k of [...KEYS, ...FAMILIES]) {
     if (!sameValue(b[k.field as keyof Binding], again.binding[k.field as keyof Binding])) {
-      return fail(argName(k), 'value cannot be stored in a binding file unchanged (quotes?)');
+      return fail('file' in k ? argName(k) : k.prefix.toLowerCase(), 'value cannot be stored in a binding file unchanged (quotes?)');
     }
   }
   return { ok: true, binding: b, text: file.text };
@@ -103,6 +124,9 @@ export function bindingArgs(b: Binding): Record<string, unknown> {
     const v = (b as unknown as Record<string, unknown>)[k.field];
     const j = k.json ? k.json(v) : k.kind === 'text' ? k.format(v) || undefined : v;
     if (j !== undefined) out[argName(k)] = j;
+  }
+  for (const f of FAMILIES) {
+    for (const o of (b as unknown as Record<string, OptionSettings>)[f.field]!) out[memberKey(f, o.code, true)] = optionSettingText(o);
   }
   return out;
 }

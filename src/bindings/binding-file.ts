@@ -10,7 +10,8 @@
  */
 import { isValidInterfaceName, type Binding } from './binding.js';
 import { KEY_BY_FILE, buildBinding, valueProblem, BindingParseError, type BindingParseResult, type KeyText } from './binding-build.js';
-import { KEYS } from './schema.js';
+import { FAMILIES, KEYS, familyMember, memberKey, type BindingKeyFamily } from './schema.js';
+import { optionSettingText, type OptionSettings } from '../protocols/option-settings.js';
 import { readValue, shellWord } from './shell-words.js';
 
 export { BindingParseError, type BindingParseResult } from './binding-build.js';
@@ -37,6 +38,7 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
   if (text.includes('\0')) return err(undefined, undefined, 'file contains NUL bytes');
 
   const values = new Map<string, KeyText>();
+  const members = new Map<BindingKeyFamily, Map<string, KeyText>>();
   const extra: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -53,10 +55,18 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
     const problem = valueProblem(read.value, spec);
     if (problem !== undefined) return err(i + 1, key, problem);
     // Later lines win, as in a shell sourcing the file.
+    const member = spec ? undefined : familyMember(key);
     if (spec) values.set(key, { value: read.value, line: i + 1 });
+    else if (member) getOrMake(members, member.family).set(member.codeText, { value: read.value, line: i + 1 });
     else extra[key] = read.value;
   }
-  return buildBinding(tap, (k) => values.get(k), extra);
+  return buildBinding(tap, (k) => values.get(k), extra, members);
+}
+
+function getOrMake<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = new Map()));
+  return v;
 }
 
 /** nfdhcpd's keys in the order its files have them (always written), then onlinkd's in schema order (when set). */
@@ -94,6 +104,9 @@ export function bindingFileText(b: Binding): { text: string; quoted: boolean } {
   for (const k of WRITE_ORDER) {
     const v = k.format((b as unknown as Record<string, unknown>)[k.field]);
     if (v !== '' || k.nfdhcpd !== undefined) line(k.file, v);
+  }
+  for (const f of FAMILIES) {
+    for (const s of (b as unknown as Record<string, OptionSettings>)[f.field]!) line(memberKey(f, s.code), optionSettingText(s));
   }
   for (const [k, v] of Object.entries(b.extra)) line(k, v);
   return { text, quoted };

@@ -5,7 +5,7 @@
  * (scripts/readme-binding-keys.mjs), and test/unit/bindings/docs.test.ts
  * fails while it differs from what this returns.
  */
-import { KEYS, argName, type AnyBindingKey } from './schema.js';
+import { FAMILIES, KEYS, argName, type AnyBindingKey } from './schema.js';
 
 /** Name of the README block (`<!-- binding-keys:begin -->` … `<!-- binding-keys:end -->`). */
 export const BINDING_KEYS_BLOCK = 'binding-keys';
@@ -20,10 +20,13 @@ const JSON_TYPE: Record<AnyBindingKey['kind'], string> = {
 
 /** The markdown table (without the markers), one row per key in schema order. */
 export function bindingKeysMarkdown(): string {
-  const rows = KEYS.map((k) => {
+  const rows: string[] = KEYS.map((k) => {
     const option = `--${argName(k).replaceAll('_', '-')}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}`;
     const cell = (s: string) => s.replaceAll('|', '\\|');
     return `| \`${k.file}\` | \`${argName(k)}\` (${JSON_TYPE[k.kind]}) | \`${cell(option)}\` | ${cell(k.doc)} |`;
   });
+  for (const f of FAMILIES) {
+    rows.push(`| \`${f.prefix}<n>\` | \`${f.prefix.toLowerCase()}<n>\` (string) | \`--${f.cli} N=VALUE\` (repeatable) | ${f.doc} |`);
+  }
   return ['| file key | `binding-add` | `onlinkctl bind` | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -8,11 +8,11 @@
  * (binding-build.ts). A change replaces the object, so caches keyed on a
  * binding's identity (encoded reply options, views) are safe.
  */
-import type { BindingFields } from './schema.js';
+import type { BindingFamilyFields, BindingFields } from './schema.js';
 
 export type { Ipv4Subnet, Ipv6Subnet } from './binding-values.js';
 
-export interface Binding extends BindingFields {
+export interface Binding extends BindingFields, BindingFamilyFields {
   /** Tap interface name; also the binding file's name. */
   readonly tap: string;
   /** Keys onlinkd does not know, kept so a rewrite does not lose them (nfdhcpd compatibility). */

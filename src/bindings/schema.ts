@@ -30,6 +30,10 @@ import {
   type Ipv4Subnet, type Ipv6Subnet, type Parser,
 } from './binding-values.js';
 import { formatRouteList } from './routes.js';
+import type { OptionCatalog } from '../wire/option-catalog.js';
+import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
+import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
+import type { OptionSettings } from '../protocols/option-settings.js';
 
 export type KeyKind = 'text' | 'number' | 'flag' | 'switch' | 'list';
 
@@ -134,6 +138,62 @@ export const KEYS: readonly AnyBindingKey[] = BINDING_KEYS;
 
 /** binding-add's (and onlinkctl's) name of a key. */
 export const argName = (k: Pick<BindingKey, 'file'>): string => k.file.toLowerCase();
+
+/**
+ * A key family: keys made of a prefix and a number (`OPTION_42`), one
+ * entry for all of them. Each member is `prefix + code` in files,
+ * `lower(prefix) + code` in binding-add, a repeatable `--cli N=VALUE` in
+ * `onlinkctl bind`; its value is parsed by the family's catalogue (a code
+ * the catalogue refuses is an error naming the member). The field holds
+ * the members set, in code order (protocols/option-settings.ts).
+ */
+export interface BindingKeyFamily<Field extends string = string> {
+  readonly field: Field;
+  /** File-key prefix: members are `OPTION_<n>`. */
+  readonly prefix: string;
+  /** `onlinkctl bind --<cli> N=VALUE`. */
+  readonly cli: string;
+  readonly catalog: OptionCatalog;
+  /** Label in `onlinkctl show` (followed by the code and the option's name). */
+  readonly label: string;
+  /** One line for the README's table of keys. */
+  readonly doc: string;
+}
+
+export const BINDING_FAMILIES = [
+  {
+    field: 'dhcp4Options', prefix: 'OPTION_', cli: 'option', catalog: DHCP4_CATALOG, label: 'option',
+    doc: 'DHCPv4 option `<n>` (1..254), sent when asked for (`always:` first: always); typed by code, or `hex:…`/`text:…`: see "Any DHCP option"',
+  },
+  {
+    field: 'dhcp6Options', prefix: 'OPTION6_', cli: 'option6', catalog: DHCP6_CATALOG, label: 'option6',
+    doc: 'DHCPv6 option `<n>` (1..65535), sent when in the ORO (`always:` first: always), same forms',
+  },
+] as const satisfies readonly BindingKeyFamily[];
+
+export type BindingFamilySpec = (typeof BINDING_FAMILIES)[number];
+export const FAMILIES: readonly BindingKeyFamily[] = BINDING_FAMILIES;
+
+/** The option settings of each family, in code order. */
+export type BindingFamilyFields = { readonly [F in BindingFamilySpec as F['field']]: OptionSettings };
+
+const MEMBER = /^(.*?)(\d+)$/;
+
+/**
+ * The family and code of a member key (`OPTION_42`, or `option_42` with
+ * `lower`), or undefined. The code is as written: `OPTION_042` is a member
+ * whose code text `042` is refused when parsed (one key per code).
+ */
+export function familyMember(key: string, lower = false): { family: BindingKeyFamily; code: number; codeText: string } | undefined {
+  const m = MEMBER.exec(key);
+  if (!m) return undefined;
+  const family = FAMILIES.find((f) => (lower ? f.prefix.toLowerCase() : f.prefix) === m[1]);
+  return family && m[2]!.length <= 6 ? { family, code: Number(m[2]), codeText: m[2]! } : undefined;
+}
+
+/** A member's name: `OPTION_42` (file) or `option_42` (binding-add). */
+export const memberKey = (f: Pick<BindingKeyFamily, 'prefix'>, code: number, lower = false): string =>
+  `${lower ? f.prefix.toLowerCase() : f.prefix}${code}`;
 
 /**
  * Rules between keys, checked once every key parsed, in this order. `key`

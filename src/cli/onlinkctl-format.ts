@@ -3,7 +3,7 @@
  * (untyped JSON from the daemon), so every accessor tolerates missing or
  * odd fields: an older or newer daemon must not make the client crash.
  */
-import { KEYS, argName } from '../bindings/schema.js';
+import { KEYS, argName, familyMember } from '../bindings/schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -63,6 +63,7 @@ export function formatBindingShow(args: unknown): string {
   }
   const flags = FLAGS.filter((f) => b[f] === true);
   if (flags.length) rows.push(['flags', flags.join(', ')]);
+  rows.push(...optionRows(b));
   for (const [k, val] of Object.entries(obj(v.extra))) rows.push([`extra ${k}`, str(val)]);
   const link = obj(v.link);
   if (v.link !== undefined) {
@@ -82,6 +83,18 @@ export function formatBindingShow(args: unknown): string {
   }
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, val]) => `${`${k}:`.padEnd(w + 1)}  ${val}`.trimEnd()).join('\n') + '\n';
+}
+
+/** Key-family members (`option_42`) as `option 42 (ntp-servers)` lines, in family and code order. */
+function optionRows(b: Json): Array<[string, string]> {
+  const members = Object.keys(b)
+    .map((k) => ({ k, m: familyMember(k, true) }))
+    .filter((x) => x.m !== undefined)
+    .sort((x, y) => x.m!.family.prefix.localeCompare(y.m!.family.prefix) || x.m!.code - y.m!.code);
+  return members.map(({ k, m }) => {
+    const name = m!.family.catalog.optionInfo(m!.code)?.name;
+    return [`${m!.family.label} ${m!.code}${name ? ` (${name})` : ''}`, str(b[k])];
+  });
 }
 
 function counters(c: unknown): string {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseSwitch, Invalid } from '../bindings/binding-values.js';
-import { KEYS, argName, type AnyBindingKey } from '../bindings/schema.js';
+import { FAMILIES, KEYS, argName, memberKey, type AnyBindingKey } from '../bindings/schema.js';
 import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '../control/client.js';
 import type { ControlResponse } from '../control/protocol.js';
 import { VERSION } from '../util/version.js';
@@ -20,7 +20,10 @@ const optionName = (k: AnyBindingKey): string => argName(k).replaceAll('_', '-')
 
 /** The bind options of the usage, from the binding schema, wrapped at 76 columns. */
 function bindOptionsUsage(): string {
-  const words = KEYS.map((k) => `--${optionName(k)}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}${k.required ? ' (required)' : ''}`);
+  const words = [
+    ...KEYS.map((k) => `--${optionName(k)}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}${k.required ? ' (required)' : ''}`),
+    ...FAMILIES.map((f) => `--${f.cli} N=VALUE`),
+  ];
   const lines: string[] = [];
   let line = ' ';
   for (const w of words) {
@@ -75,9 +78,24 @@ export interface Io {
 }
 
 /** parseArgs options of `bind`: a flag is a boolean option, a list a repeatable one, anything else takes a value. */
-const BIND_OPTIONS = Object.fromEntries(
-  KEYS.map((k) => [optionName(k), k.kind === 'flag' ? { type: 'boolean' } : k.kind === 'list' ? { type: 'string', multiple: true } : { type: 'string' }]),
-) as Record<string, { type: 'boolean' | 'string'; multiple?: boolean }>;
+const BIND_OPTIONS = Object.fromEntries([
+  ...KEYS.map((k) => [optionName(k), k.kind === 'flag' ? { type: 'boolean' } : k.kind === 'list' ? { type: 'string', multiple: true } : { type: 'string' }]),
+  // A key family (`--option 42=203.0.113.5`): one repeatable option, a member per use.
+  ...FAMILIES.map((f) => [f.cli, { type: 'string', multiple: true }]),
+]) as Record<string, { type: 'boolean' | 'string'; multiple?: boolean }>;
+
+/** `--option N=VALUE` uses as binding-add's members (`option_N`); the daemon validates code and value. */
+function familyArgs(args: Record<string, unknown>, values: Record<string, unknown>): void {
+  for (const f of FAMILIES) {
+    for (const use of (values[f.cli] as string[] | undefined) ?? []) {
+      const m = /^(\d{1,6})=(.*)$/s.exec(use);
+      if (!m) throw new UsageError(`--${f.cli}: expected N=VALUE (an option code, =, its value), got ${JSON.stringify(use)}`);
+      const key = memberKey(f, Number(m[1]), true);
+      if (key in args) throw new UsageError(`--${f.cli}: option ${Number(m[1])} given twice`);
+      args[key] = m[2];
+    }
+  }
+}
 
 /** A bind option's value as binding-add's argument (the daemon validates it, with the binding-file message). */
 function bindArg(k: AnyBindingKey, v: unknown): unknown {
@@ -141,6 +159,7 @@ function plan(positionals: string[], values: Record<string, unknown>): Plan {
         const v = values[optionName(k)];
         if (v !== undefined && v !== false) args[argName(k)] = bindArg(k, v);
       }
+      familyArgs(args, values);
       return { command: 'binding-add', args, format: text };
     }
     case 'unbind':

@@ -5,7 +5,7 @@
  * test/unit/config/docs.test.ts), and the line config/onlinkd.conf must show
  * for each key.
  */
-import { KEY_ENTRIES, NFDHCPD_UNUSED_KEYS, type KeySpec } from './keys.js';
+import { KEY_ENTRIES, KEY_FAMILIES, NFDHCPD_UNUSED_KEYS, type KeySpec } from './keys.js';
 
 
 export const README_BLOCK = 'config-keys';
@@ -19,6 +19,7 @@ function defaultCell(spec: KeySpec<unknown>): string {
 export function configKeysMarkdown(): string {
   const rows = ['| section | key | default | meaning |', '|---|---|---|---|'];
   for (const { section, spec } of KEY_ENTRIES) rows.push(`| \`[${section}]\` | \`${spec.key}\` | ${defaultCell(spec)} | ${spec.doc} |`);
+  for (const f of KEY_FAMILIES) rows.push(`| \`[${f.section}]\` | \`<code>\` | none | ${f.doc} |`);
   for (const [section, keys] of Object.entries(NFDHCPD_UNUSED_KEYS)) {
     rows.push(`| \`[${section}]\` | ${keys.map((k) => `\`${k}\``).join(', ')} | | nfdhcpd's: accepted, reported as unused |`);
   }

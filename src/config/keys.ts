@@ -11,6 +11,9 @@
  * config/onlinkd.conf, `npm run docs:config` for the README.
  */
 import type { SectionName, Settings } from './settings.js';
+import type { OptionCatalog } from '../wire/option-catalog.js';
+import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
+import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
 import {
   bool, domainList, int, ipv4List, ipv6List, ipv6Mode, linkLocalTargets, oneOf, optionalDomain, optionalInterface, optionalIpv4, optionalStr,
   routes, str, type ArpForm, type Parser,
@@ -32,7 +35,36 @@ export interface KeySpec<T> {
   readonly doc: string;
 }
 
-export type KeyTable = { readonly [S in SectionName]: { readonly [F in keyof Settings[S]]-?: KeySpec<Settings[S][F]> } };
+/**
+ * Sections of numbered keys, one entry each (`[dhcp4-options]`: `<code> =
+ * value`): every key is an option code of `catalog`, its value parsed as a
+ * binding's `OPTION_<n>` is (protocols/option-settings.ts), the lot stored
+ * in one Settings field. The code range and value forms are the catalogue's.
+ */
+export interface SectionFamily {
+  readonly section: string;
+  readonly target: SectionName;
+  readonly field: FamilyField;
+  readonly catalog: OptionCatalog;
+  /** One line for the README's key table. */
+  readonly doc: string;
+}
+
+/** The Settings fields that key families fill (not single keys). */
+export type FamilyField = 'options' | 'dhcp6Options';
+
+export const KEY_FAMILIES: readonly SectionFamily[] = [
+  {
+    section: 'dhcp4-options', target: 'dhcp', field: 'options', catalog: DHCP4_CATALOG,
+    doc: "`<code> = value`: DHCPv4 options for every binding (a binding's `OPTION_<n>` wins), same forms (`always:`, `hex:`, `text:`)",
+  },
+  {
+    section: 'dhcp6-options', target: 'ipv6', field: 'dhcp6Options', catalog: DHCP6_CATALOG,
+    doc: "`<code> = value`: DHCPv6 options for every binding (a binding's `OPTION6_<n>` wins)",
+  },
+];
+
+export type KeyTable = { readonly [S in SectionName]: { readonly [F in Exclude<keyof Settings[S], FamilyField>]-?: KeySpec<Settings[S][F]> } };
 
 const LEASE_MAX = 0xffffffff;
 
@@ -124,7 +156,7 @@ export const KEY_ENTRIES: readonly KeyEntry[] = Object.entries(KEYS).flatMap(([s
   Object.entries(fields as Record<string, KeySpec<unknown>>).map(([field, spec]) => ({ section: section as SectionName, field, spec })),
 );
 
-/** Every accepted `section.key`, unused ones included. */
+/** Every accepted `section.key`, unused ones included (key-family sections: KEY_FAMILIES). */
 export const CONFIG_KEYS: readonly string[] = [
   ...KEY_ENTRIES.map((e) => `${e.section}.${e.spec.key}`),
   ...Object.entries(NFDHCPD_UNUSED_KEYS).flatMap(([section, keys]) => keys.map((k) => `${section}.${k}`)),

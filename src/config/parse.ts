@@ -7,7 +7,8 @@
 import { IniSyntaxError, parseIni } from '../util/ini.js';
 import { ConfigError } from './config-error.js';
 import { crossCheck, type Draft } from './cross-checks.js';
-import { KEY_ENTRIES, NFDHCPD_UNUSED_KEYS, type KeyEntry } from './keys.js';
+import { KEY_ENTRIES, KEY_FAMILIES, NFDHCPD_UNUSED_KEYS, type KeyEntry, type SectionFamily } from './keys.js';
+import { NO_OPTIONS, optionSettings, parseOptionSetting, type OptionSetting } from '../protocols/option-settings.js';
 import { deepFreeze } from '../util/frozen.js';
 import type { SectionName, Settings, UnusedKey } from './settings.js';
 
@@ -30,7 +31,18 @@ function defaultDraft(): Draft {
       throw new Error(`config/keys.ts: default of [${section}] ${spec.key}: ${(e as Error).message}`);
     }
   }
+  for (const f of KEY_FAMILIES) (d[f.target] as Record<string, unknown>)[f.field] = NO_OPTIONS;
   return d as Draft;
+}
+
+const FAMILY_BY_SECTION = new Map(KEY_FAMILIES.map((f) => [f.section, f]));
+
+/** One `<code> = value` line of a key-family section, parsed; a ConfigError names file, line and key. */
+function familyEntry(f: SectionFamily, key: string, value: string, file: string, line: number): OptionSetting {
+  if (!/^(0|[1-9]\d{0,5})$/.test(key)) throw new ConfigError(file, line, key, `unknown key in [${f.section}]: keys are option codes (${f.catalog.minCode}..${f.catalog.maxCode})`);
+  const r = parseOptionSetting(f.catalog, Number(key), value.trim());
+  if (!r.ok) throw new ConfigError(file, line, key, r.error);
+  return r.setting;
 }
 
 /** Parses configuration text. `file` is only used in error messages. */
@@ -45,14 +57,26 @@ export function parseConfig(text: string, file = '<config>'): Settings {
   const draft = defaultDraft();
   const unused: UnusedKey[] = [];
   const seen = new Map<string, number>();
+  const once = (section: string, key: string, line: number): void => {
+    const id = `${section}.${key}`;
+    if (seen.has(id)) throw new ConfigError(file, line, key, `duplicate key (first set on line ${seen.get(id)})`);
+    seen.set(id, line);
+  };
+  const families = new Map<SectionFamily, OptionSetting[]>();
   for (const { section, key, value, line } of entries) {
+    const family = FAMILY_BY_SECTION.get(section);
+    if (family) {
+      once(section, key, line);
+      let list = families.get(family);
+      if (!list) families.set(family, (list = []));
+      list.push(familyEntry(family, key, value, file, line));
+      continue;
+    }
     const sec = LOOKUP.get(section);
     if (!sec) throw new ConfigError(file, line, undefined, `unknown section [${section}]`);
     const entry = sec.get(key);
     if (!entry) throw new ConfigError(file, line, key, `unknown key in [${section}]`);
-    const id = `${section}.${key}`;
-    if (seen.has(id)) throw new ConfigError(file, line, key, `duplicate key (first set on line ${seen.get(id)})`);
-    seen.set(id, line);
+    once(section, key, line);
     if (entry === 'unused') {
       unused.push({ section, key, line });
       continue;
@@ -65,6 +89,7 @@ export function parseConfig(text: string, file = '<config>'): Settings {
     }
     (draft[entry.section] as Record<string, unknown>)[entry.field] = parsed;
   }
+  for (const [f, list] of families) (draft[f.target] as Record<string, unknown>)[f.field] = optionSettings(list);
   crossCheck(draft, file, (section: SectionName, key: string) => seen.get(`${section}.${key}`));
   const settings: Settings = { ...draft, unused };
   return deepFreeze(settings) as Settings;

@@ -9,6 +9,7 @@
 import type { ClasslessRoute } from '../wire/dhcp4-types.js';
 import { deepFreeze } from '../util/frozen.js';
 import type { ArpForm, Ipv6Mode } from './values.js';
+import type { OptionSettings } from '../protocols/option-settings.js';
 
 export type { ArpForm, Ipv6Mode } from './values.js';
 
@@ -37,6 +38,8 @@ export interface Settings {
     readonly domainSearch: readonly string[];
     readonly windowsLinkLocalRoute: boolean;
     readonly routes: ReadonlyArray<Readonly<ClasslessRoute>>;
+    /** `[dhcp4-options]`: DHCPv4 options for every binding (a binding's OPTION_<n> wins per code). */
+    readonly options: OptionSettings;
   };
   readonly ipv6: {
     readonly enable: boolean;
@@ -56,6 +59,8 @@ export interface Settings {
     /** Solicited RAs per tap: `rsBurst` at once, then `rsRate` per second. */
     readonly rsBurst: number;
     readonly rsRate: number;
+    /** `[dhcp6-options]`: DHCPv6 options for every binding (a binding's OPTION6_<n> wins per code). */
+    readonly dhcp6Options: OptionSettings;
   };
   readonly announce: {
     readonly uplink: string | undefined;

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { BindingAddArgs } from '../bindings/binding-args.js';
-import { KEYS, argName, type KeyKind } from '../bindings/schema.js';
+import { KEYS, argName, familyMember, type KeyKind } from '../bindings/schema.js';
 
 export const RESULT_SUCCESS = 0;
 export const RESULT_ERROR = 1;
@@ -97,10 +97,35 @@ const BINDING_ARG: Record<KeyKind, z.ZodType> = {
  * (bindings/binding-args.ts), so a file and a request can never disagree
  * about what is valid.
  */
-export const bindingAddArgsSchema = z.strictObject(
-  { tap: tapName, ...Object.fromEntries(KEYS.map((k) => [argName(k), k.required !== undefined ? text : BINDING_ARG[k.kind]])) },
-  { error: 'arguments must be an object {"tap": ..., "mac": ..., ...}' },
-) as unknown as z.ZodType<BindingAddArgs>;
+const BINDING_SHAPE: Record<string, z.ZodType> = {
+  tap: tapName,
+  ...Object.fromEntries(KEYS.map((k) => [argName(k), k.required !== undefined ? text : BINDING_ARG[k.kind]])),
+};
+
+/**
+ * Key-family members (`option_42`, schema.ts BINDING_FAMILIES) are not
+ * fixed names, so the object takes any other key and this check keeps it
+ * strict: a member must be a string (or null: unset), anything else is an
+ * unknown key, reported as zod reports one. `when`: also when a fixed key
+ * failed, so every problem is named at once.
+ */
+const familyMembers = z.superRefine<Record<string, unknown>>(
+  (o, ctx) => {
+    const unknown: string[] = [];
+    for (const [k, v] of Object.entries(o)) {
+      if (Object.prototype.hasOwnProperty.call(BINDING_SHAPE, k)) continue;
+      if (!familyMember(k, true)) unknown.push(k);
+      else if (v !== null && typeof v !== 'string') ctx.addIssue({ code: 'custom', path: [k], message: 'must be a string', input: v });
+    }
+    if (unknown.length) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: o });
+  },
+  { when: () => true },
+);
+
+export const bindingAddArgsSchema = z
+  .object(BINDING_SHAPE, { error: 'arguments must be an object {"tap": ..., "mac": ..., ...}' })
+  .catchall(z.unknown())
+  .check(familyMembers) as unknown as z.ZodType<BindingAddArgs>;
 
 export type { BindingAddArgs };
 

@@ -132,8 +132,14 @@ const ENTRIES: OptionInfo[] = [
   o(252, 'wpad', TEXT),
 ];
 
-/** Pad (0) and End (255) are not options; every other code may carry a value. */
-export const DHCP4_CATALOG = makeCatalog('DHCPv4', 1, 254, ENTRIES);
+/**
+ * Pad (0) and End (255) are not options; every other code may carry a
+ * value. A reply on Ethernet has at most 1472 - 236 - 4 = 1232 octets of
+ * options with `file` and `sname` overloaded (RFC 2131 §4.1, RFC 3396):
+ * 1200 for one value leaves room for the options onlinkd always sends.
+ */
+export const DHCP4_MAX_VALUE_LENGTH = 1200;
+export const DHCP4_CATALOG = makeCatalog('DHCPv4', 1, 254, DHCP4_MAX_VALUE_LENGTH, ENTRIES);
 
 export const optionInfo = DHCP4_CATALOG.optionInfo;
 export const parseOptionValue = DHCP4_CATALOG.parseOptionValue;

@@ -75,8 +75,13 @@ const ENTRIES: OptionInfo[] = [
   o(103, 'captive-portal', TEXT), // RFC 8910
 ];
 
-/** Code 0 is reserved; any other 16-bit code may carry a value. */
-export const DHCP6_CATALOG = makeCatalog('DHCPv6', 1, 65535, ENTRIES);
+/**
+ * Code 0 is reserved; any other 16-bit code may carry a value. A reply
+ * travels in one unfragmented frame on the tap (1500 - 40 - 8 - 4 octets of
+ * options): 1200 for one value leaves room for the rest.
+ */
+export const DHCP6_MAX_VALUE_LENGTH = 1200;
+export const DHCP6_CATALOG = makeCatalog('DHCPv6', 1, 65535, DHCP6_MAX_VALUE_LENGTH, ENTRIES);
 
 export const option6Info = DHCP6_CATALOG.optionInfo;
 export const parseOption6Value = DHCP6_CATALOG.parseOptionValue;

@@ -35,6 +35,8 @@ export interface OptionCatalog {
   /** Codes a value may have: 1..254 (DHCPv4), 1..65535 (DHCPv6). */
   readonly minCode: number;
   readonly maxCode: number;
+  /** Longest value accepted, in octets. */
+  readonly maxLength: number;
   /** Every known code, in code order (docs). */
   readonly known: readonly OptionInfo[];
   optionInfo(code: number): OptionInfo | undefined;
@@ -78,12 +80,18 @@ function plain(s: string): boolean {
 }
 
 /** A catalogue over `entries` (code order not required). */
-export function makeCatalog(protocol: string, minCode: number, maxCode: number, entries: readonly OptionInfo[]): OptionCatalog {
+export function makeCatalog(protocol: string, minCode: number, maxCode: number, maxLength: number, entries: readonly OptionInfo[]): OptionCatalog {
   const byCode = new Map(entries.map((e) => [e.code, e]));
   const known = [...entries].sort((a, b) => a.code - b.code);
   const optionInfo = (code: number): OptionInfo | undefined => byCode.get(code);
 
   function parseOptionValue(code: number, text: string): ParsedValue {
+    const r = parseAny(code, text);
+    if (r.ok && r.bytes.length > maxLength) return { ok: false, error: `${r.bytes.length} octets, more than the ${maxLength} a ${protocol} reply can carry` };
+    return r;
+  }
+
+  function parseAny(code: number, text: string): ParsedValue {
     if (!Number.isInteger(code) || code < minCode || code > maxCode) {
       return { ok: false, error: `${protocol} option code ${code} is outside ${minCode}..${maxCode}` };
     }
@@ -108,5 +116,5 @@ export function makeCatalog(protocol: string, minCode: number, maxCode: number, 
     return t !== undefined && /^\S(?:.*\S)?$/s.test(t) ? `${TEXT_PREFIX}${t}` : hexText(bytes);
   }
 
-  return { protocol, minCode, maxCode, known, optionInfo, parseOptionValue, formatOptionValue };
+  return { protocol, minCode, maxCode, maxLength, known, optionInfo, parseOptionValue, formatOptionValue };
 }

@@ -3,6 +3,7 @@
  * .1, no IPv6, every flag off. Tests override what they are about.
  */
 import type { Binding } from '../../src/bindings/binding.js';
+import { NO_OPTIONS } from '../../src/protocols/option-settings.js';
 
 export const TEST_VM_MAC = 'aa:00:00:00:00:10';
 
@@ -12,6 +13,6 @@ export function testBinding(over: Partial<Binding> = {}): Binding {
     subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
     subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
     macspoof: false, windows: false, arpResponder: undefined, uplink: undefined, uplink6: undefined, routes: [],
-    dns: undefined, dns6: undefined, domain: undefined, extra: {}, ...over,
+    dns: undefined, dns6: undefined, domain: undefined, dhcp4Options: NO_OPTIONS, dhcp6Options: NO_OPTIONS, extra: {}, ...over,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { KEY_FAMILIES } from '../../../src/config/keys.js';
 import { CONFIG_KEYS, ConfigError, KEY_ENTRIES, defaultSettings, loadConfig, parseConfig, withOverrides } from '../../../src/config/config.js';
 import { exampleLinePattern } from '../../../src/config/docs.js';
 import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS } from '../../../src/protocols/reply-limits.js';
@@ -152,7 +153,9 @@ describe('config/onlinkd.conf', () => {
     const sectionText = (section: string) => text.split(/^\[/m).find((part) => part.startsWith(`${section}]`)) ?? '';
     for (const { section, spec } of KEY_ENTRIES) expect(sectionText(section), `[${section}] ${spec.key}`).toMatch(exampleLinePattern(spec));
     // Every Settings field has its key, and no key is listed twice.
-    const fields = KEY_ENTRIES.map((e) => `${e.section}.${e.field}`);
+    const fields = [...KEY_ENTRIES.map((e) => `${e.section}.${e.field}`), ...KEY_FAMILIES.map((f) => `${f.target}.${f.field}`)];
+    // The option sections are shown with an example, commented out.
+    for (const f of KEY_FAMILIES) expect(sectionText(f.section), `[${f.section}]`).toMatch(/^# \d+ = \S/m);
     expect(new Set(fields).size).toBe(fields.length);
     expect(fields.sort()).toEqual(
       Object.entries(defaultSettings()).flatMap(([sec, v]) => (sec === 'unused' ? [] : Object.keys(v as object).map((f) => `${sec}.${f}`))).sort(),
