@@ -30,6 +30,7 @@ import {
   type Ipv4Subnet, type Ipv6Subnet, type Parser,
 } from './binding-values.js';
 import { formatRouteList } from './routes.js';
+import { parseBootfile, parseBootfileUrl } from './boot-values.js';
 import type { OptionCatalog } from '../wire/option-catalog.js';
 import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
@@ -108,6 +109,12 @@ export const BINDING_KEYS = [
     field: 'mtu', file: 'MTU', kind: 'number', parse: parseMtu, format: (v) => (v === undefined ? '' : String(v)), unset: undefined, label: 'MTU', meta: 'N', nfdhcpd: 12,
     doc: 'set: DHCP option 26 and the RA MTU option (68..65535)',
   } satisfies BindingKey<'mtu', 'MTU', number | undefined, 'number'>,
+  // Network boot (DESIGN.md "Second stage"; which file a client gets: protocols/dhcp4-boot.ts).
+  text('bootfile', 'BOOTFILE', parseBootfile, { label: 'boot file', meta: 'FILE|URL', doc: 'DHCPv4 boot file: the `file` field, and option 67 when asked for or longer than 127 (at most 255)' }),
+  text('bootfileEfi', 'BOOTFILE_EFI', parseBootfile, { label: 'boot file (UEFI)', meta: 'FILE|URL', doc: 'boot file instead of `BOOTFILE` for UEFI clients (option 93: 6, 7, 9, 10, 11, ... RFC 4578)' }),
+  text('ipxeBootfile', 'IPXE_BOOTFILE', parseBootfile, { label: 'iPXE boot file', meta: 'FILE|URL', doc: 'boot file instead of those for iPXE (user class 77 `iPXE` or option 175), so chainloading never loops' }),
+  text('nextServer', 'NEXT_SERVER', parseIpv4, { label: 'next server', meta: 'IP', doc: 'next server: `siaddr` of OFFER and ACK (where a PXE ROM fetches a TFTP file), and option 66 when asked for' }),
+  text('bootfile6', 'BOOTFILE6', parseBootfileUrl, { label: 'boot file URL (DHCPv6)', meta: 'URL', doc: 'DHCPv6 boot file URL (option 59, RFC 5970) when the client asks for it' }),
   {
     field: 'indev', file: 'INDEV', kind: 'text', parse: parseInterfaceName, format: (v) => v, unset: TAP_NAME, label: 'indev', meta: 'IF', nfdhcpd: 1,
     doc: 'interface whose MAC answers (the bridge in bridged mode; default: the tap)',

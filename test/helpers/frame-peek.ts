@@ -117,7 +117,12 @@ export interface Dhcp4Peek {
   xid: number;
   flags: number;
   ciaddr: string;
+  yiaddr: string;
+  /** Next server (siaddr). */
+  siaddr: string;
   chaddr: string;
+  /** The BOOTP `file` field up to its first NUL (text, even when option 52 overloads it). */
+  file: string;
   /** Option 53, when present. */
   messageType: number | undefined;
   /** Options in order of appearance (pad and end left out); a repeated code keeps its first occurrence. */
@@ -150,7 +155,10 @@ export function peekDhcp4(frame: Uint8Array): Dhcp4Peek | undefined {
     xid: ((m[4]! << 24) >>> 0) + (m[5]! << 16) + (m[6]! << 8) + m[7]!,
     flags: u16(m, 10),
     ciaddr: ipv4Text(m, 12),
+    yiaddr: ipv4Text(m, 16),
+    siaddr: ipv4Text(m, 20),
     chaddr: macAt(m, 28),
+    file: new TextDecoder('latin1').decode(m.subarray(108, 236)).replace(/\0.*$/s, ''),
     messageType: mt && mt.length === 1 ? mt[0] : undefined,
     options,
   };

@@ -79,6 +79,8 @@ print(
                 "ip_dst": r[IP].dst,
                 "yiaddr": r[BOOTP].yiaddr,
                 "ciaddr": r[BOOTP].ciaddr,
+                "siaddr": r[BOOTP].siaddr,
+                "file": bytes(r[BOOTP].file).split(b"\0", 1)[0].decode("latin-1"),
                 "flags": int(r[BOOTP].flags),
                 "udp_len": int(r[UDP].len),
                 "options": opts,

@@ -17,8 +17,8 @@ describe('control protocol', () => {
   it('binding-add takes exactly the binding-file keys in lower case, plus tap', () => {
     // DESIGN.md "Names that are fixed" and the binding-file contract.
     expect([...BINDING_ADD_KEYS].sort()).toEqual([
-      'arp_responder', 'dns', 'dns6', 'domain', 'eui64', 'gateway', 'gateway6', 'hostname', 'indev', 'ip', 'mac', 'macspoof', 'mtu', 'private',
-      'routes', 'subnet', 'subnet6', 'tags', 'tap', 'uplink', 'uplink6', 'windows',
+      'arp_responder', 'bootfile', 'bootfile6', 'bootfile_efi', 'dns', 'dns6', 'domain', 'eui64', 'gateway', 'gateway6', 'hostname', 'indev', 'ip',
+      'ipxe_bootfile', 'mac', 'macspoof', 'mtu', 'next_server', 'private', 'routes', 'subnet', 'subnet6', 'tags', 'tap', 'uplink', 'uplink6', 'windows',
     ]);
     expect(bindingAddArgsSchema.safeParse({ tap: 'tap10', mac: 'x', mtu: 1500, macspoof: false, private: null }).success).toBe(true);
   });
