@@ -37,18 +37,6 @@ function items(text: string): string[] {
   return text.split(/[,\s]+/).filter((s) => s !== '');
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** A list of fixed-size items: `one` parses one item, `show` formats the `size` octets at an offset. */
 function fixedList(
   name: string,
@@ -66,13 +54,13 @@ function fixedList(
       const list = items(text);
       if (list.length === 0) return bad(`expected ${example}`);
       if (single && list.length > 1) return bad(`expected one value (${example}), got ${list.length}`);
-      const parts: Uint8Array[] = [];
-      for (const t of list) {
-        const b = one(t);
+      const out = new Uint8Array(size * list.length);
+      for (let i = 0; i < list.length; i++) {
+        const b = one(list[i]!);
         if (typeof b === 'string') return bad(b);
-        parts.push(b);
+        out.set(b, size * i);
       }
-      return okBytes(concat(parts));
+      return okBytes(out);
     },
     format(b) {
       if (b.length === 0 || b.length % size !== 0 || (single && b.length !== size)) return undefined;
@@ -98,17 +86,15 @@ export const IPV4_PAIRS: ValueType = {
   parse(text) {
     const pairs = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
     if (pairs.length === 0) return bad('expected address pairs "A B, C D"');
-    const parts: Uint8Array[] = [];
-    for (const p of pairs) {
-      const two = p.split(/\s+/);
-      if (two.length !== 2) return bad(`"${p}" is not a pair of IPv4 addresses "A B"`);
-      for (const t of two) {
-        const b = ipv4One(t);
-        if (typeof b === 'string') return bad(b);
-        parts.push(b);
-      }
+    const out = new Uint8Array(8 * pairs.length);
+    for (let i = 0; i < pairs.length; i++) {
+      const two = pairs[i]!.split(/\s+/);
+      if (two.length !== 2) return bad(`"${pairs[i]}" is not a pair of IPv4 addresses "A B"`);
+      const pair = IPV4_LIST.parse(two.join(','));
+      if (!pair.ok) return pair;
+      out.set(pair.bytes, 8 * i);
     }
-    return okBytes(concat(parts));
+    return okBytes(out);
   },
   format(b) {
     if (b.length === 0 || b.length % 8 !== 0) return undefined;
