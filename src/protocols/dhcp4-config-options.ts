@@ -22,7 +22,10 @@ import {
   encodeU8,
 } from '../wire/dhcp4-options.js';
 import { sameBytes } from '../wire/reader.js';
+import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { bindingAddresses } from './binding-addresses.js';
+import { encodedOptions, type EncodedOption } from './option-settings.js';
+import { NOTHING_ASKED, askedKey, pickOptions, setsCode } from './requested-options.js';
 
 export type Dhcp4Settings = Settings['dhcp'];
 
@@ -86,6 +89,8 @@ interface ConfigCacheEntry {
   sid: number;
   /** Index 0: other clients, 1: Windows (the 169.254.0.0/16 route differs). */
   byClient: [EncodedConfig | undefined, EncodedConfig | undefined];
+  /** Options set by the operator (OPTION_<n>, [dhcp4-options]: option-settings.ts), merged and encoded. */
+  extras: readonly EncodedOption[];
   /** Option lists already built, most recent last (see configOptions). */
   lists: OptionList[];
 }
@@ -94,13 +99,15 @@ interface ConfigCacheEntry {
 interface OptionList {
   /** optionListKey of the request shape it answers. */
   key: number;
+  /** askedKey of the operator's options the request asks for. */
+  extra: number | string;
   cid: Uint8Array | undefined;
   options: Array<[number, Uint8Array]>;
 }
 
 const configCache = new WeakMap<Binding, ConfigCacheEntry>();
 
-function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: number, windows: boolean): EncodedConfig {
+function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: number, windows: boolean, extras: readonly EncodedOption[]): EncodedConfig {
   const routes = classlessRoutes(binding, settings, windows);
   const dns = binding.dns ?? settings.nameservers;
   const domain = binding.domain ?? settings.domain;
@@ -116,14 +123,15 @@ function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: number, wi
     hostname: binding.hostname ? encodeString(binding.hostname) : undefined,
     broadcast: bcast ? encodeIpv4List([bcast]) : undefined,
     mtu: binding.mtu !== undefined && binding.mtu >= 68 ? encodeU16(binding.mtu) : undefined,
-    search: settings.domainSearch.length > 0 ? encodeDomainSearch(settings.domainSearch) : undefined,
+    // An operator's option 119 replaces [dhcp] domain_search (the catalogue documents the override).
+    search: settings.domainSearch.length > 0 && !setsCode(extras, Dhcp4Option.DomainSearch) ? encodeDomainSearch(settings.domainSearch) : undefined,
   };
 }
 
 function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: number): ConfigCacheEntry {
   let entry = configCache.get(binding);
   if (!entry || entry.settings !== settings || entry.sid !== sid) {
-    entry = { settings, sid, byClient: [undefined, undefined], lists: [] };
+    entry = { settings, sid, byClient: [undefined, undefined], extras: encodedOptions(DHCP4_CATALOG, binding.dhcp4Options, settings.options), lists: [] };
     configCache.set(binding, entry);
   }
   return entry;
@@ -131,7 +139,7 @@ function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: number): Con
 
 function encodedConfig(entry: ConfigCacheEntry, binding: Binding, windows: boolean): EncodedConfig {
   const k = windows ? 1 : 0;
-  return (entry.byClient[k] ??= encodeConfig(binding, entry.settings, entry.sid, windows));
+  return (entry.byClient[k] ??= encodeConfig(binding, entry.settings, entry.sid, windows, entry.extras));
 }
 
 const MESSAGE_TYPE_VALUES = new Map<number, Uint8Array>();
@@ -200,12 +208,15 @@ export function configOptions(
   const cid = clientId(request);
   const entry = cacheEntry(binding, settings, sid);
   const key = optionListKey(type, withLease, windows, prl);
+  // Without operator options (the common case) this costs one length check.
+  const extra = entry.extras.length === 0 ? NOTHING_ASKED : askedKey(entry.extras, (code) => prl !== undefined && prl.includes(code));
   const lists = entry.lists;
-  for (const l of lists) if (l.key === key && sameClientId(l.cid, cid)) return l.options;
+  for (const l of lists) if (l.key === key && l.extra === extra && sameClientId(l.cid, cid)) return l.options;
   const kept = cid?.slice(); // the request's bytes are a view into a reused receive buffer
-  const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept);
+  const picked = pickOptions(entry.extras, extra);
+  const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept, picked);
   if (lists.length >= MAX_LISTS_PER_BINDING) lists.shift();
-  lists.push({ key, cid: kept, options });
+  lists.push({ key, extra, cid: kept, options });
   return options;
 }
 
@@ -216,6 +227,7 @@ function buildConfigOptions(
   windows: boolean,
   asked: number,
   cid: Uint8Array | undefined,
+  extras: ReadonlyArray<[number, Uint8Array]>,
 ): Array<[number, Uint8Array]> {
   const opts: Array<[number, Uint8Array]> = [
     [Dhcp4Option.MessageType, messageTypeValue(type)],
@@ -239,6 +251,8 @@ function buildConfigOptions(
   if (c.broadcast) opts.push([Dhcp4Option.BroadcastAddress, c.broadcast]);
   if (c.mtu) opts.push([Dhcp4Option.InterfaceMtu, c.mtu]);
   if (c.search && asked & 4) opts.push([Dhcp4Option.DomainSearch, c.search]);
+  // The operator's options last: asked for (or always:), and the first the encoder drops when a reply is full.
+  opts.push(...extras);
   sharedLists.add(opts);
   return Object.freeze(opts) as Array<[number, Uint8Array]>;
 }

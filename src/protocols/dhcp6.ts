@@ -30,8 +30,12 @@ import {
   clientIdentifier,
   getDhcp6Options,
   hasIdentityAssociation,
+  optionRequestList,
   type Dhcp6Message,
 } from '../wire/dhcp6.js';
+import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
+import { encodedOptions, type EncodedOption } from './option-settings.js';
+import { askedKey, pickOptions, setsCode } from './requested-options.js';
 import type { MacInput } from '../wire/addr.js';
 import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
@@ -105,6 +109,8 @@ interface EncodedConfig {
   dns: Uint8Array | undefined;
   domains: Uint8Array | undefined;
   refresh: Uint8Array;
+  /** Options set by the operator (OPTION6_<n>, [dhcp6-options]: option-settings.ts), merged and encoded. */
+  extras: readonly EncodedOption[];
 }
 
 const configCache = new WeakMap<Binding, EncodedConfig>();
@@ -114,11 +120,14 @@ function encodedConfig(binding: Binding, settings: Ipv6Settings): EncodedConfig 
   if (hit && hit.settings === settings) return hit;
   const dns = binding.dns6 ?? settings.nameservers;
   const domains = searchDomains(binding, settings);
+  const extras = encodedOptions(DHCP6_CATALOG, binding.dhcp6Options, settings.dhcp6Options);
   const c: EncodedConfig = {
     settings,
     dns: dns.length > 0 ? dnsServersOption.encode([...dns]) : undefined,
-    domains: domains.length > 0 ? domainListOption.encode(domains) : undefined,
+    // An operator's option 24 replaces [ipv6] domains here (the catalogue documents the override); RAs keep DNSSL.
+    domains: domains.length > 0 && !setsCode(extras, Dhcp6Option.DomainList) ? domainListOption.encode(domains) : undefined,
     refresh: informationRefreshTimeOption.encode(refreshTime(settings.informationRefreshTime)),
+    extras,
   };
   configCache.set(binding, c);
   return c;
@@ -169,6 +178,11 @@ export function respondInformationRequest(
   if (c.domains) out.push([Dhcp6Option.DomainList, c.domains]);
   const irt = options.informationRefreshTime === undefined ? c.refresh : informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime));
   out.push([Dhcp6Option.InformationRefreshTime, irt]);
+  if (c.extras.length > 0) {
+    // The operator's options: those the ORO asks for (RFC 8415 §18.3.6), and the always: ones.
+    const oro = optionRequestList(msg);
+    out.push(...pickOptions(c.extras, askedKey(c.extras, (code) => oro !== undefined && oro.includes(code))));
+  }
 
   return {
     kind: 'reply',

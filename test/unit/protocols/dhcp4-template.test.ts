@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../src/bindings/binding.js';
 import { defaultSettings } from '../../../src/config/config.js';
 import { testBinding } from '../../helpers/binding.js';
+import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import { dhcp4ReplyFrame } from '../../../src/protocols/dhcp4-frame.js';
 import { respondDhcp4, type Dhcp4Decision } from '../../../src/protocols/dhcp4.js';
 import type { Dhcp4Message } from '../../../src/wire/dhcp4-types.js';
@@ -21,6 +22,12 @@ const SERVER_MACS = ['fe:00:00:00:00:01', 'fe:00:00:00:00:02'];
 
 const binding = testBinding;
 
+function parsed(options: string): Binding {
+  const r = parseBindingFile('tap10', `MAC=${MAC}\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n${options}`);
+  if (!r.ok) throw r.error;
+  return r.binding;
+}
+
 const base = defaultSettings().dhcp;
 const SETTINGS = [
   { ...base, nameservers: ['198.51.100.53'], domain: 'example.org' },
@@ -30,6 +37,8 @@ const BINDINGS = [
   binding(),
   binding({ windows: true, mtu: 1400, hostname: 'a'.repeat(200), domain: 'b'.repeat(200) }), // overload at 576
   binding({ private: true, ip: '198.51.100.20', subnet: { network: '198.51.100.0', prefixLength: 24 }, gateway: undefined }),
+  // Operator options (OPTION_<n>): asked-for, always:, and one over 255 octets (RFC 3396 split).
+  parsed('OPTION_42=203.0.113.5,203.0.113.6\nOPTION_224=always:hex:0a0b0c\nOPTION_226=text:' + 'y'.repeat(300) + '\n'),
 ];
 const CLIENT_IDS = [undefined, Uint8Array.of(1, 0xaa, 0, 0, 0, 0, 0x10), Uint8Array.of(0xff, 1, 2, 3, 4, 5, 6, 7, 8)];
 
@@ -37,7 +46,7 @@ const request = fc.record({
   kind: fc.constantFrom('discover', 'selecting', 'init-reboot', 'renewing', 'inform', 'wrong-address'),
   xid: fc.integer({ min: 0, max: 0xffffffff }),
   broadcast: fc.boolean(),
-  prl: fc.subarray([1, 3, 6, 15, 119, 121, 249]),
+  prl: fc.subarray([1, 3, 6, 15, 42, 119, 121, 226, 249]),
   windows: fc.boolean(),
   maxSize: fc.constantFrom(undefined, 576, 1500, 9000),
   cid: fc.constantFrom(...CLIENT_IDS.keys()),
