@@ -45,13 +45,13 @@ const opt = (m: Dhcp4Message, code: number) => hex(m.options.find(([c]) => c ===
 const codes = (m: Dhcp4Message) => m.options.map(([c]) => c);
 
 describe('operator DHCPv4 options in replies', () => {
-  const b = binding('OPTION_42=203.0.113.5,203.0.113.6\nOPTION_224=always:hex:0a0b0c\nOPTION_66=tftp.example\n');
+  const b = binding('OPTION_42=203.0.113.5,203.0.113.6\nOPTION_224=always:hex:0a0b0c\nOPTION_17=/srv/root\n');
   const s = settings('[dhcp4-options]\n42 = 198.51.100.1\n2 = -3600\n');
 
   it('sends an option only when the PRL asks for it; always: ones to every client; after onlinkd\'s own', () => {
     const none = offer(respondDhcp4(discover([1, 3]), b, s, mac48(MAC))).message;
     expect(opt(none, 42)).toBeUndefined();
-    expect(opt(none, 66)).toBeUndefined();
+    expect(opt(none, 17)).toBeUndefined();
     expect(opt(none, 224)).toBe('0a0b0c');
     const asked = offer(respondDhcp4(discover([1, 3, 42, 2]), b, s, mac48(MAC))).message;
     expect(opt(asked, 42)).toBe('cb007105cb007106'); // the binding's, not the configuration's 198.51.100.1
@@ -69,9 +69,9 @@ describe('operator DHCPv4 options in replies', () => {
   it('keeps one shared list per request shape, another when the PRL asks for other operator options', () => {
     const first = offer(respondDhcp4(discover([1, 3, 42], 1), b, s, mac48(MAC))).message.options;
     expect(offer(respondDhcp4(discover([1, 3, 42], 2), b, s, mac48(MAC))).message.options).toBe(first);
-    const other = offer(respondDhcp4(discover([1, 3, 66], 3), b, s, mac48(MAC))).message.options;
+    const other = offer(respondDhcp4(discover([1, 3, 17], 3), b, s, mac48(MAC))).message.options;
     expect(other).not.toBe(first);
-    expect(hex(other.find(([c]) => c === 66)?.[1])).toBe(Buffer.from('tftp.example').toString('hex'));
+    expect(hex(other.find(([c]) => c === 17)?.[1])).toBe(Buffer.from('/srv/root').toString('hex'));
     // A binding change (a new object) shows in the next reply.
     const changed = binding('OPTION_42=203.0.113.9\n');
     expect(opt(offer(respondDhcp4(discover([42], 4), changed, s, mac48(MAC))).message, 42)).toBe('cb007109');
