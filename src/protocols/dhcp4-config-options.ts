@@ -24,6 +24,7 @@ import {
 import { sameBytes } from '../wire/reader.js';
 import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { bindingAddresses } from './binding-addresses.js';
+import { bootOptions, bootShape } from './dhcp4-boot.js';
 import { encodedOptions, type EncodedOption } from './option-settings.js';
 import { NOTHING_ASKED, askedKey, pickOptions, setsCode } from './requested-options.js';
 
@@ -157,7 +158,10 @@ const PRL_BITS: ReadonlyArray<[code: number, bit: number]> = [
   [Dhcp4Option.DomainSearch, 4],
 ];
 
-/** Everything but the client identifier that decides an option list, as one small integer. */
+/** Multiplier of a boot shape in a list key: above every bit optionListKey uses. */
+const BOOT_SHAPE_UNIT = 1 << 16;
+
+/** Everything but the client identifier and the boot shape that decides an option list, as one small integer. */
 function optionListKey(type: Dhcp4MessageType, withLease: boolean, windows: boolean, prl: Uint8Array | undefined): number {
   let asked = 0;
   if (prl !== undefined) for (const [code, bit] of PRL_BITS) if (prl.includes(code)) asked |= bit;
@@ -207,14 +211,17 @@ export function configOptions(
   const windows = isWindowsClient(request, binding);
   const cid = clientId(request);
   const entry = cacheEntry(binding, settings, sid);
-  const key = optionListKey(type, withLease, windows, prl);
+  // The boot shape (dhcp4-boot.ts; 0 without boot keys) sits above optionListKey's bits.
+  const boot = bootShape(request, binding, prl);
+  const key = optionListKey(type, withLease, windows, prl) + boot * BOOT_SHAPE_UNIT;
   // Without operator options (the common case) this costs one length check.
   const extra = entry.extras.length === 0 ? NOTHING_ASKED : askedKey(entry.extras, (code) => prl !== undefined && prl.includes(code));
   const lists = entry.lists;
   for (const l of lists) if (l.key === key && l.extra === extra && sameClientId(l.cid, cid)) return l.options;
   const kept = cid?.slice(); // the request's bytes are a view into a reused receive buffer
   const picked = pickOptions(entry.extras, extra);
-  const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept, picked);
+  const boots = bootOptions(binding, boot); // 66/67, ahead of the operator's options
+  const options = buildConfigOptions(encodedConfig(entry, binding, windows), type, withLease, windows, key & 7, kept, boots.length ? [...boots, ...picked] : picked);
   if (lists.length >= MAX_LISTS_PER_BINDING) lists.shift();
   lists.push({ key, extra, cid: kept, options });
   return options;

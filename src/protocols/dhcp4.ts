@@ -16,6 +16,7 @@ import { encodeString, encodeU32 } from '../wire/dhcp4-options.js';
 import { ipv4Value } from '../wire/writer.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { configOptions, messageTypeValue, type Dhcp4Settings } from './dhcp4-config-options.js';
+import { setBootFields } from './dhcp4-boot.js';
 import { drop, requestDrop, type Drop } from './drop.js';
 
 export { classlessRoutes, isWindowsClient, type Dhcp4Settings } from './dhcp4-config-options.js';
@@ -145,6 +146,7 @@ export function respondDhcp4(
     const m = baseReply(request);
     m.yiaddr = ip;
     if (replyType === Dhcp4MessageType.Ack) m.ciaddr = request.ciaddr;
+    setBootFields(m, request, binding);
     m.options = configOptions(request, binding, settings, replyType, sid, true);
     return reply(replyType, m);
   };
@@ -193,6 +195,7 @@ export function respondDhcp4(
       // §4.3.5: configuration only; no yiaddr, no lease time.
       const m = baseReply(request);
       m.ciaddr = request.ciaddr;
+      setBootFields(m, request, binding);
       m.options = configOptions(request, binding, settings, Dhcp4MessageType.Ack, sid, false);
       return reply(Dhcp4MessageType.Ack, m);
     }

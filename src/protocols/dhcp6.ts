@@ -44,6 +44,7 @@ import { isNonMulticastIpv6 } from '../wire/ipv6-address.js';
 import { sameBytes } from '../wire/reader.js';
 import { routerLinkLocal, searchDomains, type Ipv6Settings } from './router-advert.js';
 import { requestDrop, type RequestDrop } from './drop.js';
+import { bootfileUrlOption } from './dhcp6-boot.js';
 
 /** IRT_DEFAULT and IRT_MINIMUM (RFC 8415 §7.6). */
 export const DEFAULT_INFORMATION_REFRESH_TIME = 86400;
@@ -176,6 +177,8 @@ export function respondInformationRequest(
   const c = encodedConfig(binding, settings);
   if (c.dns) out.push([Dhcp6Option.DnsServers, c.dns]);
   if (c.domains) out.push([Dhcp6Option.DomainList, c.domains]);
+  const bootUrl = bootfileUrlOption(msg, binding); // BOOTFILE6, when the ORO asks (dhcp6-boot.ts)
+  if (bootUrl) out.push(bootUrl);
   const irt = options.informationRefreshTime === undefined ? c.refresh : informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime));
   out.push([Dhcp6Option.InformationRefreshTime, irt]);
   if (c.extras.length > 0) {

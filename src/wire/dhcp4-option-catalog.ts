@@ -8,8 +8,9 @@
  * 61, 82: the client's, the relay's or the encoder's), the lease and
  * server identity (51, 54, 58, 59: `[dhcp]` keys), and what a binding key
  * already says (1, 28 from SUBNET; 3 from GATEWAY; 6 DNS; 12 HOSTNAME;
- * 15 DOMAIN; 26 MTU; 121/249 ROUTES) — two ways to say one thing would let
- * them disagree. One override is deliberate: 119 (domain search) replaces
+ * 15 DOMAIN; 26 MTU; 66 NEXT_SERVER; 67 BOOTFILE and its variants;
+ * 121/249 ROUTES) — two ways to say one thing would let them disagree.
+ * One override is deliberate: 119 (domain search) replaces
  * `[dhcp] domain_search`, since no binding key gives a per-VM search list.
  */
 import { makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
@@ -86,8 +87,8 @@ const ENTRIES: OptionInfo[] = [
   o(63, 'netware-ip-option', OPAQUE),
   o(64, 'nisplus-domain', TEXT),
   o(65, 'nisplus-servers', IPV4_LIST),
-  o(66, 'tftp-server-name', TEXT),
-  o(67, 'bootfile-name', TEXT),
+  set(66, 'tftp-server-name', TEXT, 'the TFTP server comes from NEXT_SERVER'),
+  set(67, 'bootfile-name', TEXT, 'the boot file comes from BOOTFILE, BOOTFILE_EFI or IPXE_BOOTFILE (README "Network boot")'),
   o(68, 'mobile-ip-home-agent', IPV4_LIST),
   o(69, 'smtp-server', IPV4_LIST),
   o(70, 'pop-server', IPV4_LIST),

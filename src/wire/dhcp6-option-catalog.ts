@@ -8,8 +8,8 @@
  * IA_NA/IA_TA/IA_PD and their addresses and prefixes, ORO, elapsed time,
  * relay message, authentication, status code, rapid commit, interface-id,
  * reconfigure, the relay's options), 12 (unicast: onlinkd answers on the
- * multicast address only), 23 (DNS6 / `[ipv6] nameservers`) and 32
- * (`[ipv6] information_refresh_time`). One override is deliberate: 24
+ * multicast address only), 23 (DNS6 / `[ipv6] nameservers`), 32
+ * (`[ipv6] information_refresh_time`) and 59 (BOOTFILE6). One override is deliberate: 24
  * (domain search list) replaces `[ipv6] domains` in DHCPv6 replies, since no
  * binding key gives a per-VM search list.
  */
@@ -63,7 +63,7 @@ const ENTRIES: OptionInfo[] = [
   o(42, 'new-tzdb-timezone', TEXT),
   set(43, 'ero', "the relay's"),
   o(56, 'ntp-server', OPAQUE), // RFC 5908 (sub-options)
-  o(59, 'bootfile-url', TEXT), // RFC 5970
+  set(59, 'bootfile-url', 'the boot file URL comes from BOOTFILE6'), // RFC 5970
   o(60, 'bootfile-param', OPAQUE),
   set(61, 'client-arch-type', "the client's"),
   o(62, 'nii', OPAQUE),

@@ -57,7 +57,7 @@ describe('DHCPv4 option catalogue', () => {
     expect(error4(54, '203.0.113.1')).toMatch(/server_ip/);
     expect(error4(121, 'hex:00')).toMatch(/ROUTES/);
     for (const code of [0, 255, 256, -1, 1.5]) expect(error4(code, 'hex:00')).toMatch(/outside 1..254/);
-    for (const code of [1, 3, 6, 12, 15, 26, 28, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82, 121, 249]) {
+    for (const code of [1, 3, 6, 12, 15, 26, 28, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 66, 67, 82, 121, 249]) {
       expect(optionInfo(code)?.refused, String(code)).toBeDefined();
     }
     expect(optionInfo(119)?.refused).toBeUndefined();
@@ -106,8 +106,10 @@ describe('DHCPv6 option catalogue', () => {
     const r = parseOption6Value(31, '2001:db8::1, 2001:db8::2');
     expect(r.ok && hex(r.bytes)).toBe('20010db800000000000000000000000120010db8000000000000000000000002');
     if (r.ok) expect(formatOption6Value(31, r.bytes)).toBe('2001:db8::1,2001:db8::2');
-    const url = parseOption6Value(59, 'http://[2001:db8::1]/boot.ipxe');
-    expect(url.ok && Buffer.from(url.bytes).toString()).toBe('http://[2001:db8::1]/boot.ipxe');
+    const tz = parseOption6Value(42, 'Europe/Athens');
+    expect(tz.ok && Buffer.from(tz.bytes).toString()).toBe('Europe/Athens');
+    // The boot file URL is BOOTFILE6's (README "Network boot").
+    expect(parseOption6Value(59, 'http://[2001:db8::1]/boot.ipxe')).toMatchObject({ ok: false, error: expect.stringMatching(/BOOTFILE6/) });
     const aftr = parseOption6Value(64, 'aftr.example');
     expect(aftr.ok && hex(aftr.bytes)).toBe('0461667472076578616d706c6500');
     expect(parseOption6Value(23, '2001:db8::53')).toEqual({ ok: false, error: 'option 23 (dns-servers) is set by onlinkd: name servers come from DNS6 or [ipv6] nameservers' });
