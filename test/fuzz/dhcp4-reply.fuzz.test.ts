@@ -32,6 +32,9 @@ const REQUESTS: Dhcp4MessageSpec[] = [
   { ...BASE, flags: 0x8000, options: [[53, hex('03')], [54, hex('cb007101')], [50, hex('cb00710a')], [55, hex('01030f79')]] },
   { ...BASE, ciaddr: '203.0.113.10', options: [[53, hex('03')], [61, hex('ff0102030405060708')], [55, hex('0103062a77')]] },
   { ...BASE, ciaddr: '203.0.113.10', options: [[53, hex('08')], [55, hex('010306')]] },
+  // Network boot shapes: a PXE UEFI ROM (60, 93 = 7, asks 66/67) and iPXE (77 "iPXE", 175).
+  { ...BASE, options: [[53, hex('01')], [60, hex('505845436c69656e74')], [93, hex('0007')], [55, hex('0103064243')]] },
+  { ...BASE, options: [[53, hex('01')], [77, hex('69505845')], [175, hex('b10101')], [93, hex('0000')], [55, hex('01030643')]] },
 ];
 const SEEDS = REQUESTS.map((m) => {
   const r = encodeDhcp4(m);
@@ -44,6 +47,8 @@ const BINDINGS = [
   testBinding(),
   testBinding({ windows: true, hostname: 'h'.repeat(120), domain: 'd'.repeat(120) }), // trimmed or overloaded at 576
   testBinding({ private: true, mtu: 576 }),
+  // Boot keys: the iPXE file is longer than the file field (option 67 only), the others fit.
+  testBinding({ bootfile: 'undionly.kpxe', bootfileEfi: 'e'.repeat(127), ipxeBootfile: `http://203.0.113.1/${'x'.repeat(200)}`, nextServer: '203.0.113.1' }),
 ];
 
 describe('dhcp4 reply fuzz', () => {
@@ -55,7 +60,7 @@ describe('dhcp4 reply fuzz', () => {
     let replies = 0;
     let fromTemplate = 0;
     fc.assert(
-      fc.property(fc.array(fc.tuple(fuzzInput(SEEDS, 700, [0x00, 0x01, 0x03, 0x08, 0x35, 0x37, 0x39, 0x3c, 0x3d, 0x80, 0xff]), fc.nat(2)), { minLength: 1, maxLength: 8 }), (reqs) => {
+      fc.property(fc.array(fc.tuple(fuzzInput(SEEDS, 700, [0x00, 0x01, 0x03, 0x07, 0x08, 0x35, 0x37, 0x39, 0x3c, 0x3d, 0x42, 0x43, 0x4d, 0x5d, 0x80, 0xaf, 0xff]), fc.nat(3)), { minLength: 1, maxLength: 8 }), (reqs) => {
         for (const [bytes, which] of reqs) {
           ring.fill(0xa5).set(bytes);
           const m = outcome(() => decodeDhcp4(ring.subarray(0, bytes.length)));
