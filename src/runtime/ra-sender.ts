@@ -19,6 +19,7 @@ import type { Settings } from '../config/config.js';
 import type { SendFn } from '../packet/path.js';
 import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from '../protocols/router-advert.js';
 import { ndpReplyFrame, type NdpDecision } from '../protocols/ndp-frame.js';
+import { OncePerInterval } from '../util/interval.js';
 import type { RaKind } from './ra-scheduler.js';
 import type { Stats } from './stats.js';
 import type { Tap, TapTable } from './tap-table.js';
@@ -40,11 +41,17 @@ export interface RaSenderDeps {
   out: { send: SendFn };
   stats: Stats;
   log: Logger;
+  /** Clock for the log limit (tests); default Date.now. */
+  now?: () => number;
 }
+
+/** An RA that cannot be encoded fails every time: counted each time, logged at most this often per tap. */
+export const RA_ENCODE_LOG_INTERVAL_MS = 60_000;
 
 export class RaSender {
   readonly #d: RaSenderDeps;
   readonly #unsolicited = new WeakMap<Binding, CachedRa>();
+  readonly #encodeLogged = new OncePerInterval();
 
   constructor(deps: RaSenderDeps) {
     this.#d = deps;
@@ -75,7 +82,14 @@ export class RaSender {
     const d = build(tap.binding, settings, mac);
     if (d.kind === 'drop') return undefined;
     const built = ndpReplyFrame(d.reply, mac);
-    if (!built.ok) return undefined;
+    if (!built.ok) {
+      // Never silent (issue 11): the guest stops getting RAs, so say so — counted, and logged once per interval.
+      this.#d.stats.drop(tap.binding.tap, 'ra-encode-failed');
+      if (this.#encodeLogged.take(tap.binding.tap, (this.#d.now ?? Date.now)(), RA_ENCODE_LOG_INTERVAL_MS)) {
+        this.#d.log.error({ tap: tap.binding.tap, mac: tap.binding.mac, err: built.error }, 'router advertisement could not be encoded');
+      }
+      return undefined;
+    }
     cache?.set(tap.binding, { settings, mac, frame: built.frame });
     return this.#d.out.send(tap.link.ifindex, built.frame);
   }

@@ -115,4 +115,19 @@ describe('RaSender', () => {
     r.setMac(undefined);
     expect(r.ra.final(t)).toBe(false);
   });
+
+  it('an RA that cannot be encoded is counted every time and logged once per interval, never silent (issue 11)', () => {
+    const r = rig();
+    const t = tap();
+    // 200 DNS servers: an RDNSS option longer than 255 × 8 octets cannot be encoded (the parser refuses such
+    // a config; a settings object built by hand gets past it, as a bug elsewhere might).
+    const s = r.settings();
+    r.setSettings({ ...s, ipv6: { ...s.ipv6, nameservers: Array.from({ length: 200 }, (_, i) => `2001:db8::${(i + 1).toString(16)}`) } });
+    for (let i = 0; i < 5; i++) r.ra.unsolicited(t, 'periodic');
+    expect(r.sent).toHaveLength(0);
+    expect(r.stats.tap('tap10')?.drops).toEqual({ 'ra-encode-failed': 5 });
+    expect(r.logs.filter((l) => l.msg === 'router advertisement could not be encoded')).toHaveLength(1);
+    expect(r.ra.final(t)).toBe(false);
+    expect(r.stats.tap('tap10')?.drops).toEqual({ 'ra-encode-failed': 6 });
+  });
 });
