@@ -22,6 +22,7 @@ import { Ipv6NextHeader } from '../wire/ipv6.js';
 import { decodeNdp } from '../wire/ndp.js';
 import { decodeUdp } from '../wire/udp.js';
 import { formatMac48 } from '../wire/addr.js';
+import { formatIpv6Address, ipv6Text } from '../wire/ipv6-address.js';
 import type { PathContext, ReceivedFrame } from './context.js';
 
 /**
@@ -76,7 +77,8 @@ export class Ipv6Handler {
       if (decision.kind === 'drop') return ctx.drop(tap, decision.reason);
       if (!this.#rsAllowed(b.tap, settings)) return ctx.drop(tap, 'rs-rate-limited');
       if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'ra') && ctx.debug) {
-        d.log.debug({ tap: b.tap, mac: b.mac, src: `${ip.src}%${b.tap}`, dst: decision.reply.dstIp }, 'router advertisement sent');
+        // Addresses are octets (views into the frame): formatted only for a line that is written.
+        d.log.debug({ tap: b.tap, mac: b.mac, src: `${formatIpv6Address(ip.src)}%${b.tap}`, dst: ipv6Text(decision.reply.dstIp) }, 'router advertisement sent');
       }
       return;
     }
@@ -87,7 +89,7 @@ export class Ipv6Handler {
       const decision = respondNeighborSolicitation(m, ip, b, settings, serverMac);
       if (decision.kind === 'drop') return ctx.drop(tap, dropReason('ns', decision.reason));
       if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'na') && ctx.debug) {
-        d.log.debug({ tap: b.tap, mac: b.mac, target: m.target, kind: decision.target }, 'neighbor advertisement sent');
+        d.log.debug({ tap: b.tap, mac: b.mac, target: formatIpv6Address(m.target), kind: decision.target }, 'neighbor advertisement sent');
       }
       return;
     }
@@ -109,7 +111,7 @@ export class Ipv6Handler {
     const decision = respondInformationRequest(msg.value, { srcMac: ip.srcMac, src: ip.src, dst: ip.dst, hopLimit: ip.hopLimit, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
     if (decision.kind === 'drop') return ctx.drop(tap, dropReason('dhcp6', decision.reason));
     if (ctx.sendFrame(tap, dhcp6ReplyFrame(decision.reply, serverMac, ctx.scratch), 'dhcp6-reply') && ctx.debug) {
-      d.log.debug({ tap: b.tap, mac: b.mac, dst: `${decision.reply.dstIp}%${b.tap}`, xid: msg.value.transactionId }, 'DHCPv6 reply sent');
+      d.log.debug({ tap: b.tap, mac: b.mac, dst: `${ipv6Text(decision.reply.dstIp)}%${b.tap}`, xid: msg.value.transactionId }, 'DHCPv6 reply sent');
     }
   }
 

@@ -40,9 +40,9 @@ import type { MacInput } from '../wire/addr.js';
 import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
-import { isNonMulticastIpv6 } from '../wire/ipv6-address.js';
+import { isUnicastIpv6, type Ipv6Input } from '../wire/ipv6-address.js';
 import { sameBytes } from '../wire/reader.js';
-import { routerLinkLocal, searchDomains, type Ipv6Settings } from './router-advert.js';
+import { routerLinkLocalOctets, searchDomains, type Ipv6Settings } from './router-advert.js';
 import { requestDrop, type RequestDrop } from './drop.js';
 import { bootfileUrlOption } from './dhcp6-boot.js';
 
@@ -60,8 +60,9 @@ export type Dhcp6FrameMeta = Ipv6FrameMeta & { srcPort: number };
 
 export interface Dhcp6Reply {
   message: Dhcp6Message;
-  srcIp: string;
-  dstIp: string;
+  /** Octets (the router link-local; the request's source, a view valid while it is answered) or text. */
+  srcIp: Ipv6Input;
+  dstIp: Ipv6Input;
   /** The requester's decoded MAC (a 48-bit number). */
   dstMac: MacInput;
   srcPort: number;
@@ -168,7 +169,7 @@ export function respondInformationRequest(
   // RFC 8415 §16.12: an Information-Request with an IA option, or a Server Identifier that is not ours, is discarded.
   if (hasIdentityAssociation(msg)) return drop('ia-in-information-request');
   for (const sid of getDhcp6Options(msg, Dhcp6Option.ServerId)) if (!sameBytes(sid, serverDuid)) return drop('other-server');
-  if (meta.src === '::' || !isNonMulticastIpv6(meta.src)) return drop('bad-source');
+  if (!isUnicastIpv6(meta.src)) return drop('bad-source');
 
   const out: Array<[number, Uint8Array]> = [];
   const cid = clientIdentifier(msg);
@@ -192,7 +193,7 @@ export function respondInformationRequest(
     request,
     reply: {
       message: { msgType: Dhcp6MessageType.Reply, transactionId: msg.transactionId, options: out },
-      srcIp: routerLinkLocal(serverMac),
+      srcIp: routerLinkLocalOctets(serverMac),
       dstIp: meta.src,
       dstMac: meta.srcMac,
       srcPort: DHCP6_SERVER_PORT,

@@ -9,16 +9,18 @@ import { encodeFailure, type FrameResult } from './frame-result.js';
 import type { Drop } from './drop.js';
 import { buildNdpFrame } from '../wire/frame6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import type { NdpMessage } from '../wire/ndp.js';
+import type { NdpMessageSpec } from '../wire/ndp.js';
+import type { Ipv6Input } from '../wire/ipv6-address.js';
 import type { MacInput } from '../wire/addr.js';
 
 export type { FrameResult } from './frame-result.js';
 
 /** An ND message and where it goes. */
 export interface NdpReply {
-  message: NdpMessage;
-  srcIp: string;
-  dstIp: string;
+  message: NdpMessageSpec;
+  /** Octets (derived once, or views into the request being answered: build the frame before the next one) or text. */
+  srcIp: Ipv6Input;
+  dstIp: Ipv6Input;
   /** The requester's decoded MAC (a 48-bit number), or a group MAC's text. */
   dstMac: MacInput;
 }

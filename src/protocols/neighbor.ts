@@ -29,12 +29,12 @@ import type { Binding } from '../bindings/binding.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import { ipv6PrefixMatch, isIpv6Multicast, parseIpv6Into } from '../wire/ipv6-address.js';
+import { IPV6_ADDRESS_LENGTH, ipv6PrefixMatch, isIpv6Multicast, isIpv6Unspecified, sameIpv6 } from '../wire/ipv6-address.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { drop, type Drop } from './drop.js';
 import type { NdpReply } from './ndp-frame.js';
-import { routerLinkLocal, type Ipv6Settings } from './router-advert.js';
+import { routerLinkLocalOctets, type Ipv6Settings } from './router-advert.js';
 
 /** Which of onlinkd's addresses an NS was for. */
 export type NeighborTarget = 'router-link-local' | 'gateway' | 'proxied';
@@ -45,10 +45,14 @@ export type NeighborDecision =
   | Drop;
 
 /**
+ * The addresses are octets (the frame's, views valid during the call; the
+ * binding's and the router link-local's, derived once) compared in place:
+ * no string and no allocation per NS but the reply.
+ *
  * Drops (reason = counter): 'ipv6-disabled'; 'bad-hop-limit' (≠ 255,
- * §7.1.1); 'bad-code' (≠ 0); 'multicast-target' (§7.1.1); 'bad-target'
- * (not an address); 'duplicate-address-detection' (source ::);
- * 'bad-source' (multicast or unparsable source); 'bad-destination'
+ * §7.1.1); 'bad-code' (≠ 0); 'bad-target' (not 16 octets); 'multicast-target'
+ * (§7.1.1); 'duplicate-address-detection' (source ::);
+ * 'bad-source' (multicast or not 16 octets); 'bad-destination'
  * (multicast destination other than the target's solicited-node group,
  * §7.1.1); 'self-solicitation' (source = target); 'vm-address' (target =
  * the binding's EUI64); 'not-ours' (any other target).
@@ -63,29 +67,33 @@ export function respondNeighborSolicitation(
   if (!settings.enable) return drop('ipv6-disabled');
   if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
   if (ns.code !== 0) return drop('bad-code');
-  // The three addresses as octets, in a scratch buffer: no allocation per NS.
-  if (!parseIpv6Into(ns.target, octets, TARGET)) return drop('bad-target');
-  if (isIpv6Multicast(octets, TARGET)) return drop('multicast-target');
-  if (meta.src === '::') return drop('duplicate-address-detection');
-  if (!parseIpv6Into(meta.src, octets, SRC) || isIpv6Multicast(octets, SRC)) return drop('bad-source');
-  if (!parseIpv6Into(meta.dst, octets, DST) || (isIpv6Multicast(octets, DST) && !isSolicitedNodeOfTarget())) {
+  const { target } = ns;
+  const { src, dst } = meta;
+  if (target.length !== IPV6_ADDRESS_LENGTH) return drop('bad-target');
+  if (isIpv6Multicast(target)) return drop('multicast-target');
+  if (src.length === IPV6_ADDRESS_LENGTH && isIpv6Unspecified(src)) return drop('duplicate-address-detection');
+  if (src.length !== IPV6_ADDRESS_LENGTH || isIpv6Multicast(src)) return drop('bad-source');
+  if (dst.length !== IPV6_ADDRESS_LENGTH || (isIpv6Multicast(dst) && !isSolicitedNodeOf(dst, target))) {
     return drop('bad-destination');
   }
-  if (meta.src === ns.target) return drop('self-solicitation');
-  if (binding.eui64 !== undefined && ns.target === binding.eui64) return drop('vm-address');
+  if (sameIpv6(src, 0, target, 0)) return drop('self-solicitation');
+  const own = bindingAddresses(binding);
+  if (own.eui64 !== undefined && sameIpv6(target, 0, own.eui64, 0)) return drop('vm-address');
 
   let kind: NeighborTarget;
-  if (ns.target === routerLinkLocal(serverMac)) kind = 'router-link-local';
-  else if (binding.gateway6 !== undefined && ns.target === binding.gateway6) kind = 'gateway';
-  else if (settings.proxySubnet && inSubnet6(binding)) kind = 'proxied';
-  else return drop('not-ours');
+  if (sameIpv6(target, 0, routerLinkLocalOctets(serverMac), 0)) kind = 'router-link-local';
+  else if (own.gateway6 !== undefined && sameIpv6(target, 0, own.gateway6, 0)) kind = 'gateway';
+  else if (settings.proxySubnet && own.subnet6 !== undefined && ipv6PrefixMatch(target, 0, own.subnet6.network, 0, own.subnet6.prefixLength)) {
+    kind = 'proxied';
+  } else return drop('not-ours');
 
   return {
     kind: 'reply',
     target: kind,
     reply: {
-      srcIp: ns.target,
-      dstIp: meta.src,
+      // Views into the NS: the frame is built before the next one is read.
+      srcIp: target,
+      dstIp: src,
       dstMac: meta.srcMac,
       message: {
         type: Icmpv6Type.NeighborAdvertisement,
@@ -93,30 +101,18 @@ export function respondNeighborSolicitation(
         router: true,
         solicited: true,
         override: kind !== 'proxied',
-        target: ns.target,
+        target,
         options: [{ kind: 'target-link-layer', mac: serverMac }],
       },
     },
   };
 }
 
-/** Target, source and destination of the NS being answered (one responder runs at a time). */
-const octets = new Uint8Array(48);
-const TARGET = 0;
-const SRC = 16;
-const DST = 32;
-
-/** The destination is the target's solicited-node group, ff02::1:ffXX:XXXX (RFC 4291 §2.7.1). */
-function isSolicitedNodeOfTarget(): boolean {
-  for (let i = 0; i < 13; i++) if (octets[DST + i] !== SOLICITED_NODE_PREFIX[i]) return false;
-  return octets[DST + 13] === octets[TARGET + 13] && octets[DST + 14] === octets[TARGET + 14] && octets[DST + 15] === octets[TARGET + 15];
+/** `dst` is `target`'s solicited-node group, ff02::1:ffXX:XXXX (RFC 4291 §2.7.1). */
+function isSolicitedNodeOf(dst: Uint8Array, target: Uint8Array): boolean {
+  for (let i = 0; i < 13; i++) if (dst[i] !== SOLICITED_NODE_PREFIX[i]) return false;
+  return dst[13] === target[13] && dst[14] === target[14] && dst[15] === target[15];
 }
 
 /** ff02::1:ff00:0/104. */
 const SOLICITED_NODE_PREFIX = Uint8Array.of(0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff);
-
-/** The target is in the binding's SUBNET6 (its octets derived once per binding). */
-function inSubnet6(binding: Binding): boolean {
-  const s6 = bindingAddresses(binding).subnet6;
-  return s6 !== undefined && ipv6PrefixMatch(octets, TARGET, s6.network, 0, s6.prefixLength);
-}

@@ -29,8 +29,9 @@ import type { Settings } from '../config/config.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { ALL_NODES_MAC, IPV6_ALL_NODES, IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import { isNonMulticastIpv6, ipv6PrefixOf } from '../wire/ipv6-address.js';
-import { linkLocalFromMac } from '../wire/ipv6-derive.js';
+import { formatIpv6Address, isIpv6Multicast, isIpv6Unspecified, ipv6PrefixOf } from '../wire/ipv6-address.js';
+import { linkLocalOctetsFromMac } from '../wire/ipv6-derive.js';
+import { bindingAddresses } from './binding-addresses.js';
 import { NdpOptionType, hasNdpOption, type NdpOption, type RouterAdvertisement, type RouterSolicitation } from '../wire/ndp.js';
 import type { NdpDecision } from './ndp-frame.js';
 import { drop, type Drop } from './drop.js';
@@ -80,11 +81,21 @@ export function searchDomains(binding: Binding, settings: Ipv6Settings): string[
   return [...new Set(list.map((d) => d.replace(/\.$/, '').toLowerCase()))];
 }
 
-/** The address onlinkd's RAs, NAs and DHCPv6 replies come from: fe80:: + EUI-64 of the INDEV MAC. */
+/** The address onlinkd's RAs, NAs and DHCPv6 replies come from: fe80:: + EUI-64 of the INDEV MAC (text, for control answers). */
 export function routerLinkLocal(serverMac: string): string {
+  return routerLinkLocalEntry(serverMac).text;
+}
+
+/** routerLinkLocal as 16 octets: what the responders compare with and the frame builders write. Never to be modified. */
+export function routerLinkLocalOctets(serverMac: string): Uint8Array {
+  return routerLinkLocalEntry(serverMac).octets;
+}
+
+function routerLinkLocalEntry(serverMac: string): { octets: Uint8Array; text: string } {
   let ll = routerLinkLocals.get(serverMac);
   if (ll === undefined) {
-    ll = linkLocalFromMac(serverMac);
+    const octets = linkLocalOctetsFromMac(serverMac);
+    ll = { octets, text: formatIpv6Address(octets) };
     // One entry per INDEV MAC, which the host, not a guest, chooses; the bound is for churn over months.
     if (routerLinkLocals.size >= 65_536) routerLinkLocals.clear();
     routerLinkLocals.set(serverMac, ll);
@@ -92,8 +103,8 @@ export function routerLinkLocal(serverMac: string): string {
   return ll;
 }
 
-/** INDEV MAC → its link-local: derived for every RA, NA and DHCPv6 reply, so derived once. */
-const routerLinkLocals = new Map<string, string>();
+/** INDEV MAC → its link-local: needed for every RA, NA and DHCPv6 reply, so derived once per MAC. */
+const routerLinkLocals = new Map<string, { octets: Uint8Array; text: string }>();
 
 /** Whether the RA's O flag is set: only when someone will answer the Information-Request. */
 export function otherConfigFlag(settings: Ipv6Settings): boolean {
@@ -101,7 +112,7 @@ export function otherConfigFlag(settings: Ipv6Settings): boolean {
 }
 
 export type RouterAdvertBuild =
-  | { kind: 'ra'; message: RouterAdvertisement; srcIp: string }
+  | { kind: 'ra'; message: RouterAdvertisement; srcIp: Uint8Array }
   | Drop;
 
 /**
@@ -133,7 +144,8 @@ export function buildRouterAdvertisement(
     routerAddress: false,
     validLifetime: valid,
     preferredLifetime: preferred,
-    prefix: ipv6PrefixOf(s6.network, s6.prefixLength),
+    // Masked and formatted once per binding (binding-addresses.ts); a network that does not parse throws, as it always did.
+    prefix: bindingAddresses(binding).subnet6?.prefix ?? ipv6PrefixOf(s6.network, s6.prefixLength),
   });
   const dns = binding.dns6 ?? settings.nameservers;
   if (dns.length > 0) opts.push({ kind: 'rdnss', lifetime: dnsLifetime, servers: [...dns] });
@@ -142,7 +154,7 @@ export function buildRouterAdvertisement(
 
   return {
     kind: 'ra',
-    srcIp: routerLinkLocal(serverMac),
+    srcIp: routerLinkLocalOctets(serverMac),
     message: {
       type: Icmpv6Type.RouterAdvertisement,
       code: 0,
@@ -214,8 +226,9 @@ export function respondRouterSolicitation(
   if (!settings.enable) return drop('ipv6-disabled');
   if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
   if (rs.code !== 0) return drop('bad-code');
-  if (!isNonMulticastIpv6(meta.src)) return drop('bad-source');
-  const unspecified = meta.src === '::';
+  const src = meta.src;
+  if (src.length !== 16 || isIpv6Multicast(src)) return drop('bad-source');
+  const unspecified = isIpv6Unspecified(src);
   if (unspecified && hasNdpOption(rs, NdpOptionType.SourceLinkLayerAddress)) {
     return drop('unspecified-source-with-sllao');
   }

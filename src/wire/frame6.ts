@@ -12,8 +12,8 @@ import type { Mac48, MacInput } from './addr.js';
 import { EtherType, decodeEthernet, encodeEthernetHeader, ethernetHeaderFor, ethernetHeaderLengthFor } from './ethernet.js';
 import { decodeDhcp6, dhcp6MessageLength, encodeDhcp6Into, type Dhcp6Message } from './dhcp6.js';
 import { decodeIcmpv6, putIcmpv6Checksum, type Icmpv6DecodeOptions } from './icmpv6.js';
-import { IPV6_HEADER_LENGTH, IPV6_DEFAULT_HOP_LIMIT, Ipv6NextHeader, decodeIpv6, encodeIpv6Header, type Ipv6Packet } from './ipv6.js';
-import { decodeNdp, encodeNdpInto, ndpMessageLength, type NdpMessage } from './ndp.js';
+import { IPV6_HEADER_LENGTH, IPV6_DEFAULT_HOP_LIMIT, Ipv6NextHeader, decodeIpv6, encodeIpv6Header, type Ipv6Input, type Ipv6Packet } from './ipv6.js';
+import { decodeNdp, encodeNdpInto, ndpMessageLength, type NdpMessage, type NdpMessageSpec } from './ndp.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { UDP_HEADER_LENGTH, decodeUdp, encodeUdpHeader } from './udp.js';
 import { ipv6PseudoHeaderSum } from './checksum.js';
@@ -30,8 +30,8 @@ export interface Ipv6Frame extends Ipv6Packet {
 /**
  * What the IPv6 responders read about the frame a request came in: the
  * Ethernet source (replies go there, never to a MAC derived from the IPv6
- * source), the IPv6 addresses and the hop limit (ND checks it is 255).
- * An `Ipv6Frame` is one.
+ * source), the IPv6 addresses (16-octet views into the frame) and the hop
+ * limit (ND checks it is 255). An `Ipv6Frame` is one.
  */
 export type Ipv6FrameMeta = Pick<Ipv6Frame, 'srcMac' | 'src' | 'dst' | 'hopLimit'>;
 
@@ -97,8 +97,8 @@ export function decodeDhcp6Frame(
 export interface Ipv6FrameSpec {
   srcMac: MacInput;
   dstMac: MacInput;
-  src: string;
-  dst: string;
+  src: Ipv6Input;
+  dst: Ipv6Input;
   /** Default 64; ND messages must use 255 (RFC 4861). */
   hopLimit?: number;
   trafficClass?: number;
@@ -136,7 +136,7 @@ function layout(spec: Ipv6FrameSpec, protocol: number, upperLength: number, scra
 }
 
 /** A frame carrying an ND message, encoded in place, checksum computed. Throws EncodeError. */
-export function buildNdpFrame(spec: Ipv6FrameSpec, message: NdpMessage, scratch?: Uint8Array): Uint8Array {
+export function buildNdpFrame(spec: Ipv6FrameSpec, message: NdpMessageSpec, scratch?: Uint8Array): Uint8Array {
   const len = ndpMessageLength(message);
   const [out, ipAt, icmpAt] = layout(spec, Ipv6NextHeader.Icmpv6, len, scratch);
   encodeNdpInto(message, out, icmpAt);

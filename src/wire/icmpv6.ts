@@ -16,7 +16,7 @@
  */
 import { finishChecksum, ipv6PseudoHeaderSum, sumWords } from './checksum.js';
 import { Ipv6NextHeader, IPV6_HEADER_LENGTH } from './ipv6.js';
-import { putIpv6 } from './ipv6-address.js';
+import { putIpv6, type Ipv6Input } from './ipv6-address.js';
 import { u16 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putU16 } from './writer.js';
@@ -94,7 +94,7 @@ export function putIcmpv6Checksum(out: Uint8Array, ipOffset: number, icmpOffset:
 }
 
 /** Checksum of `message` (its checksum field taken as 0) from `src` to `dst`. Throws EncodeError on a bad address. */
-export function icmpv6Checksum(message: Uint8Array, src: string, dst: string): number {
+export function icmpv6Checksum(message: Uint8Array, src: Ipv6Input, dst: Ipv6Input): number {
   const addrs = new Uint8Array(32);
   putIpv6(addrs, 0, src, 'icmpv6', 'src');
   putIpv6(addrs, 16, dst, 'icmpv6', 'dst');
@@ -105,7 +105,7 @@ export function icmpv6Checksum(message: Uint8Array, src: string, dst: string): n
 }
 
 /** A whole ICMPv6 message from `src` to `dst`, checksum computed. */
-export function encodeIcmpv6(msg: Pick<Icmpv6Message, 'type' | 'code' | 'body'>, src: string, dst: string): Uint8Array {
+export function encodeIcmpv6(msg: Pick<Icmpv6Message, 'type' | 'code' | 'body'>, src: Ipv6Input, dst: Ipv6Input): Uint8Array {
   checkUint(msg.type, 0xff, 'icmpv6', 'type');
   checkUint(msg.code, 0xff, 'icmpv6', 'code');
   const out = new Uint8Array(ICMPV6_HEADER_LENGTH + msg.body.length);

@@ -154,9 +154,46 @@ export function isNonMulticastIpv6(text: string): boolean {
   return parseIpv6Into(text, probe, 0) && !isIpv6Multicast(probe, 0);
 }
 
-/** Writes an address; throws EncodeError(layer, 'bad-address') if `text` is not one. */
-export function putIpv6(out: Uint8Array, off: number, text: string, layer: string, field = 'address'): void {
-  if (!parseIpv6Into(text, out, off)) throw new EncodeError(layer, 'bad-address', `${field} ${JSON.stringify(text)}`);
+/**
+ * Whether decoded octets are a source a reply can go to: neither
+ * unspecified (::) nor multicast (RS, Information-Request and NS sources).
+ */
+export function isUnicastIpv6(b: Uint8Array, off = 0): boolean {
+  return b.length - off >= IPV6_ADDRESS_LENGTH && !isIpv6Multicast(b, off) && !isIpv6Unspecified(b, off);
+}
+
+/**
+ * What an encoder takes for an IPv6 address: its 16 octets (decoded from a
+ * frame, derived once per binding) or text (tests, announcements, config).
+ */
+export type Ipv6Input = Uint8Array | string;
+
+/**
+ * Writes an address; throws EncodeError(layer, 'bad-address') if `addr` is
+ * text that is not an address or octets that are not 16 long.
+ */
+export function putIpv6(out: Uint8Array, off: number, addr: Ipv6Input, layer: string, field = 'address'): void {
+  if (typeof addr !== 'string') {
+    if (addr.length !== IPV6_ADDRESS_LENGTH || out.length - off < IPV6_ADDRESS_LENGTH) {
+      throw new EncodeError(layer, 'bad-address', `${field} of ${addr.length} octets`);
+    }
+    // A loop, not set(): 16 octets, and the source is often a view into the frame being answered.
+    for (let k = 0; k < IPV6_ADDRESS_LENGTH; k++) out[off + k] = addr[k]!;
+    return;
+  }
+  if (!parseIpv6Into(addr, out, off)) throw new EncodeError(layer, 'bad-address', `${field} ${JSON.stringify(addr)}`);
+}
+
+/** Whether the 16 octets at `a[aOff]` and `b[bOff]` are the same address (no allocation: responders compare every frame's). */
+export function sameIpv6(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): boolean {
+  if (a.length - aOff < IPV6_ADDRESS_LENGTH || b.length - bOff < IPV6_ADDRESS_LENGTH) return false;
+  for (let k = 0; k < IPV6_ADDRESS_LENGTH; k++) if (a[aOff + k] !== b[bOff + k]) return false;
+  return true;
+}
+
+/** Text of an address given either way (log lines; text is returned as is). */
+export function ipv6Text(addr: Ipv6Input): string {
+  return typeof addr === 'string' ? addr : formatIpv6Address(addr);
 }
 
 /** Like parseIpv6Address, but throws EncodeError: for values that come from validated bindings/config. */
@@ -258,10 +295,14 @@ export function ipv6InPrefix(address: string, network: string, prefixLength: num
 
 /** `address` with the bits past `prefixLength` cleared, as text. Throws EncodeError on a bad address. */
 export function ipv6PrefixOf(address: string, prefixLength: number): string {
-  const b = ipv6Bytes(address);
+  return formatIpv6Address(maskIpv6Prefix(ipv6Bytes(address), prefixLength));
+}
+
+/** Clears the bits of the 16 octets `b` past `prefixLength`, in place; returns `b`. */
+export function maskIpv6Prefix(b: Uint8Array, prefixLength: number): Uint8Array {
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, prefixLength - 8 * i));
     b[i] = b[i]! & ((0xff << (8 - keep)) & 0xff);
   }
-  return formatIpv6Address(b);
+  return b;
 }

@@ -34,11 +34,16 @@ export function eui64Address(prefix: string, mac: string): string {
 
 /** fe80::/64 + EUI-64 of `mac` (RFC 4862 §5.3): the router link-local onlinkd speaks from. */
 export function linkLocalFromMac(mac: string): string {
+  return formatIpv6Address(linkLocalOctetsFromMac(mac));
+}
+
+/** linkLocalFromMac as 16 octets. */
+export function linkLocalOctetsFromMac(mac: string): Uint8Array {
   const b = new Uint8Array(16);
   b[0] = 0xfe;
   b[1] = 0x80;
   b.set(eui64InterfaceId(mac), 8);
-  return formatIpv6Address(b);
+  return b;
 }
 
 /** ff02::1:ffXX:XXXX, the solicited-node group of `address` (RFC 4291 §2.7.1). Throws EncodeError on a bad address. */

@@ -24,18 +24,20 @@
  * Any other Next Header value is taken as the upper-layer protocol
  * (including 59, No Next Header, with an empty payload).
  *
- * Addresses are decoded as RFC 5952 text (see ipv6-address.ts); `header`
- * keeps the raw fixed header, which is where UDP and ICMPv6 read their
+ * Addresses are decoded as 16-octet views into the packet (compare them
+ * with sameIpv6, format them with formatIpv6Address only for a log line:
+ * the packet path decodes in place from a shared receive ring, so anything
+ * kept past the handler must be copied); `header` keeps the raw fixed header, which is where UDP and ICMPv6 read their
  * pseudo-header from (note: with a Routing header the checksum covers the
  * final destination, RFC 8200 §8.1, which onlinkd does not compute; such
  * a packet to onlinkd then fails its checksum and is dropped).
  */
-import { formatIpv6Address, putIpv6 } from './ipv6-address.js';
+import { putIpv6, type Ipv6Input } from './ipv6-address.js';
 import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putU16, putU32 } from './writer.js';
 
-export { formatIpv6Address, parseIpv6Address, parseIpv6Into, putIpv6 } from './ipv6-address.js';
+export { formatIpv6Address, parseIpv6Address, parseIpv6Into, putIpv6, sameIpv6, type Ipv6Input } from './ipv6-address.js';
 export {
   ALL_NODES_MAC,
   IPV6_ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
@@ -84,8 +86,10 @@ export interface Ipv6Packet {
   hopLimit: number;
   /** The fixed header's Next Header: the first extension header, or the upper-layer protocol. */
   nextHeader: number;
-  src: string;
-  dst: string;
+  /** Source address: 16 octets (a view into the decoded bytes). */
+  src: Uint8Array;
+  /** Destination address: 16 octets (a view into the decoded bytes). */
+  dst: Uint8Array;
   /** Upper-layer protocol after the extension headers (58 ICMPv6, 17 UDP, ...). */
   protocol: number;
   /** The extension headers walked, raw (view; empty when none). */
@@ -100,8 +104,8 @@ export interface Ipv6Packet {
 
 /** What `encodeIpv6Header` needs; defaults: traffic class 0, flow label 0, hop limit 64, no extensions. */
 export interface Ipv6Header {
-  src: string;
-  dst: string;
+  src: Ipv6Input;
+  dst: Ipv6Input;
   /** Upper-layer protocol, or the first extension header's type when `extensions` is given. */
   nextHeader: number;
   hopLimit?: number;
@@ -158,8 +162,8 @@ export function decodeIpv6(bytes: Uint8Array): Decoded<Ipv6Packet> {
     flowLabel: word0 & 0xfffff,
     hopLimit: bytes[7]!,
     nextHeader,
-    src: formatIpv6Address(bytes, 8),
-    dst: formatIpv6Address(bytes, 24),
+    src: bytes.subarray(8, 24),
+    dst: bytes.subarray(24, IPV6_HEADER_LENGTH),
     protocol: nh,
     extensions: bytes.subarray(IPV6_HEADER_LENGTH, off),
     payloadOffset: off,

@@ -26,7 +26,7 @@
  * The option codec is in ndp-options.ts (re-exported here).
  */
 import { Icmpv6Type, ICMPV6_HEADER_LENGTH, type Icmpv6Message } from './icmpv6.js';
-import { formatIpv6Address, putIpv6 } from './ipv6-address.js';
+import { putIpv6, type Ipv6Input } from './ipv6-address.js';
 import { decodeNdpOptions, encodeNdpOption, ndpOptionLength, ndpOptionType, type NdpOption } from './ndp-options.js';
 import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
@@ -74,14 +74,15 @@ export interface RouterAdvertisement {
   options: NdpOption[];
 }
 
-export interface NeighborSolicitation {
+/** `A`: how the target is held — decoded, 16 octets (a view into the message, see ipv6.ts); to encode, octets or text. */
+export interface NeighborSolicitation<A extends Ipv6Input = Uint8Array> {
   type: typeof Icmpv6Type.NeighborSolicitation;
   code: number;
-  target: string;
+  target: A;
   options: NdpOption[];
 }
 
-export interface NeighborAdvertisement {
+export interface NeighborAdvertisement<A extends Ipv6Input = Uint8Array> {
   type: typeof Icmpv6Type.NeighborAdvertisement;
   code: number;
   /** R: the sender is a router. */
@@ -90,11 +91,14 @@ export interface NeighborAdvertisement {
   solicited: boolean;
   /** O: override an existing cache entry. */
   override: boolean;
-  target: string;
+  target: A;
   options: NdpOption[];
 }
 
+/** An ND message as decoded (NS/NA targets as octets). */
 export type NdpMessage = RouterSolicitation | RouterAdvertisement | NeighborSolicitation | NeighborAdvertisement;
+/** An ND message to encode: NS/NA targets as octets or text. A decoded message is one. */
+export type NdpMessageSpec = RouterSolicitation | RouterAdvertisement | NeighborSolicitation<Ipv6Input> | NeighborAdvertisement<Ipv6Input>;
 
 const RA_M = 0x80;
 const RA_O = 0x40;
@@ -150,7 +154,7 @@ export function decodeNdp(icmp: Icmpv6Message): Decoded<NdpMessage> {
       });
     }
     case Icmpv6Type.NeighborSolicitation:
-      return ok({ type: Icmpv6Type.NeighborSolicitation, code, target: formatIpv6Address(b, 4), options });
+      return ok({ type: Icmpv6Type.NeighborSolicitation, code, target: b.subarray(4, 20), options });
     default: {
       const flags = b[0]!;
       return ok({
@@ -159,7 +163,7 @@ export function decodeNdp(icmp: Icmpv6Message): Decoded<NdpMessage> {
         router: (flags & NA_R) !== 0,
         solicited: (flags & NA_S) !== 0,
         override: (flags & NA_O) !== 0,
-        target: formatIpv6Address(b, 4),
+        target: b.subarray(4, 20),
         options,
       });
     }
@@ -190,7 +194,7 @@ export function targetLinkLayerAddress(msg: Pick<NdpMessage, 'options'>): string
 // Encode
 
 /** Encoded ICMPv6 length of a message. Throws EncodeError on a value that cannot be encoded. */
-export function ndpMessageLength(msg: NdpMessage): number {
+export function ndpMessageLength(msg: NdpMessageSpec): number {
   let n = ICMPV6_HEADER_LENGTH + FIXED_BODY[msg.type]!;
   for (const o of msg.options) n += ndpOptionLength(o);
   return n;
@@ -200,7 +204,7 @@ export function ndpMessageLength(msg: NdpMessage): number {
  * Writes the ICMPv6 message at `out[off]` with a zero checksum (see
  * putIcmpv6Checksum) and returns its length. Every octet is written.
  */
-export function encodeNdpInto(msg: NdpMessage, out: Uint8Array, off = 0): number {
+export function encodeNdpInto(msg: NdpMessageSpec, out: Uint8Array, off = 0): number {
   const len = ndpMessageLength(msg);
   if (out.length - off < len) throw new EncodeError(LAYER, 'buffer-too-small');
   checkUint(msg.code, 0xff, LAYER, 'code');
@@ -238,7 +242,7 @@ export function encodeNdpInto(msg: NdpMessage, out: Uint8Array, off = 0): number
 }
 
 /** The ICMPv6 message (zero checksum) in a new buffer. */
-export function encodeNdp(msg: NdpMessage): Uint8Array {
+export function encodeNdp(msg: NdpMessageSpec): Uint8Array {
   const out = new Uint8Array(ndpMessageLength(msg));
   encodeNdpInto(msg, out, 0);
   return out;

@@ -18,7 +18,7 @@ import type { Binding } from '../../src/bindings/binding.js';
 import { formatIpv4, formatMac, formatMac48, ipv4ToNumber, numberToIpv4, parseMac48 } from '../../src/wire/addr.js';
 import { ARP_LENGTH, buildArpFrame, decodeArp, decodeArpFrame, encodeArp } from '../../src/wire/arp.js';
 import { decodeNdpFrame } from '../../src/wire/frame6.js';
-import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
+import { formatIpv6Address, parseIpv6Address } from '../../src/wire/ipv6-address.js';
 import { testBinding } from '../helpers/binding.js';
 
 const params = fuzzParams();
@@ -132,7 +132,7 @@ describe('arp fuzz', () => {
         const u = unaFrame(ip6, mac, { source });
         if (!u.ok) throw new Error(u.error);
         const n = outcome(() => decodeNdpFrame(u.frame));
-        expect(n?.message).toMatchObject({ type: 136, router: false, solicited: false, override: true, target: ip6 });
+        expect(n?.message).toMatchObject({ type: 136, router: false, solicited: false, override: true, target: parseIpv6Address(ip6) });
         expect(n?.frame.hopLimit).toBe(255);
       }),
       params,

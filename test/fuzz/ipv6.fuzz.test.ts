@@ -48,6 +48,7 @@ import { formatIpv6Address, parseIpv6Address } from '../../src/wire/ipv6-address
 import { decodeNdp, encodeNdp, type NdpMessage } from '../../src/wire/ndp.js';
 import { binding6, ipv6Settings } from '../unit/protocols/ipv6-helpers.js';
 import { IR_FRAME, NA_FRAME, NS_FRAME, RA_FRAME, REPLY_FRAME, RS_FRAME } from '../unit/wire/ipv6-golden.js';
+import { ip6 } from '../unit/wire/helpers.js';
 
 const params = fuzzParams();
 const TIMEOUT = fuzzTimeout(20);
@@ -117,7 +118,7 @@ describe('ipv6 fuzz', () => {
         );
         expect(outcome(() => decodeNdpFrame(rebuilt))?.message).toEqual(message);
         const settings = ipv6Settings({ proxySubnet: proxy });
-        for (const meta of [frame, { ...frame, src, hopLimit: 255 }]) {
+        for (const meta of [frame, { ...frame, src: ip6(src), hopLimit: 255 }]) {
           const m = message as NdpMessage;
           const decision =
             m.type === 133
@@ -149,7 +150,7 @@ describe('ipv6 fuzz', () => {
         expect(encodeDhcp6(m)).toEqual(b);
         const decision = respondInformationRequest(
           m,
-          { srcMac: 0xaa0000000010, src, dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 }, // aa:00:00:00:00:10, as decoded
+          { srcMac: 0xaa0000000010, src: ip6(src), dst: ip6('ff02::1:2'), hopLimit: 1, srcPort: 546 }, // aa:00:00:00:00:10 and addresses as decoded
           binding6(),
           ipv6Settings(),
           serverDuid,

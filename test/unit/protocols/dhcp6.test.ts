@@ -22,8 +22,8 @@ const CLIENT_DUID = hex`00 03 00 01 aa 00 00 00 00 10`;
 function ir(options: Array<[number, Uint8Array]> = [[1, CLIENT_DUID]], msgType = 11): Dhcp6Message {
   return { msgType, transactionId: 0xabcdef, options: [...options, [6, hex`00 17 00 18`], [8, hex`00 00`]] };
 }
-const irMeta = ({ srcMac, ...over }: Partial<Omit<Dhcp6FrameMeta, 'srcMac'>> & { srcMac?: string } = {}): Dhcp6FrameMeta => ({
-  ...meta({ dst: 'ff02::1:2', hopLimit: 1, srcMac }),
+const irMeta = ({ srcMac, src, ...over }: Partial<Omit<Dhcp6FrameMeta, 'srcMac' | 'src'>> & { srcMac?: string; src?: string } = {}): Dhcp6FrameMeta => ({
+  ...meta({ dst: 'ff02::1:2', hopLimit: 1, srcMac, src }),
   srcPort: 546,
   ...over,
 });

@@ -5,7 +5,7 @@ import { respondInformationRequest } from '../../../src/protocols/dhcp6.js';
 import { buildRouterAdvertisement, searchDomains } from '../../../src/protocols/router-advert.js';
 import { getDhcp6Option } from '../../../src/wire/dhcp6.js';
 import { binding6, ipv6Settings, SERVER_MAC, VM_LL, VM_MAC } from './ipv6-helpers.js';
-import { mac48 } from '../wire/helpers.js';
+import { ip6, mac48 } from '../wire/helpers.js';
 
 describe('IPv6 settings', () => {
   it('uses configured prefix and router lifetimes', () => {
@@ -31,7 +31,7 @@ describe('IPv6 settings', () => {
     expect(ra.message.options.find((o) => o.kind === 'dnssl')).toMatchObject({ domains: ['vm.example', 'example.test'] });
     const d = respondInformationRequest(
       { msgType: 11, transactionId: 7, options: [] },
-      { srcMac: mac48(VM_MAC), src: VM_LL, dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 },
+      { srcMac: mac48(VM_MAC), src: ip6(VM_LL), dst: ip6('ff02::1:2'), hopLimit: 1, srcPort: 546 },
       b,
       { ...s, informationRefreshTime: 3600 },
       Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),

@@ -2,18 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { respondNeighborSolicitation, type NeighborDecision } from '../../../src/protocols/neighbor.js';
 import { ndpReplyFrame } from '../../../src/protocols/ndp-frame.js';
 import { decodeNdpFrame } from '../../../src/wire/frame6.js';
-import { normalizeIpv6Address } from '../../../src/wire/ipv6-address.js';
+import { formatIpv6Address, ipv6Text, normalizeIpv6Address } from '../../../src/wire/ipv6-address.js';
 import { solicitedNodeAddress } from '../../../src/wire/ipv6-derive.js';
 import type { NeighborAdvertisement, NeighborSolicitation } from '../../../src/wire/ndp.js';
 import { fixtureFrame } from '../../helpers/pcap.js';
 import { NA_FRAME, NS_FRAME } from '../wire/ipv6-golden.js';
-import { ROUTER_LL, SERVER_MAC, VM_EUI64, VM_LL, VM_MAC, binding6, ipv6Settings, meta } from './ipv6-helpers.js';
+import { ROUTER_LL, SERVER_MAC, VM_EUI64, VM_LL, VM_MAC, binding6, ipv6Settings, meta, octets } from './ipv6-helpers.js';
 import { decodedAddresses } from '../wire/helpers.js';
 
 const GATEWAY = '2001:db8:10::1';
 
 function ns(target: string, options: NeighborSolicitation['options'] = [{ kind: 'source-link-layer', mac: VM_MAC }]): NeighborSolicitation {
-  return { type: 135, code: 0, target, options };
+  return { type: 135, code: 0, target: octets(target), options };
 }
 
 /** Frame metadata of an NS to the target's solicited-node group (what ndisc6 and kernels send first). */
@@ -43,7 +43,7 @@ describe('neighbor solicitation → advertisement', () => {
     const r = na(respondNeighborSolicitation(ns(GATEWAY), nsMeta(GATEWAY), b, s, SERVER_MAC));
     expect(r.target).toBe('gateway');
     expect(r).toMatchObject(decodedAddresses({ srcIp: GATEWAY, dstIp: VM_LL, dstMac: VM_MAC }));
-    expect(r.message).toEqual({
+    expect(r.message).toEqual(decodedAddresses({
       type: 136,
       code: 0,
       router: true,
@@ -51,13 +51,13 @@ describe('neighbor solicitation → advertisement', () => {
       override: true,
       target: GATEWAY,
       options: [{ kind: 'target-link-layer', mac: SERVER_MAC }],
-    });
+    }));
   });
 
   it('the router link-local (EUI-64 of the INDEV MAC): O=1, from the router link-local', () => {
     const r = na(respondNeighborSolicitation(ns(ROUTER_LL), nsMeta(ROUTER_LL), b, s, SERVER_MAC));
     expect(r.target).toBe('router-link-local');
-    expect(r.srcIp).toBe(ROUTER_LL);
+    expect(ipv6Text(r.srcIp)).toBe(ROUTER_LL);
     expect(r.message.override).toBe(true);
     // Also with neither SUBNET6 nor GATEWAY6 in the binding.
     expect(respondNeighborSolicitation(ns(ROUTER_LL), nsMeta(ROUTER_LL), binding6({ subnet6: undefined, gateway6: undefined }), s, SERVER_MAC).kind).toBe('reply');
@@ -67,8 +67,8 @@ describe('neighbor solicitation → advertisement', () => {
     const t = '2001:db8:10::99';
     const r = na(respondNeighborSolicitation(ns(t), nsMeta(t), b, s, SERVER_MAC));
     expect(r.target).toBe('proxied');
-    expect(r.srcIp).toBe(t);
-    expect(r.message).toMatchObject({ router: true, solicited: true, override: false, target: t });
+    expect(ipv6Text(r.srcIp)).toBe(t);
+    expect(r.message).toMatchObject(decodedAddresses({ router: true, solicited: true, override: false, target: t }));
     expect(respondNeighborSolicitation(ns(t), nsMeta(t), b, ipv6Settings({ proxySubnet: false }), SERVER_MAC)).toEqual({ kind: 'drop', reason: 'not-ours' });
     // GATEWAY6 and the router link-local are answered without proxy_subnet too.
     expect(respondNeighborSolicitation(ns(GATEWAY), nsMeta(GATEWAY), b, ipv6Settings({ proxySubnet: false }), SERVER_MAC).kind).toBe('reply');
@@ -136,7 +136,7 @@ describe('NS captured from ndisc6 (test/fixtures)', () => {
     const d = decodeNdpFrame(fixtureFrame('ndisc6-ns-router-ll.pcap'));
     if (!d.ok) throw new Error(d.error.toString());
     const m = d.value.message as NeighborSolicitation;
-    expect(m.target).toBe('fe80::1');
+    expect(formatIpv6Address(m.target)).toBe('fe80::1');
     // The router link-local onlinkd speaks from is an EUI-64 address, never fe80::1 ...
     expect(respondNeighborSolicitation(m, d.value.frame, binding6(), ipv6Settings(), SERVER_MAC)).toEqual({ kind: 'drop', reason: 'not-ours' });
     // ... unless the binding names fe80::1 as its gateway.

@@ -17,7 +17,7 @@ import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS,
 import { unsolicitedRouterAdvertisement } from '../../../src/protocols/router-advert.js';
 import { decodeDhcp4 } from '../../../src/wire/dhcp4.js';
 import { DUID_MAX_LENGTH } from '../../../src/wire/duid.js';
-import { dhcp4Decoded, mac48 } from '../wire/helpers.js';
+import { dhcp4Decoded, ip6, mac48 } from '../wire/helpers.js';
 
 const VM_MAC = 'aa:00:00:00:00:10';
 const SERVER_MAC = 'fe:00:00:00:00:01';
@@ -73,7 +73,7 @@ describe('reply limits: every list at its limit still fits its reply', () => {
     serverDuid.set([0, 2]);
     const d = respondInformationRequest(
       { msgType: 11, transactionId: 0x123456, options: [[1, clientDuid], [6, Uint8Array.of(0, 23, 0, 24)]] },
-      { srcMac: mac48(VM_MAC), src: 'fe80::a800:ff:fe00:10', dst: 'ff02::1:2', hopLimit: 1, srcPort: 546 },
+      { srcMac: mac48(VM_MAC), src: ip6('fe80::a800:ff:fe00:10'), dst: ip6('ff02::1:2'), hopLimit: 1, srcPort: 546 },
       binding(`DOMAIN=${LONGEST_NAME}\n`),
       settings.ipv6,
       serverDuid,

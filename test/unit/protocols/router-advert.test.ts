@@ -15,7 +15,8 @@ import type { NdpOption, RouterAdvertisement, RouterSolicitation } from '../../.
 import { fixtureFrame } from '../../helpers/pcap.js';
 import { RA_FRAME, RS_FRAME } from '../wire/ipv6-golden.js';
 import { ROUTER_LL, SERVER_MAC, VM_LL, VM_MAC, binding6, ipv6Settings, meta } from './ipv6-helpers.js';
-import { decodedAddresses, mac48 } from '../wire/helpers.js';
+import { decodedAddresses, ip6, mac48 } from '../wire/helpers.js';
+import { formatIpv6Address } from '../../../src/wire/ipv6-address.js';
 
 const RS: RouterSolicitation = { type: 133, code: 0, options: [{ kind: 'source-link-layer', mac: VM_MAC }] };
 
@@ -46,7 +47,7 @@ describe('router advertisement contents', () => {
   it('says M=0, O=1, medium preference, 64 hops, lifetimes from ra_period, from the router link-local', () => {
     const b = buildRouterAdvertisement(binding6(), ipv6Settings(), SERVER_MAC);
     if (b.kind !== 'ra') throw new Error(b.reason);
-    expect(b.srcIp).toBe(ROUTER_LL);
+    expect(formatIpv6Address(b.srcIp)).toBe(ROUTER_LL);
     expect(b.message).toEqual({
       type: 134,
       code: 0,
@@ -192,13 +193,13 @@ describe('router solicitation decisions', () => {
   });
 
   it('unsolicited RAs go to all nodes, and not when IPv6 is off', () => {
-    expect(reply(unsolicitedRouterAdvertisement(b, s, SERVER_MAC))).toMatchObject({ srcIp: ROUTER_LL, dstIp: 'ff02::1', dstMac: '33:33:00:00:00:01' });
+    expect(reply(unsolicitedRouterAdvertisement(b, s, SERVER_MAC))).toMatchObject({ srcIp: ip6(ROUTER_LL), dstIp: 'ff02::1', dstMac: '33:33:00:00:00:01' });
     expect(unsolicitedRouterAdvertisement(b, ipv6Settings({ enable: false }), SERVER_MAC)).toEqual({ kind: 'drop', reason: 'ipv6-disabled' });
   });
 
   it('the final RA withdraws the router, the prefix and the DNS options (RFC 4861 §6.2.5)', () => {
     const r = reply(finalRouterAdvertisement(b, s, SERVER_MAC));
-    expect(r).toMatchObject({ dstIp: 'ff02::1', dstMac: '33:33:00:00:00:01', srcIp: ROUTER_LL });
+    expect(r).toMatchObject({ dstIp: 'ff02::1', dstMac: '33:33:00:00:00:01', srcIp: ip6(ROUTER_LL) });
     const m = r.message as RouterAdvertisement;
     expect(m.routerLifetime).toBe(0);
     expect(opt(m, 'prefix')).toMatchObject({ validLifetime: 0, preferredLifetime: 0 });

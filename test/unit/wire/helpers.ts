@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import { DecodeError, type Decoded } from '../../../src/wire/result.js';
 import { ipv4ToNumber, parseMac48 } from '../../../src/wire/addr.js';
+import { parseIpv6Address } from '../../../src/wire/ipv6-address.js';
 import type { Dhcp4Message, Dhcp4MessageSpec } from '../../../src/wire/dhcp4-types.js';
 
 /**
@@ -96,6 +97,16 @@ export function mac48(text: string): number {
   return v;
 }
 
+/** An IPv6 address's text as the 16 octets decoders give (throws on a typo in a test). */
+export function ip6(text: string): Uint8Array {
+  const v = parseIpv6Address(text);
+  if (v === undefined) throw new Error(`not an IPv6 address: ${text}`);
+  return v;
+}
+
+/** Fields that hold an IPv6 address (frames, ND/DHCPv6 replies, NS/NA targets). */
+const IPV6_KEYS = new Set(['src', 'dst', 'srcIp', 'dstIp', 'target']);
+
 /** A message written with text addresses, in the form decodeDhcp4 gives it (uint32 addresses, chaddr octets). */
 export function dhcp4Decoded(m: Dhcp4MessageSpec): Dhcp4Message {
   const a = (v: number | string | undefined): number => (typeof v === 'string' ? ip4(v) : v!);
@@ -105,8 +116,9 @@ export function dhcp4Decoded(m: Dhcp4MessageSpec): Dhcp4Message {
 
 /**
  * `o` with every MAC or dotted-quad text value as the number decoders give
- * (a DHCP chaddr as its octets): a frame spec or message written with
- * text, in the form its decoded frame has.
+ * (a DHCP chaddr as its octets), and IPv6 text in an address field (src,
+ * dst, srcIp, dstIp, target) as its 16 octets: a frame spec or message
+ * written with text, in the form its decoded frame has.
  */
 export function decodedAddresses<T extends object>(o: T): T {
   const out = { ...o } as Record<string, unknown>;
@@ -115,6 +127,7 @@ export function decodedAddresses<T extends object>(o: T): T {
     if (k === 'chaddr') out[k] = dhcp4Decoded({ chaddr: v } as Dhcp4MessageSpec).chaddr; // DHCP's chaddr decodes to octets
     else if (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(v)) out[k] = mac48(v);
     else if (/^\d+\.\d+\.\d+\.\d+$/.test(v)) out[k] = ip4(v);
+    else if (IPV6_KEYS.has(k) && parseIpv6Address(v)) out[k] = ip6(v);
   }
   return out as T;
 }
