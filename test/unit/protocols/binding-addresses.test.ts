@@ -32,4 +32,19 @@ describe('bindingAddresses', () => {
     const replaced = testBinding({ subnet: { network: '203.0.113.128', prefixLength: 25 } });
     expect(bindingAddresses(replaced).subnet!.network).toBe(ipv4ToNumber('203.0.113.128'));
   });
+
+  it('derives EUI64, GATEWAY6 and SUBNET6 as octets that format back to the text, SUBNET6 masked with its prefix text', () => {
+    const b = testBinding({ subnet6: { network: '2001:db8:10::1', prefixLength: 64 }, eui64: '2001:db8:10:0:a800:ff:fe00:10', gateway6: 'fe80::1' });
+    const a = bindingAddresses(b);
+    expect(formatIpv6Address(a.eui64!)).toBe('2001:db8:10:0:a800:ff:fe00:10');
+    expect(formatIpv6Address(a.gateway6!)).toBe('fe80::1');
+    // A hand-made binding may say a host address: the RA's prefix is the network (the schema stores it masked).
+    expect(formatIpv6Address(a.subnet6!.network)).toBe('2001:db8:10::');
+    expect(a.subnet6!.prefix).toBe('2001:db8:10::');
+  });
+
+  it('has no octets for IPv6 addresses the binding does not have, or that do not parse', () => {
+    expect(bindingAddresses(testBinding({ eui64: undefined, gateway6: undefined }))).toMatchObject({ eui64: undefined, gateway6: undefined });
+    expect(bindingAddresses(testBinding({ eui64: 'nope', gateway6: 'nope' }))).toMatchObject({ eui64: undefined, gateway6: undefined });
+  });
 });

@@ -8,6 +8,7 @@ import {
   otherConfigFlag,
   respondRouterSolicitation,
   routerLinkLocal,
+  routerLinkLocalOctets,
   unsolicitedRouterAdvertisement,
 } from '../../../src/protocols/router-advert.js';
 import { decodeNdpFrame } from '../../../src/wire/frame6.js';
@@ -81,6 +82,12 @@ describe('router advertisement contents', () => {
   it('derives the router address from the INDEV MAC (EUI-64 link-local)', () => {
     expect(routerLinkLocal('fe:00:00:00:00:01')).toBe('fe80::fc00:ff:fe00:1');
     expect(routerLinkLocal('52:54:00:12:34:56')).toBe('fe80::5054:ff:fe12:3456');
+  });
+
+  it('has the router address as octets too, derived once per INDEV MAC', () => {
+    const o = routerLinkLocalOctets('fe:00:00:00:00:01');
+    expect(formatIpv6Address(o)).toBe('fe80::fc00:ff:fe00:1');
+    expect(routerLinkLocalOctets('fe:00:00:00:00:01')).toBe(o);
   });
 
   it.each([

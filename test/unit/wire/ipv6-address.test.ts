@@ -11,15 +11,20 @@ import {
   isIpv6Multicast,
   isIpv6Unspecified,
   isNonMulticastIpv6,
+  isUnicastIpv6,
+  ipv6Text,
+  maskIpv6Prefix,
   normalizeIpv6Address,
   parseIpv6Address,
   parseIpv6Into,
   putIpv6,
+  sameIpv6,
 } from '../../../src/wire/ipv6-address.js';
 import {
   eui64Address,
   eui64InterfaceId,
   linkLocalFromMac,
+  linkLocalOctetsFromMac,
   multicastMac,
   solicitedNodeAddress,
   solicitedNodeMac,
@@ -235,5 +240,70 @@ describe('isNonMulticastIpv6', () => {
       const b = parseIpv6Address(t);
       expect(isNonMulticastIpv6(t), t).toBe(b !== undefined && !isIpv6Multicast(b));
     }
+  });
+});
+
+describe('addresses as octets (the packet path)', () => {
+  it('sameIpv6 compares 16 octets at any offsets, and is false when either side is short', () => {
+    const buf = new Uint8Array(40);
+    buf.set(ipv6Bytes('2001:db8::1'), 8);
+    buf.set(ipv6Bytes('2001:db8::1'), 24);
+    expect(sameIpv6(buf, 8, buf, 24)).toBe(true);
+    expect(sameIpv6(buf, 8, ipv6Bytes('2001:db8::1'), 0)).toBe(true);
+    expect(sameIpv6(buf, 8, ipv6Bytes('2001:db8::2'), 0)).toBe(false);
+    expect(sameIpv6(buf, 25, buf, 24)).toBe(false); // 15 octets left
+    expect(sameIpv6(new Uint8Array(0), 0, new Uint8Array(0), 0)).toBe(false);
+    fc.assert(
+      fc.property(address16, address16, (a, b) => {
+        expect(sameIpv6(a, 0, b, 0)).toBe(formatIpv6Address(a) === formatIpv6Address(b));
+      }),
+    );
+  });
+
+  it('putIpv6 writes octets as given and text as parsed, and refuses octets that are not 16 long', () => {
+    const out = new Uint8Array(20).fill(0xa5);
+    putIpv6(out, 2, ipv6Bytes('fe80::1'), 'test');
+    expect(formatIpv6Address(out, 2)).toBe('fe80::1');
+    expect(out[1]).toBe(0xa5);
+    expect(out[18]).toBe(0xa5);
+    const fromText = new Uint8Array(20).fill(0xa5);
+    putIpv6(fromText, 2, 'fe80::1', 'test');
+    expect(fromText).toEqual(out);
+    expect(() => putIpv6(out, 0, new Uint8Array(15), 'test', 'src')).toThrow(/bad-address/);
+    expect(() => putIpv6(out, 5, ipv6Bytes('::1'), 'test')).toThrow(EncodeError); // no room
+  });
+
+  it('isUnicastIpv6: neither ::, nor multicast, nor short', () => {
+    expect(isUnicastIpv6(ipv6Bytes('fe80::a800:ff:fe00:10'))).toBe(true);
+    expect(isUnicastIpv6(ipv6Bytes('2001:db8::1'))).toBe(true);
+    expect(isUnicastIpv6(ipv6Bytes('::'))).toBe(false);
+    expect(isUnicastIpv6(ipv6Bytes('ff02::1'))).toBe(false);
+    expect(isUnicastIpv6(new Uint8Array(0))).toBe(false);
+    fc.assert(
+      fc.property(address16, (b) => {
+        expect(isUnicastIpv6(b)).toBe(!isIpv6Multicast(b) && !isIpv6Unspecified(b));
+      }),
+    );
+  });
+
+  it('ipv6Text formats octets and passes text through', () => {
+    expect(ipv6Text(ipv6Bytes('2001:DB8:0::1'))).toBe('2001:db8::1');
+    expect(ipv6Text('ff02::1')).toBe('ff02::1');
+  });
+
+  it('maskIpv6Prefix clears the bits past the length in place, as ipv6PrefixOf does on text', () => {
+    const b = ipv6Bytes('2001:db8:10:ffff::1');
+    expect(maskIpv6Prefix(b, 52)).toBe(b);
+    expect(formatIpv6Address(b)).toBe('2001:db8:10:f000::');
+    fc.assert(
+      fc.property(address16, fc.integer({ min: 0, max: 128 }), (a, len) => {
+        expect(formatIpv6Address(maskIpv6Prefix(a.slice(), len))).toBe(ipv6PrefixOf(formatIpv6Address(a), len));
+      }),
+    );
+  });
+
+  it('linkLocalOctetsFromMac is linkLocalFromMac as octets', () => {
+    expect(formatIpv6Address(linkLocalOctetsFromMac('fe:00:00:00:00:01'))).toBe(linkLocalFromMac('fe:00:00:00:00:01'));
+    expect(formatIpv6Address(linkLocalOctetsFromMac('52:54:00:12:34:56'))).toBe('fe80::5054:ff:fe12:3456');
   });
 });

@@ -8,6 +8,7 @@ import {
   encodeIpv6Header,
 } from '../../../src/wire/ipv6.js';
 import { EncodeError } from '../../../src/wire/result.js';
+import { formatIpv6Address } from '../../../src/wire/ipv6-address.js';
 import { concat, decodedAddresses, everyTruncation, expectError, garbage, hex, value } from './helpers.js';
 import { RS_FRAME, ip } from './ipv6-golden.js';
 
@@ -84,6 +85,16 @@ describe('ipv6 decode', () => {
     expect(p).toMatchObject({ nextHeader: Ipv6NextHeader.HopByHop, protocol: Ipv6NextHeader.Icmpv6, payloadOffset: 48, hopLimit: 1 });
     expect(p.extensions).toEqual(MLD_REPORT.subarray(40, 48));
     expect(p.payload[0]).toBe(143);
+  });
+
+  it('gives the addresses as 16-octet views into the packet, not copies', () => {
+    const packet = ip(RS_FRAME).slice();
+    const p = value(decodeIpv6(packet));
+    expect(p.src.length).toBe(16);
+    expect(p.src.buffer).toBe(packet.buffer);
+    expect(p.dst.byteOffset - packet.byteOffset).toBe(24);
+    packet[39] = 1; // ff02::2 → ff02::1 under the decoder's feet: the view sees it
+    expect(formatIpv6Address(p.dst)).toBe('ff02::1');
   });
 
   it('walks Destination Options and Routing headers', () => {
