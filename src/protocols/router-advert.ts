@@ -204,6 +204,22 @@ export function finalRouterAdvertisement(binding: Binding, settings: Ipv6Setting
 }
 
 /**
+ * The RA a binding's guest gets when it solicits one, kept with the settings
+ * and INDEV MAC it was built from (bindings and settings are replaced, never
+ * changed: identity says unchanged): a guest's RSs get the same message, so
+ * its options are built once, not per RS. Shared: never modified.
+ */
+const solicitedRas = new WeakMap<Binding, { settings: Ipv6Settings; serverMac: string; ra: RouterAdvertBuild }>();
+
+function solicitedRouterAdvertisement(binding: Binding, settings: Ipv6Settings, serverMac: string): RouterAdvertBuild {
+  const hit = solicitedRas.get(binding);
+  if (hit && hit.settings === settings && hit.serverMac === serverMac) return hit.ra;
+  const ra = buildRouterAdvertisement(binding, settings, serverMac);
+  solicitedRas.set(binding, { settings, serverMac, ra });
+  return ra;
+}
+
+/**
  * The answer to a Router Solicitation from the guest on a bound tap:
  * unicast to the RS source at the frame's source MAC (§6.2.6 allows it
  * when the source is not ::), or to ff02::1 at 33:33:00:00:00:01 when the
@@ -232,7 +248,7 @@ export function respondRouterSolicitation(
   if (unspecified && hasNdpOption(rs, NdpOptionType.SourceLinkLayerAddress)) {
     return drop('unspecified-source-with-sllao');
   }
-  const ra = buildRouterAdvertisement(binding, settings, serverMac, options);
+  const ra = options ? buildRouterAdvertisement(binding, settings, serverMac, options) : solicitedRouterAdvertisement(binding, settings, serverMac);
   if (ra.kind === 'drop') return ra;
   return {
     kind: 'reply',
