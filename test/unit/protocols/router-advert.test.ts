@@ -164,6 +164,18 @@ describe('router solicitation decisions', () => {
     expect(reply(respondRouterSolicitation(RS, meta(), b, s, SERVER_MAC))).toMatchObject(decodedAddresses({ srcIp: ROUTER_LL, dstIp: VM_LL, dstMac: VM_MAC }));
   });
 
+  it('builds the RA once per binding, settings and INDEV MAC, and again when one of them is replaced', () => {
+    const bb = binding6();
+    const ss = ipv6Settings();
+    const first = reply(respondRouterSolicitation(RS, meta(), bb, ss, SERVER_MAC)).message;
+    expect(reply(respondRouterSolicitation(RS, meta({ src: 'fe80::1234' }), bb, ss, SERVER_MAC)).message).toBe(first);
+    const other = reply(respondRouterSolicitation(RS, meta(), bb, ipv6Settings({ raPeriod: 100 }), SERVER_MAC)).message as RouterAdvertisement;
+    expect(other).not.toBe(first);
+    expect(other.routerLifetime).toBe(300);
+    expect(reply(respondRouterSolicitation(RS, meta(), bb, ss, '52:54:00:12:34:56')).message).not.toBe(first);
+    expect(reply(respondRouterSolicitation(RS, meta(), binding6({ mtu: 9000 }), ss, SERVER_MAC)).message).not.toBe(first);
+  });
+
   it('answers an RS from a random-IID source on a tap whose binding MAC matches no EUI-64 derivation', () => {
     const guest = binding6({ mac: '52:54:00:9a:bc:de', eui64: undefined });
     const m = meta({ srcMac: '52:54:00:9a:bc:de', src: 'fe80::1c2b:7a9e:4d3f:8a61' });
