@@ -31,6 +31,7 @@ import {
 } from './binding-values.js';
 import { formatRouteList } from './routes.js';
 import { parseBootfile, parseBootfileUrl } from './boot-values.js';
+import { parseCaptivePortal, parseIpv6Only } from './modern-values.js';
 import type { OptionCatalog } from '../wire/option-catalog.js';
 import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
@@ -115,6 +116,15 @@ export const BINDING_KEYS = [
   text('ipxeBootfile', 'IPXE_BOOTFILE', parseBootfile, { label: 'iPXE boot file', meta: 'FILE|URL', doc: 'boot file instead of those for iPXE (user class 77 `iPXE` or option 175), so chainloading never loops' }),
   text('nextServer', 'NEXT_SERVER', parseIpv4, { label: 'next server', meta: 'IP', doc: 'next server: `siaddr` of OFFER and ACK (where a PXE ROM fetches a TFTP file), and option 66 when asked for' }),
   text('bootfile6', 'BOOTFILE6', parseBootfileUrl, { label: 'boot file URL (DHCPv6)', meta: 'URL', doc: 'DHCPv6 boot file URL (option 59, RFC 5970) when the client asks for it' }),
+  // IPv6-only guests and captive portals (DESIGN.md "Second stage"; replies: protocols/keyed-options.ts).
+  {
+    field: 'ipv6Only', file: 'IPV6_ONLY', kind: 'number', parse: parseIpv6Only, format: (v) => (v === undefined ? '' : String(v)), unset: undefined,
+    label: 'IPv6-only wait', meta: 'SECONDS',
+    doc: 'DHCPv4 option 108 (RFC 8925), seconds (300..4294967295) the guest may go without IPv4, to clients asking for it (their OFFER then has `yiaddr` 0.0.0.0); default `[dhcp] ipv6_only_preferred`',
+  } satisfies BindingKey<'ipv6Only', 'IPV6_ONLY', number | undefined, 'number'>,
+  text('captivePortal', 'CAPTIVE_PORTAL', parseCaptivePortal, {
+    label: 'captive portal', meta: 'URI', doc: 'captive portal API URI (RFC 8910): DHCPv4 option 114 and DHCPv6 option 103 when asked for; `https://...` or `urn:ietf:params:capport:unrestricted`',
+  }),
   {
     field: 'indev', file: 'INDEV', kind: 'text', parse: parseInterfaceName, format: (v) => v, unset: TAP_NAME, label: 'indev', meta: 'IF', nfdhcpd: 1,
     doc: 'interface whose MAC answers (the bridge in bridged mode; default: the tap)',

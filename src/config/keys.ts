@@ -14,6 +14,7 @@ import type { SectionName, Settings } from './settings.js';
 import type { OptionCatalog } from '../wire/option-catalog.js';
 import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
+import { v6OnlyWait } from '../bindings/modern-values.js';
 import {
   bool, domainList, int, ipv4List, ipv6List, ipv6Mode, linkLocalTargets, oneOf, optionalDomain, optionalInterface, optionalIpv4, optionalStr,
   routes, str, type ArpForm, type Parser,
@@ -68,6 +69,15 @@ export type KeyTable = { readonly [S in SectionName]: { readonly [F in Exclude<k
 
 const LEASE_MAX = 0xffffffff;
 
+/** `[dhcp] ipv6_only_preferred`: empty is off, else V6ONLY_WAIT by the binding key's rule (bindings/modern-values.ts). */
+const optionalV6OnlyWait: Parser<number | undefined> = (v) => {
+  const s = v.trim();
+  if (s === '') return undefined;
+  const r = v6OnlyWait(s);
+  if (typeof r === 'string') throw new Error(r);
+  return r;
+};
+
 export const KEYS: KeyTable = {
   general: {
     datapath: { key: 'datapath', parse: str, default: '/var/lib/onlinkd', doc: 'state directory with one binding file per tap (an nfdhcpd host: `/var/lib/nfdhcpd`)' },
@@ -95,6 +105,10 @@ export const KEYS: KeyTable = {
     domainSearch: { key: 'domain_search', parse: domainList, default: '', doc: 'domain search list (option 119)' },
     windowsLinkLocalRoute: { key: 'windows_link_local_route', parse: bool, default: 'yes', doc: 'send 169.254.0.0/16 via the gateway to Windows clients' },
     routes: { key: 'routes', parse: routes, default: '', doc: 'extra classless static routes for every tap (options 121/249): `10.0.0.0/8 via 203.0.113.1, ...`' },
+    ipv6OnlyPreferred: {
+      key: 'ipv6_only_preferred', parse: optionalV6OnlyWait, default: '',
+      doc: "IPv6-only preferred (option 108, RFC 8925): seconds (300..4294967295) for clients asking for it; a binding's IPV6_ONLY= overrides; unset: off",
+    },
   },
   ipv6: {
     enable: { key: 'enable_ipv6', parse: bool, default: 'yes', doc: 'answer RS and NS, send RAs' },

@@ -38,6 +38,8 @@ export interface Settings {
     readonly domainSearch: readonly string[];
     readonly windowsLinkLocalRoute: boolean;
     readonly routes: ReadonlyArray<Readonly<ClasslessRoute>>;
+    /** V6ONLY_WAIT for option 108 (RFC 8925) when a binding has no IPV6_ONLY; unset: off. */
+    readonly ipv6OnlyPreferred: number | undefined;
     /** `[dhcp4-options]`: DHCPv4 options for every binding (a binding's OPTION_<n> wins per code). */
     readonly options: OptionSettings;
   };

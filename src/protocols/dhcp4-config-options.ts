@@ -26,6 +26,7 @@ import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { bootOptions, bootShape } from './dhcp4-boot.js';
 import { encodedOptions, type EncodedOption } from './option-settings.js';
+import { keyedOptions4, withKeyedOptions } from './keyed-options.js';
 import { NOTHING_ASKED, askedKey, pickOptions, setsCode } from './requested-options.js';
 
 export type Dhcp4Settings = Settings['dhcp'];
@@ -132,7 +133,9 @@ function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: number, wi
 function cacheEntry(binding: Binding, settings: Dhcp4Settings, sid: number): ConfigCacheEntry {
   let entry = configCache.get(binding);
   if (!entry || entry.settings !== settings || entry.sid !== sid) {
-    entry = { settings, sid, byClient: [undefined, undefined], extras: encodedOptions(DHCP4_CATALOG, binding.dhcp4Options, settings.options), lists: [] };
+    // IPV6_ONLY and CAPTIVE_PORTAL join the operator's options as asked-for ones (keyed-options.ts).
+    const extras = withKeyedOptions(encodedOptions(DHCP4_CATALOG, binding.dhcp4Options, settings.options), keyedOptions4(binding, settings));
+    entry = { settings, sid, byClient: [undefined, undefined], extras, lists: [] };
     configCache.set(binding, entry);
   }
   return entry;

@@ -11,12 +11,13 @@
 import type { Binding } from '../bindings/binding.js';
 import { BROADCAST_MAC48, IPV4_ANY_VALUE as IPV4_ANY, IPV4_BROADCAST_VALUE, numberToIpv4, type Mac48 } from '../wire/addr.js';
 import { DHCP4_BROADCAST_FLAG, Dhcp4MessageType, Dhcp4Option, type Dhcp4Message } from '../wire/dhcp4-types.js';
-import { clientId, maxMessageSize, messageType, requestedIp, serverId } from '../wire/dhcp4.js';
+import { clientId, getOption, maxMessageSize, messageType, requestedIp, serverId } from '../wire/dhcp4.js';
 import { encodeString, encodeU32 } from '../wire/dhcp4-options.js';
 import { ipv4Value } from '../wire/writer.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { configOptions, messageTypeValue, type Dhcp4Settings } from './dhcp4-config-options.js';
 import { setBootFields } from './dhcp4-boot.js';
+import { offersNoAddress } from './keyed-options.js';
 import { drop, requestDrop, type Drop } from './drop.js';
 
 export { classlessRoutes, isWindowsClient, type Dhcp4Settings } from './dhcp4-config-options.js';
@@ -144,7 +145,9 @@ export function respondDhcp4(
 
   const offerOrAck = (replyType: Dhcp4MessageType.Offer | Dhcp4MessageType.Ack): Dhcp4Decision => {
     const m = baseReply(request);
-    m.yiaddr = ip;
+    // RFC 8925 §3.3.1: a client that asked for IPv6-only (108) is offered no address (keyed-options.ts).
+    const noAddress = replyType === Dhcp4MessageType.Offer && offersNoAddress(getOption(request, Dhcp4Option.ParameterRequestList), binding, settings);
+    m.yiaddr = noAddress ? IPV4_ANY : ip;
     if (replyType === Dhcp4MessageType.Ack) m.ciaddr = request.ciaddr;
     setBootFields(m, request, binding);
     m.options = configOptions(request, binding, settings, replyType, sid, true);

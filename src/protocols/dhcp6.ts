@@ -35,6 +35,7 @@ import {
 } from '../wire/dhcp6.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
 import { encodedOptions, type EncodedOption } from './option-settings.js';
+import { keyedOptions6, withKeyedOptions } from './keyed-options.js';
 import { askedKey, pickOptions, setsCode } from './requested-options.js';
 import type { MacInput } from '../wire/addr.js';
 import { duidLlFromMac } from '../wire/duid.js';
@@ -122,7 +123,8 @@ function encodedConfig(binding: Binding, settings: Ipv6Settings): EncodedConfig 
   if (hit && hit.settings === settings) return hit;
   const dns = binding.dns6 ?? settings.nameservers;
   const domains = searchDomains(binding, settings);
-  const extras = encodedOptions(DHCP6_CATALOG, binding.dhcp6Options, settings.dhcp6Options);
+  // CAPTIVE_PORTAL (103) joins the operator's options as an asked-for one (keyed-options.ts).
+  const extras = withKeyedOptions(encodedOptions(DHCP6_CATALOG, binding.dhcp6Options, settings.dhcp6Options), keyedOptions6(binding));
   const c: EncodedConfig = {
     settings,
     dns: dns.length > 0 ? dnsServersOption.encode([...dns]) : undefined,

@@ -9,7 +9,7 @@
  * server identity (51, 54, 58, 59: `[dhcp]` keys), and what a binding key
  * already says (1, 28 from SUBNET; 3 from GATEWAY; 6 DNS; 12 HOSTNAME;
  * 15 DOMAIN; 26 MTU; 66 NEXT_SERVER; 67 BOOTFILE and its variants;
- * 121/249 ROUTES) — two ways to say one thing would let them disagree.
+ * 108 IPV6_ONLY; 114 CAPTIVE_PORTAL; 121/249 ROUTES) — two ways to say one thing would let them disagree.
  * One override is deliberate: 119 (domain search) replaces
  * `[dhcp] domain_search`, since no binding key gives a per-VM search list.
  */
@@ -113,8 +113,8 @@ const ENTRIES: OptionInfo[] = [
   o(97, 'client-machine-identifier', OPAQUE),
   o(100, 'pcode', TEXT), // RFC 4833
   o(101, 'tcode', TEXT),
-  o(108, 'ipv6-only-preferred', U32), // RFC 8925
-  o(114, 'captive-portal', TEXT), // RFC 8910
+  set(108, 'ipv6-only-preferred', U32, 'it comes from IPV6_ONLY or [dhcp] ipv6_only_preferred (RFC 8925: only when asked, yiaddr 0.0.0.0 in the OFFER)'),
+  set(114, 'captive-portal', TEXT, 'the captive portal URI comes from CAPTIVE_PORTAL (RFC 8910)'),
   o(116, 'auto-configure', U8), // RFC 2563
   o(117, 'name-service-search', U16_LIST), // RFC 2937
   o(118, 'subnet-selection', IPV4), // RFC 3011

@@ -9,12 +9,13 @@
  * relay message, authentication, status code, rapid commit, interface-id,
  * reconfigure, the relay's options), 12 (unicast: onlinkd answers on the
  * multicast address only), 23 (DNS6 / `[ipv6] nameservers`), 32
- * (`[ipv6] information_refresh_time`) and 59 (BOOTFILE6). One override is deliberate: 24
+ * (`[ipv6] information_refresh_time`), 59 (BOOTFILE6) and 103 (CAPTIVE_PORTAL). One override is deliberate: 24
  * (domain search list) replaces `[ipv6] domains` in DHCPv6 replies, since no
  * binding key gives a per-VM search list.
  */
 import { makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
 import { DOMAIN, DOMAIN_LIST, IPV6_LIST, OPAQUE, TEXT, U32, U8 } from './option-value-types.js';
+import { NTP_SERVER_LIST } from './ntp-server-option.js';
 
 const o = (code: number, name: string, type: ValueType, more: Partial<OptionInfo> = {}): OptionInfo => ({ code, name, type, ...more });
 const set = (code: number, name: string, refused: string): OptionInfo => o(code, name, OPAQUE, { refused });
@@ -62,7 +63,7 @@ const ENTRIES: OptionInfo[] = [
   o(41, 'new-posix-timezone', TEXT), // RFC 4833
   o(42, 'new-tzdb-timezone', TEXT),
   set(43, 'ero', "the relay's"),
-  o(56, 'ntp-server', OPAQUE), // RFC 5908 (sub-options)
+  o(56, 'ntp-server', NTP_SERVER_LIST), // RFC 5908 (sub-options 1, 2, 3)
   set(59, 'bootfile-url', 'the boot file URL comes from BOOTFILE6'), // RFC 5970
   o(60, 'bootfile-param', OPAQUE),
   set(61, 'client-arch-type', "the client's"),
@@ -72,7 +73,7 @@ const ENTRIES: OptionInfo[] = [
   o(67, 'pd-exclude', OPAQUE), // RFC 6603
   o(82, 'sol-max-rt', U32), // RFC 8415 §21.24
   o(83, 'inf-max-rt', U32), // RFC 8415 §21.25
-  o(103, 'captive-portal', TEXT), // RFC 8910
+  set(103, 'captive-portal', 'the captive portal URI comes from CAPTIVE_PORTAL (RFC 8910)'),
 ];
 
 /**

@@ -13,7 +13,7 @@ export function testBinding(over: Partial<Binding> = {}): Binding {
     subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
     subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
     macspoof: false, windows: false, arpResponder: undefined, uplink: undefined, uplink6: undefined, routes: [],
-    bootfile: undefined, bootfileEfi: undefined, ipxeBootfile: undefined, nextServer: undefined, bootfile6: undefined,
+    bootfile: undefined, bootfileEfi: undefined, ipxeBootfile: undefined, nextServer: undefined, bootfile6: undefined, ipv6Only: undefined, captivePortal: undefined,
     dns: undefined, dns6: undefined, domain: undefined, dhcp4Options: NO_OPTIONS, dhcp6Options: NO_OPTIONS, extra: {}, ...over,
   };
 }
