@@ -142,18 +142,6 @@ export function parseIpv6Address(text: string): Uint8Array | undefined {
   return parseIpv6Into(text, out, 0) ? out : undefined;
 }
 
-/** Octets of `nonMulticastIpv6`: never escapes, single-threaded. */
-const probe = new Uint8Array(IPV6_ADDRESS_LENGTH);
-
-/**
- * Whether `text` is an IPv6 address and not a multicast one (a valid
- * source: RFC 4291 §2.7), without allocating: the responders check the
- * source of every RS and Information-Request.
- */
-export function isNonMulticastIpv6(text: string): boolean {
-  return parseIpv6Into(text, probe, 0) && !isIpv6Multicast(probe, 0);
-}
-
 /**
  * Whether decoded octets are a source a reply can go to: neither
  * unspecified (::) nor multicast (RS, Information-Request and NS sources).

@@ -10,7 +10,6 @@ import {
   isIpv6LinkLocal,
   isIpv6Multicast,
   isIpv6Unspecified,
-  isNonMulticastIpv6,
   isUnicastIpv6,
   ipv6Text,
   maskIpv6Prefix,
@@ -224,22 +223,6 @@ describe('EUI-64 and multicast derivations', () => {
     expect(multicastMac('ff02::1:2')).toBe('33:33:00:01:00:02');
     expect(() => multicastMac('fe80::1')).toThrow(/not-multicast/);
     expect(() => solicitedNodeAddress('nope')).toThrow(EncodeError);
-  });
-});
-
-describe('isNonMulticastIpv6', () => {
-  it('agrees with parsing and classifying the octets, for any address text and for garbage', () => {
-    fc.assert(
-      fc.property(address16, (b) => {
-        const text = formatIpv6Address(b);
-        expect(isNonMulticastIpv6(text)).toBe(!isIpv6Multicast(b));
-        expect(isNonMulticastIpv6(text.toUpperCase())).toBe(!isIpv6Multicast(b));
-      }),
-    );
-    for (const t of ['ff02::1', 'FF02::2', 'fe80::1', '::', '2001:db8::1', '::ffff:192.0.2.1', '', 'nope', 'fe80::1%tap10', '1:2:3:4:5:6:7:8:9']) {
-      const b = parseIpv6Address(t);
-      expect(isNonMulticastIpv6(t), t).toBe(b !== undefined && !isIpv6Multicast(b));
-    }
   });
 });
 
