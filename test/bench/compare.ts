@@ -6,7 +6,7 @@
 import { Lab } from '../e2e/lab.js';
 import { runGenerator, type Exchange, type GenMode, type GenOptions, type GenResult } from './generator.js';
 import { cpuSeconds, machineUserSeconds, memory, userSeconds } from './procstat.js';
-import { SINGLE, type Adapter, type BenchBinding, type RunningServer } from './servers.js';
+import { SINGLE, bindingFor, type Adapter, type BenchBinding, type RunningServer } from './servers.js';
 
 export interface RunOptions {
   mode: GenMode;
@@ -144,23 +144,27 @@ export async function runComparison(adapters: readonly Adapter[], o: CompareOpti
     const order = adapters.map((_, i) => adapters[(i + round - 1) % adapters.length]!);
     for (const adapter of order) {
       const exchanges = adapter.exchanges.filter((e) => o.exchanges.includes(e));
-      if (exchanges.length === 0) continue;
-      const lab = await singleVmLab();
-      let server: RunningServer | undefined;
-      try {
-        server = await adapter.start(lab, [SINGLE]);
-        for (const ex of exchanges) {
-          const r = await measure(lab, lab.vm(SINGLE.tap).ns, server, SINGLE, ex, o, round);
-          r.server = adapter.name;
-          records.push(r);
-          o.log(describeRun(r));
+      // dora-options needs its own binding (bindingFor): a server of its own, right after the plain ones.
+      for (const group of [exchanges.filter((e) => e !== 'dora-options'), exchanges.filter((e) => e === 'dora-options')]) {
+        if (group.length === 0) continue;
+        const b = bindingFor(group[0]!, SINGLE);
+        const lab = await singleVmLab();
+        let server: RunningServer | undefined;
+        try {
+          server = await adapter.start(lab, [b]);
+          for (const ex of group) {
+            const r = await measure(lab, lab.vm(b.tap).ns, server, b, ex, o, round);
+            r.server = adapter.name;
+            records.push(r);
+            o.log(describeRun(r));
+          }
+        } catch (e) {
+          const why = server ? `\n--- ${adapter.name} log\n${server.logTail()}` : '';
+          throw new Error(`${(e as Error).message}${why}`);
+        } finally {
+          await server?.stop().catch(() => undefined);
+          await lab.destroy();
         }
-      } catch (e) {
-        const why = server ? `\n--- ${adapter.name} log\n${server.logTail()}` : '';
-        throw new Error(`${(e as Error).message}${why}`);
-      } finally {
-        await server?.stop().catch(() => undefined);
-        await lab.destroy();
       }
     }
   }

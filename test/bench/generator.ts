@@ -23,8 +23,17 @@ export const ROOT = findRoot();
 export const GENERATOR_SOURCE = join(ROOT, 'test/bench/olkgen.c');
 export const GENERATOR = join(ROOT, 'node_modules/.cache/onlinkd-bench/olkgen');
 
-export type Exchange = 'dora' | 'rs' | 'ns' | 'ir';
-export const EXCHANGES: readonly Exchange[] = ['dora', 'rs', 'ns', 'ir'];
+/** What olkgen itself knows. */
+export type GenExchange = 'dora' | 'rs' | 'ns' | 'ir';
+/**
+ * The exchanges a bench measures: olkgen's, and `dora-options`, a DORA
+ * against a binding with five extra DHCPv4 options (servers.ts
+ * BENCH_OPTIONS; issue 13: the reply templates must keep applying).
+ */
+export type Exchange = GenExchange | 'dora-options';
+export const EXCHANGES: readonly Exchange[] = ['dora', 'dora-options', 'rs', 'ns', 'ir'];
+/** What olkgen sends for an exchange. */
+export const genExchange = (e: Exchange): GenExchange => (e === 'dora-options' ? 'dora' : e);
 export type GenMode = 'window' | 'pingpong' | 'flood' | 'listen';
 
 export interface GenOptions {
@@ -103,7 +112,7 @@ export function ensureGenerator(): string {
 }
 
 export function generatorArgs(o: GenOptions): string[] {
-  const a = ['--exchange', o.exchange];
+  const a = ['--exchange', genExchange(o.exchange)];
   if (o.mode) a.push('--mode', o.mode);
   if (o.window !== undefined && o.mode !== 'pingpong') a.push('--window', String(o.window));
   if (o.rate) a.push('--rate', String(o.rate));

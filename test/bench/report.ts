@@ -10,6 +10,7 @@ import type { ScaleResult } from './scale.js';
 
 export const EXCHANGE_LABEL: Record<Exchange, string> = {
   dora: 'DHCPv4 DISCOVER→OFFER→REQUEST→ACK',
+  'dora-options': 'DHCPv4 DORA, binding with five extra options',
   rs: 'RS → RA',
   ns: 'NS → NA',
   ir: 'DHCPv6 Information-Request → Reply',
@@ -107,7 +108,7 @@ export function headlineTable(s: readonly Summary[], servers: readonly string[],
   const ratioPeers = peers.filter((p) => p !== 'onlinkd-info' && p !== 'onlinkd-b');
   const head = ['exchange', ...servers.map((x) => `${x}`), ...ratioPeers.map((p) => `onlinkd / ${p}`)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  const exchanges = (['dora', 'rs', 'ns', 'ir'] as const).filter((e) => s.some((x) => x.exchange === e));
+  const exchanges = (['dora', 'dora-options', 'rs', 'ns', 'ir'] as const).filter((e) => s.some((x) => x.exchange === e));
   for (const ex of exchanges) {
     const o = find(s, 'onlinkd', ex);
     const cells = servers.map((srv) => {

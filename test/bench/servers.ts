@@ -45,6 +45,8 @@ export interface BenchBinding {
   eui64: string;
   dns: string;
   dns6: string;
+  /** Further binding-file lines (onlinkd only): the options of `dora-options`. */
+  options?: readonly string[];
 }
 
 export function benchBinding(i: number, tap = `tap${i}`): BenchBinding {
@@ -100,8 +102,27 @@ export function bindingFile(b: BenchBinding): string {
     `EUI64=${b.eui64}`,
     `DNS=${b.dns}`,
     `DNS6=${b.dns6}`,
+    ...(b.options ?? []),
     '',
   ].join('\n');
+}
+
+/**
+ * Five extra DHCPv4 options for `dora-options`: two the generator's PRL
+ * asks for (42, 119) and three sent always (2, 17, 252), so every OFFER
+ * and ACK carries all five.
+ */
+export const BENCH_OPTIONS: readonly string[] = [
+  'OPTION_42=203.0.113.5,203.0.113.6',
+  'OPTION_119=example.test,lab.example.test',
+  'OPTION_2=always:-3600',
+  'OPTION_17=always:/srv/root',
+  'OPTION_252=always:http://203.0.113.1/wpad.dat',
+];
+
+/** The binding an exchange is measured against: `dora-options` adds BENCH_OPTIONS. */
+export function bindingFor(ex: Exchange, b: BenchBinding): BenchBinding {
+  return ex === 'dora-options' ? { ...b, options: BENCH_OPTIONS } : b;
 }
 
 export interface RunningServer {
@@ -273,7 +294,7 @@ export function onlinkdConfig(dir: string, o: OnlinkdOptions, controlSocket: str
 export function onlinkdAdapter(o: OnlinkdOptions = {}, name = 'onlinkd'): Adapter {
   return {
     name,
-    exchanges: ['dora', 'rs', 'ns', 'ir'],
+    exchanges: ['dora', 'dora-options', 'rs', 'ns', 'ir'],
     unavailable: () => (existsSync(o.entry ?? ONLINKD) ? undefined : `${o.entry ?? ONLINKD} missing: run "npm run build"`),
     version: () => {
       const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
