@@ -4,23 +4,11 @@
  * and maps signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { checkSettings } from './check-config.js';
 import { Daemon } from '../runtime/daemon.js';
 import { VERSION } from '../util/version.js';
-
-const USAGE = `Usage: onlinkd [--config FILE] [--datapath DIR] [--check]
-
-Answers DHCPv4, IPv6 RS/NS and DHCPv6 Information-Requests on VM taps from
-per-tap binding files (nfdhcpd format).
-
-  -c, --config FILE    configuration file (nfdhcpd.conf-compatible INI);
-                       default ${DEFAULT_CONFIG_PATH}, embedded defaults if absent
-      --datapath DIR   binding-file directory (overrides [general] datapath)
-      --check          validate the configuration and exit
-  -h, --help           this help
-  -V, --version        print the version
-`;
+import { USAGE } from './onlinkd-usage.js';
 
 function main(): void {
   let args;
