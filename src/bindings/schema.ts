@@ -32,6 +32,8 @@ import {
 import { formatRouteList } from './routes.js';
 import { parseBootfile, parseBootfileUrl } from './boot-values.js';
 import { parseCaptivePortal, parseIpv6Only } from './modern-values.js';
+import { parseIp6, parseMode6, parsePrefix6, prefixesOverlap } from './ipv6-values.js';
+import type { Ipv6Mode } from '../config/values.js';
 import type { OptionCatalog } from '../wire/option-catalog.js';
 import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
@@ -110,6 +112,13 @@ export const BINDING_KEYS = [
     field: 'mtu', file: 'MTU', kind: 'number', parse: parseMtu, format: (v) => (v === undefined ? '' : String(v)), unset: undefined, label: 'MTU', meta: 'N', nfdhcpd: 12,
     doc: 'set: DHCP option 26 and the RA MTU option (68..65535)',
   } satisfies BindingKey<'mtu', 'MTU', number | undefined, 'number'>,
+  // Stateful DHCPv6 and the per-tap mode (DESIGN.md "Second stage"; values and rules: ipv6-values.ts; answers: protocols/dhcp6-stateful.ts).
+  {
+    field: 'mode6', file: 'MODE6', kind: 'text', parse: parseMode6, format: (v) => v ?? '', unset: undefined, label: 'IPv6 mode', meta: 'MODE',
+    doc: "this tap's IPv6 mode over `[ipv6] mode`: `slaac+dhcpv6` (DHCPv6 answers Information-Request), `dhcpv6` (also Solicit/Request/Renew/...: `IP6`, `PREFIX6`), `slaac` or `none` (no DHCPv6)",
+  } satisfies BindingKey<'mode6', 'MODE6', Ipv6Mode | undefined, 'text'>,
+  text('ip6', 'IP6', parseIp6, { label: 'IPv6 (DHCPv6)', meta: 'IP6', doc: 'the address stateful DHCPv6 gives (IA_NA) in mode `dhcpv6`; default `EUI64`; inside `SUBNET6`' }),
+  subnet('prefix6', 'PREFIX6', parsePrefix6, { label: 'delegated prefix', meta: 'PREFIX/LEN', doc: 'a prefix delegated to the VM by DHCPv6 (IA_PD) in mode `dhcpv6`, e.g. `2001:db8:100::/56`; not overlapping `SUBNET6`' }),
   // Network boot (DESIGN.md "Second stage"; which file a client gets: protocols/dhcp4-boot.ts).
   text('bootfile', 'BOOTFILE', parseBootfile, { label: 'boot file', meta: 'FILE|URL', doc: 'DHCPv4 boot file: the `file` field, and option 67 when asked for or longer than 127 (at most 255)' }),
   text('bootfileEfi', 'BOOTFILE_EFI', parseBootfile, { label: 'boot file (UEFI)', meta: 'FILE|URL', doc: 'boot file instead of `BOOTFILE` for UEFI clients (option 93: 6, 7, 9, 10, 11, ... RFC 4578)' }),
@@ -225,4 +234,9 @@ export const BINDING_RULES: ReadonlyArray<{ key: string; at: string; check: (b: 
   },
   { key: 'GATEWAY', at: 'GATEWAY', check: (b) => (b.gateway && b.ip && b.gateway === b.ip ? 'equals the VM IP' : undefined) },
   { key: 'EUI64', at: 'EUI64', check: (b) => (b.eui64 && b.subnet6 && !inIpv6Subnet(b.eui64, b.subnet6) ? `${b.eui64} is outside SUBNET6` : undefined) },
+  { key: 'IP6', at: 'IP6', check: (b) => (b.ip6 && b.subnet6 && !inIpv6Subnet(b.ip6, b.subnet6) ? `${b.ip6} is outside SUBNET6 (the on-link prefix a Confirm is checked against)` : undefined) },
+  {
+    key: 'PREFIX6', at: 'PREFIX6',
+    check: (b) => (b.prefix6 && b.subnet6 && prefixesOverlap(b.prefix6, b.subnet6) ? `${formatSubnet(b.prefix6)} overlaps SUBNET6 ${formatSubnet(b.subnet6)} (a delegated prefix is routed to the VM, not on its link)` : undefined),
+  },
 ];

@@ -37,6 +37,34 @@ function leaseTimers(d: Draft['dhcp'], t1Set: boolean, t2Set: boolean): void {
   }
 }
 
+/**
+ * Stateful DHCPv6's T1/T2 (RFC 8415 §21.4): unset, 0.5 and 0.8 of the
+ * preferred lifetime (the RFC's recommendation), T2 never below a T1 the
+ * file sets; then T1 <= T2 <= preferred <= valid (§21.4: T1 > T2 is
+ * discarded by the client; a T2 past the preferred lifetime renews a
+ * deprecated address; §21.6: preferred > valid is discarded). A 0 T1 or T2
+ * leaves the choice to the client and is not compared.
+ */
+function dhcpv6Timers(v6: Draft['ipv6'], file: string, lineOf: LineOf): void {
+  const t1Set = lineOf('ipv6', 'dhcpv6_renewal') !== undefined;
+  const t2Set = lineOf('ipv6', 'dhcpv6_rebinding') !== undefined;
+  const pref = v6.dhcpv6PreferredLifetime;
+  if (!t1Set) v6.dhcpv6Renewal = Math.floor(pref * 0.5);
+  if (!t2Set) v6.dhcpv6Rebinding = Math.max(Math.floor(pref * 0.8), v6.dhcpv6Renewal);
+  const at = (key: string): number | undefined => lineOf('ipv6', key);
+  if (pref > v6.dhcpv6ValidLifetime) {
+    throw new ConfigError(file, at('dhcpv6_preferred_lifetime'), 'dhcpv6_preferred_lifetime', 'must not exceed dhcpv6_valid_lifetime (RFC 8415 §21.6)');
+  }
+  const t1 = v6.dhcpv6Renewal;
+  const t2 = v6.dhcpv6Rebinding;
+  if (t1 !== 0 && t2 !== 0 && t1 > t2) {
+    throw new ConfigError(file, at('dhcpv6_rebinding') ?? at('dhcpv6_renewal'), t2Set ? 'dhcpv6_rebinding' : 'dhcpv6_renewal', `T1 (${t1}) must not exceed T2 (${t2}) (RFC 8415 §21.4)`);
+  }
+  for (const [key, t] of [['dhcpv6_renewal', t1], ['dhcpv6_rebinding', t2]] as const) {
+    if (t > pref) throw new ConfigError(file, at(key) ?? at('dhcpv6_preferred_lifetime'), key, `(${t}) must not exceed dhcpv6_preferred_lifetime (${pref}) (RFC 8415 §21.4)`);
+  }
+}
+
 /** Fills the computed defaults (keys.ts `computed`) and checks the cross-key rules; throws ConfigError naming the key at fault. */
 export function crossCheck(s: Draft, file: string, lineOf: LineOf): void {
   const d = s.dhcp;
@@ -56,6 +84,7 @@ export function crossCheck(s: Draft, file: string, lineOf: LineOf): void {
     );
   }
   const v6 = s.ipv6;
+  dhcpv6Timers(v6, file, lineOf);
   if (v6.preferredLifetime > v6.validLifetime) {
     throw new ConfigError(file, lineOf('ipv6', 'preferred_lifetime'), 'preferred_lifetime', 'must not exceed valid_lifetime (RFC 4861 §4.6.2)');
   }

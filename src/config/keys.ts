@@ -112,8 +112,8 @@ export const KEYS: KeyTable = {
   },
   ipv6: {
     enable: { key: 'enable_ipv6', parse: bool, default: 'yes', doc: 'answer RS and NS, send RAs' },
-    enableDhcpv6: { key: 'enable_dhcpv6', parse: bool, default: 'yes', doc: 'answer DHCPv6 Information-Requests' },
-    mode: { key: 'mode', parse: ipv6Mode, default: 'slaac+dhcpv6', doc: "`slaac` (M=0 O=0) or `slaac+dhcpv6` (M=0 O=1; nfdhcpd's `auto`)" },
+    enableDhcpv6: { key: 'enable_dhcpv6', parse: bool, default: 'yes', doc: 'answer DHCPv6 (what a mode answers: `mode`)' },
+    mode: { key: 'mode', parse: ipv6Mode, default: 'slaac+dhcpv6', doc: "`slaac+dhcpv6` (M=0 O=1; nfdhcpd's `auto`: DHCPv6 answers Information-Request), `dhcpv6` (M=1 O=1: also stateful DHCPv6), `slaac` (M=0 O=0) or `none` (no DHCPv6); a binding's MODE6= overrides" },
     // RFC 8319 raised MaxRtrAdvInterval's ceiling to 65535 s.
     raPeriod: { key: 'ra_period', parse: int(4, 65535), default: '300', doc: 'period of unsolicited RAs per tap, seconds' },
     nameservers: { key: 'nameservers', parse: ipv6List, default: '', doc: "IPv6 DNS servers (RDNSS, DHCPv6 option 23); a binding's DNS6= overrides" },
@@ -123,6 +123,18 @@ export const KEYS: KeyTable = {
     preferredLifetime: { key: 'preferred_lifetime', parse: int(0, LEASE_MAX), default: '14400', doc: 'prefix preferred lifetime in RAs, seconds (at most valid_lifetime)' },
     routerLifetime: { key: 'router_lifetime', parse: int(0, 65535), default: '0', doc: 'Router Lifetime in RAs, seconds; 0: 3 × ra_period (at most 9000)' },
     informationRefreshTime: { key: 'information_refresh_time', parse: int(600, LEASE_MAX), default: '86400', doc: 'DHCPv6 Information Refresh Time (option 32), seconds' },
+    dhcpv6ValidLifetime: { key: 'dhcpv6_valid_lifetime', parse: int(1, LEASE_MAX), default: '86400', doc: 'stateful DHCPv6: valid lifetime of the IA_NA address and IA_PD prefix, seconds' },
+    dhcpv6PreferredLifetime: {
+      key: 'dhcpv6_preferred_lifetime', parse: int(0, LEASE_MAX), default: '14400', doc: 'stateful DHCPv6: their preferred lifetime, seconds (at most dhcpv6_valid_lifetime)',
+    },
+    dhcpv6Renewal: {
+      key: 'dhcpv6_renewal', parse: int(0, LEASE_MAX), default: '7200', computed: 'half of dhcpv6_preferred_lifetime (RFC 8415 §21.4)',
+      doc: 'stateful DHCPv6: T1 of IA_NA and IA_PD, seconds (0: the client decides)',
+    },
+    dhcpv6Rebinding: {
+      key: 'dhcpv6_rebinding', parse: int(0, LEASE_MAX), default: '11520', computed: '0.8 of dhcpv6_preferred_lifetime, at least dhcpv6_renewal (RFC 8415 §21.4)',
+      doc: 'stateful DHCPv6: T2, seconds (dhcpv6_renewal <= T2 <= dhcpv6_preferred_lifetime; 0: the client decides)',
+    },
     rsBurst: { key: 'rs_burst', parse: int(1, 1_000_000), default: '3', doc: 'Router Solicitations answered at once per tap' },
     rsRate: { key: 'rs_rate', parse: int(1, 1_000_000), default: '1', doc: 'then Router Solicitations answered per second per tap' },
   },

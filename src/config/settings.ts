@@ -58,6 +58,15 @@ export interface Settings {
     readonly routerLifetime: number;
     /** DHCPv6 Information Refresh Time (option 32; RFC 8415 §21.23, at least 600). */
     readonly informationRefreshTime: number;
+    /**
+     * Stateful DHCPv6 (protocols/dhcp6-stateful.ts): the IA_NA/IA_PD T1 and T2
+     * and the addresses' and prefixes' lifetimes (RFC 8415 §21.4, §21.6, §21.22);
+     * T1 <= T2 <= preferred <= valid (cross-checks.ts).
+     */
+    readonly dhcpv6Renewal: number;
+    readonly dhcpv6Rebinding: number;
+    readonly dhcpv6PreferredLifetime: number;
+    readonly dhcpv6ValidLifetime: number;
     /** Solicited RAs per tap: `rsBurst` at once, then `rsRate` per second. */
     readonly rsBurst: number;
     readonly rsRate: number;

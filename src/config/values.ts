@@ -14,7 +14,19 @@ import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS,
 
 export type Parser<T> = (value: string) => T;
 
-export type Ipv6Mode = 'slaac' | 'slaac+dhcpv6';
+/**
+ * A tap's IPv6 mode (`[ipv6] mode`, a binding's MODE6; DESIGN.md "Second
+ * stage"): what its RAs say (M/O flags, the prefix's A flag) and what
+ * DHCPv6 answers (protocols/ipv6-mode.ts).
+ */
+export type Ipv6Mode = 'slaac' | 'slaac+dhcpv6' | 'dhcpv6' | 'none';
+export const IPV6_MODES: readonly Ipv6Mode[] = ['slaac+dhcpv6', 'dhcpv6', 'slaac', 'none'];
+
+/** One of the four mode names (any case), or undefined: the one reading `[ipv6] mode` and MODE6 share. */
+export function ipv6ModeOf(v: string): Ipv6Mode | undefined {
+  const s = v.trim().toLowerCase();
+  return IPV6_MODES.find((m) => m === s);
+}
 export type ArpForm = 'request' | 'reply';
 
 export function bool(v: string): boolean {
@@ -116,12 +128,12 @@ export function oneOf<T extends string>(...values: T[]): Parser<T> {
 }
 
 export function ipv6Mode(v: string): Ipv6Mode {
-  const s = v.trim().toLowerCase();
-  // nfdhcpd's 'auto' picked a mode from the configured queues; with no queues the
-  // full mode is the one that works, and stateful 'dhcpv6' was never implemented there.
-  if (s === 'auto' || s === 'slaac+dhcpv6') return 'slaac+dhcpv6';
-  if (s === 'slaac') return 'slaac';
-  throw new Error(`expected auto, slaac or slaac+dhcpv6, got "${v}" (stateful dhcpv6 is not supported)`);
+  // nfdhcpd's 'auto' picked a mode from the configured queues; with no queues
+  // the full stateless mode is the one that works.
+  if (v.trim().toLowerCase() === 'auto') return 'slaac+dhcpv6';
+  const m = ipv6ModeOf(v);
+  if (m === undefined) throw new Error(`expected auto, ${IPV6_MODES.join(', ')}, got "${v}"`);
+  return m;
 }
 
 export function routes(v: string): ClasslessRoute[] {
