@@ -32,6 +32,8 @@ import {
 import { formatRouteList } from './routes.js';
 import { parseBootfile, parseBootfileUrl } from './boot-values.js';
 import { parseCaptivePortal, parseIpv6Only } from './modern-values.js';
+import { formatRoutes6, parsePref64, parseRoutes6, type Route6 } from './ra-values.js';
+import { RA_ROUTES_PORTAL_ROOM, raRoutesPortalOctets } from '../protocols/reply-limits.js';
 import { parseIp6, parseMode6, parsePrefix6, prefixesOverlap } from './ipv6-values.js';
 import type { Ipv6Mode } from '../config/values.js';
 import type { OptionCatalog } from '../wire/option-catalog.js';
@@ -90,6 +92,7 @@ function list<F extends string, K extends string>(field: F, file: K, parse: Pars
 }
 
 const NO_ROUTES: ClasslessRoute[] = [];
+const NO_ROUTES6: Route6[] = [];
 
 export const BINDING_KEYS = [
   required('mac', 'MAC', parseMac, { label: 'MAC', meta: 'MAC', nfdhcpd: 3, required: 'missing (the VM MAC is required)', doc: "the VM's MAC (required); only its frames are answered" }),
@@ -133,6 +136,16 @@ export const BINDING_KEYS = [
   } satisfies BindingKey<'ipv6Only', 'IPV6_ONLY', number | undefined, 'number'>,
   text('captivePortal', 'CAPTIVE_PORTAL', parseCaptivePortal, {
     label: 'captive portal', meta: 'URI', doc: 'captive portal API URI (RFC 8910): DHCPv4 option 114 and DHCPv6 option 103 when asked for; `https://...` or `urn:ietf:params:capport:unrestricted`',
+  }),
+  // What RAs carry beyond the prefix (DESIGN.md "Second stage"; values: ra-values.ts; RA: protocols/router-advert.ts).
+  {
+    field: 'routes6', file: 'ROUTES6', kind: 'list', parse: parseRoutes6, format: formatRoutes6, unset: NO_ROUTES6, label: 'IPv6 routes (RA)', meta: '"PREFIX/LEN [high|medium|low]"',
+    json: (r) => (r.length ? r.map((one) => formatRoutes6([one])) : undefined),
+    doc: 'RFC 4191 routes in RAs, `PREFIX/LEN [high|medium|low], ...` (default medium), lifetime the Router Lifetime; with `CAPTIVE_PORTAL` at most 168 octets of the RA (7 routes longer than /64, 10 up to /64)',
+  } satisfies BindingKey<'routes6', 'ROUTES6', Route6[], 'list'>,
+  subnet('pref64', 'PREF64', parsePref64, {
+    label: 'NAT64 prefix (RA)', meta: 'PREFIX/LEN',
+    doc: 'NAT64 prefix in RAs (RFC 8781 PREF64), /96, /64, /56, /48, /40 or /32, e.g. `64:ff9b::/96`; default `[ipv6] pref64`',
   }),
   {
     field: 'indev', file: 'INDEV', kind: 'text', parse: parseInterfaceName, format: (v) => v, unset: TAP_NAME, label: 'indev', meta: 'IF', nfdhcpd: 1,
@@ -221,6 +234,11 @@ export function familyMember(key: string, lower = false): { family: BindingKeyFa
 export const memberKey = (f: Pick<BindingKeyFamily, 'prefix'>, code: number, lower = false): string =>
   `${lower ? f.prefix.toLowerCase() : f.prefix}${code}`;
 
+function raTooBig(octets: number, what: string): string | undefined {
+  if (octets <= RA_ROUTES_PORTAL_ROOM) return undefined;
+  return `${what} would take ${octets} octets of the RA, which holds ${RA_ROUTES_PORTAL_ROOM} for ROUTES6 and CAPTIVE_PORTAL together (1280 octets with the longest DNS6 and search lists; a route is 8, 16 or 24 octets, the portal option 2 + the URI padded to 8)`;
+}
+
 /**
  * Rules between keys, checked once every key parsed, in this order. `key`
  * is the key the error names, `at` the key whose line it points to.
@@ -234,6 +252,9 @@ export const BINDING_RULES: ReadonlyArray<{ key: string; at: string; check: (b: 
   },
   { key: 'GATEWAY', at: 'GATEWAY', check: (b) => (b.gateway && b.ip && b.gateway === b.ip ? 'equals the VM IP' : undefined) },
   { key: 'EUI64', at: 'EUI64', check: (b) => (b.eui64 && b.subnet6 && !inIpv6Subnet(b.eui64, b.subnet6) ? `${b.eui64} is outside SUBNET6` : undefined) },
+  // The RA must fit 1280 octets with every list at its limit (protocols/reply-limits.ts): refused here, never an RA that fails later.
+  { key: 'CAPTIVE_PORTAL', at: 'CAPTIVE_PORTAL', check: (b) => raTooBig(raRoutesPortalOctets([], b.captivePortal), 'its RA option') },
+  { key: 'ROUTES6', at: 'ROUTES6', check: (b) => raTooBig(raRoutesPortalOctets(b.routes6, b.captivePortal), 'with CAPTIVE_PORTAL, their RA options') },
   { key: 'IP6', at: 'IP6', check: (b) => (b.ip6 && b.subnet6 && !inIpv6Subnet(b.ip6, b.subnet6) ? `${b.ip6} is outside SUBNET6 (the on-link prefix a Confirm is checked against)` : undefined) },
   {
     key: 'PREFIX6', at: 'PREFIX6',

@@ -74,6 +74,8 @@ export function formatBindingShow(args: unknown): string {
   }
   // The interface is refused (loopback, uplink: never bound) or does not look like a VM's tap (src/runtime/tap-table.ts).
   if (v.problem !== undefined) rows.push(['interface', str(v.problem)]);
+  // Bindings that parse but cannot do what they say under the settings in force (protocols/ipv6-mode.ts).
+  if (Array.isArray(v.warnings)) for (const w of v.warnings) rows.push(['warning', str(w)]);
   const err = obj(v.error);
   if (v.error !== undefined) {
     rows.push([

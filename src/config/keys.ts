@@ -15,6 +15,7 @@ import type { OptionCatalog } from '../wire/option-catalog.js';
 import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
 import { v6OnlyWait } from '../bindings/modern-values.js';
+import { ndAddresses, optionalPref64 } from './nd-values.js';
 import {
   bool, domainList, int, ipv4List, ipv6List, ipv6Mode, linkLocalTargets, oneOf, optionalDomain, optionalInterface, optionalIpv4, optionalStr,
   routes, str, type ArpForm, type Parser,
@@ -137,6 +138,10 @@ export const KEYS: KeyTable = {
     },
     rsBurst: { key: 'rs_burst', parse: int(1, 1_000_000), default: '3', doc: 'Router Solicitations answered at once per tap' },
     rsRate: { key: 'rs_rate', parse: int(1, 1_000_000), default: '1', doc: 'then Router Solicitations answered per second per tap' },
+    pref64: {
+      key: 'pref64', parse: optionalPref64, default: '',
+      doc: "NAT64 prefix in every RA (RFC 8781 PREF64: /96, /64, /56, /48, /40 or /32, e.g. `64:ff9b::/96`); a binding's PREF64= overrides; unset: none",
+    },
   },
   announce: {
     uplink: { key: 'uplink', parse: optionalInterface, default: '', host: 'interface', doc: "gratuitous ARP goes out here; a binding's UPLINK= overrides" },
@@ -150,6 +155,12 @@ export const KEYS: KeyTable = {
   arp: {
     responder: { key: 'responder', parse: bool, default: 'no', doc: "answer the VM's ARP for its gateway and link-local services" },
     addresses: { key: 'addresses', parse: linkLocalTargets, default: '169.254.0.0/16', doc: 'which link-local addresses or prefixes (inside 169.254.0.0/16)' },
+  },
+  nd: {
+    addresses: {
+      key: 'addresses', parse: ndAddresses, default: '',
+      doc: "link-local IPv6 service addresses (fe80::/10) answered in NS on every bound tap with the tap's (INDEV's) MAC, never for DAD; OpenStack's metadata: `fe80::a9fe:a9fe`",
+    },
   },
   // A booting guest sends a few dozen frames; 50/s with a burst of 100 never
   // touches it, and caps what a flooding guest can make onlinkd do.

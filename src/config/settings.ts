@@ -10,6 +10,7 @@ import type { ClasslessRoute } from '../wire/dhcp4-types.js';
 import { deepFreeze } from '../util/frozen.js';
 import type { ArpForm, Ipv6Mode } from './values.js';
 import type { OptionSettings } from '../protocols/option-settings.js';
+import type { Ipv6Subnet } from '../bindings/binding-values.js';
 
 export type { ArpForm, Ipv6Mode } from './values.js';
 
@@ -72,6 +73,8 @@ export interface Settings {
     readonly rsRate: number;
     /** `[dhcp6-options]`: DHCPv6 options for every binding (a binding's OPTION6_<n> wins per code). */
     readonly dhcp6Options: OptionSettings;
+    /** NAT64 prefix in every RA (RFC 8781 PREF64) when a binding has no PREF64; unset: none. */
+    readonly pref64: Ipv6Subnet | undefined;
   };
   readonly announce: {
     readonly uplink: string | undefined;
@@ -84,6 +87,10 @@ export interface Settings {
   };
   readonly arp: {
     readonly responder: boolean;
+    readonly addresses: readonly string[];
+  };
+  /** Neighbor Discovery: link-local service addresses answered in NS on every tap (protocols/neighbor.ts). */
+  readonly nd: {
     readonly addresses: readonly string[];
   };
   /** Per-tap flood protection: frames a guest may send per second (token bucket). */

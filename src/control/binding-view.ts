@@ -32,6 +32,7 @@ export function bindingView(info: BindingInfo, cache = true): Record<string, unk
   }
   if (info.error) view.error = compact({ ...info.error });
   if (info.problem) view.problem = info.problem.message;
+  if (info.warnings && info.warnings.length > 0) view.warnings = info.warnings;
   return view;
 }
 

@@ -36,6 +36,8 @@ export interface BindingInfo {
   link: BindingLink | undefined;
   /** Why its interface is refused (never bound: loopback, uplink) or looks unlike a VM's tap (src/runtime/tap-table.ts). */
   problem?: { refused: boolean; message: string } | undefined;
+  /** What is wrong with the binding under the settings in force, though it parses (protocols/ipv6-mode.ts mode6Warning). */
+  warnings?: string[] | undefined;
 }
 
 export interface StatusSnapshot {

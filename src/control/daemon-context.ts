@@ -12,6 +12,7 @@
  * binding. Mutations of one tap are serialised, so two concurrent requests
  * cannot leave the store holding one binding and the file the other.
  */
+import { bindingWarnings } from '../protocols/ipv6-mode.js';
 import { sameBinding, type Binding } from '../bindings/binding.js';
 import { serializeBinding } from '../bindings/binding-file.js';
 import { removeBindingFile, writeBindingFile, type PersistOptions } from '../bindings/persist.js';
@@ -98,6 +99,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
         ? { ifindex: tap.link.ifindex, up: tap.link.up, running: tap.link.running, serverMac: deps.taps()?.serverMac(tap) }
         : undefined,
       problem: deps.taps()?.problem(entry.tap),
+      warnings: bindingWarnings(entry.binding, deps.settings()),
     };
   }
 

@@ -1,12 +1,13 @@
 /**
  * IPv6 frames on a bound tap: Router Solicitation → RA, Neighbor
- * Solicitation → NA, DHCPv6 (UDP 547) → Reply to an Information-Request.
+ * Solicitation → NA, DHCPv6 (UDP 547) → Reply to an Information-Request,
+ * and in mode `dhcpv6` Advertise/Reply to the stateful messages.
  * Every reply goes out at once on the same tap (a tap has one host, so the
  * whole-host RA delay of RFC 4861 §6.2.6 does not apply); RS answers are
  * rate-limited per tap. These replies are frequent (neighbour cache
  * refreshes), so they are logged at debug; drops are counted per reason.
  */
-import { respondInformationRequest } from '../protocols/dhcp6.js';
+import { respondDhcp6 } from '../protocols/dhcp6.js';
 import { dhcp6ReplyFrame } from '../protocols/dhcp6-frame.js';
 import { dropReason } from '../protocols/drop.js';
 import { checkSourceMac } from '../protocols/guard.js';
@@ -86,7 +87,7 @@ export class Ipv6Handler {
       d.stats.request(b.tap, 'ns', d.now());
       const serverMac = ctx.serverMac(tap);
       if (!serverMac) return;
-      const decision = respondNeighborSolicitation(m, ip, b, settings, serverMac);
+      const decision = respondNeighborSolicitation(m, ip, b, settings, serverMac, d.settings().nd.addresses);
       if (decision.kind === 'drop') return ctx.drop(tap, dropReason('ns', decision.reason));
       if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'na') && ctx.debug) {
         d.log.debug({ tap: b.tap, mac: b.mac, target: formatIpv6Address(m.target), kind: decision.target }, 'neighbor advertisement sent');
@@ -108,8 +109,12 @@ export class Ipv6Handler {
     d.stats.request(b.tap, dhcp6Name(msg.value.msgType), d.now());
     const serverMac = ctx.serverMac(tap);
     if (!serverMac) return;
-    const decision = respondInformationRequest(msg.value, { srcMac: ip.srcMac, src: ip.src, dst: ip.dst, hopLimit: ip.hopLimit, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
+    const decision = respondDhcp6(msg.value, { srcMac: ip.srcMac, src: ip.src, dst: ip.dst, hopLimit: ip.hopLimit, srcPort: udp.value.srcPort }, b, d.settings().ipv6, d.serverDuid, serverMac);
     if (decision.kind === 'drop') return ctx.drop(tap, dropReason('dhcp6', decision.reason));
+    if (decision.declined) {
+      // RFC 8415 §18.3.8: the guest found its address in use by another node; the binding says it is its, so an operator must look.
+      d.log.warn({ tap: b.tap, mac: b.mac, addresses: decision.declined.map((a) => formatIpv6Address(a)) }, 'DHCPv6 Decline: the guest says its address is in use by another node');
+    }
     if (ctx.sendFrame(tap, dhcp6ReplyFrame(decision.reply, serverMac, ctx.scratch), 'dhcp6-reply') && ctx.debug) {
       d.log.debug({ tap: b.tap, mac: b.mac, dst: `${ipv6Text(decision.reply.dstIp)}%${b.tap}`, xid: msg.value.transactionId }, 'DHCPv6 reply sent');
     }

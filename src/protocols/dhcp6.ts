@@ -3,11 +3,14 @@
  * with DNS servers and the domain search list. Pure: a decision from the
  * decoded message, the frame it came in, the binding and the settings.
  *
- * onlinkd hands out no addresses (the RA's PIO does, via SLAAC; M=0), so
- * Solicit, Request, Confirm, Renew, Rebind, Release and Decline are
- * counted and left unanswered ('stateful-not-offered'), as is every
- * Information-Request a stateless server must discard (§16.12): one that
- * carries an IA option, or a Server Identifier that is not ours.
+ * In mode `slaac+dhcpv6` onlinkd hands out no addresses (the RA's PIO
+ * does, via SLAAC; M=0), so Solicit, Request, Confirm, Renew, Rebind,
+ * Release and Decline are counted and left unanswered
+ * ('stateful-not-offered'); in mode `dhcpv6` (MODE6 or `[ipv6] mode`,
+ * ipv6-mode.ts) respondDhcp6 hands them to the stateful responder
+ * (dhcp6-stateful.ts) and frames its answer as this one. Information-
+ * Requests a stateless server must discard (§16.12) are: one that carries
+ * an IA option, or a Server Identifier that is not ours.
  *
  * The Reply (§18.3.6): same transaction id; the Client Identifier echoed
  * when the request had one (it is optional in an Information-Request,
@@ -41,11 +44,13 @@ import type { MacInput } from '../wire/addr.js';
 import { duidLlFromMac } from '../wire/duid.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { IPV6_DEFAULT_HOP_LIMIT } from '../wire/ipv6.js';
-import { isUnicastIpv6, type Ipv6Input } from '../wire/ipv6-address.js';
+import { isIpv6Multicast, isUnicastIpv6, type Ipv6Input } from '../wire/ipv6-address.js';
 import { sameBytes } from '../wire/reader.js';
 import { routerLinkLocalOctets, searchDomains, type Ipv6Settings } from './router-advert.js';
 import { requestDrop, type RequestDrop } from './drop.js';
 import { bootfileUrlOption } from './dhcp6-boot.js';
+import { answersInformationRequest, answersStateful, effectiveMode6 } from './ipv6-mode.js';
+import { respondStateful, STATEFUL_TYPES } from './dhcp6-stateful.js';
 
 /** IRT_DEFAULT and IRT_MINIMUM (RFC 8415 §7.6). */
 export const DEFAULT_INFORMATION_REFRESH_TIME = 86400;
@@ -72,19 +77,10 @@ export interface Dhcp6Reply {
 }
 
 export type Dhcp6Decision =
-  | { kind: 'reply'; reply: Dhcp6Reply; request: number }
+  /** `declined`: a Decline's addresses (logged as a warning: something else on the link uses them). */
+  | { kind: 'reply'; reply: Dhcp6Reply; request: number; declined?: Uint8Array[] }
   /** Nothing to send; `reason` names the drop counter. */
   | RequestDrop<number>;
-
-const STATEFUL = new Set<number>([
-  Dhcp6MessageType.Solicit,
-  Dhcp6MessageType.Request,
-  Dhcp6MessageType.Confirm,
-  Dhcp6MessageType.Renew,
-  Dhcp6MessageType.Rebind,
-  Dhcp6MessageType.Release,
-  Dhcp6MessageType.Decline,
-]);
 
 /**
  * onlinkd's server DUID: DUID-LL (RFC 8415 §11.4) of a fixed MAC, which
@@ -160,9 +156,9 @@ export function respondInformationRequest(
 ): Dhcp6Decision {
   const request = msg.msgType;
   const drop = (reason: string): Dhcp6Decision => requestDrop(reason, request);
-  if (!settings.enable || !settings.enableDhcpv6 || settings.mode === 'slaac') return drop('dhcpv6-disabled');
+  if (!settings.enable || !settings.enableDhcpv6 || !answersInformationRequest(effectiveMode6(binding, settings))) return drop('dhcpv6-disabled');
   if (request !== Dhcp6MessageType.InformationRequest) {
-    if (STATEFUL.has(request)) return drop('stateful-not-offered');
+    if (STATEFUL_TYPES.has(request)) return drop('stateful-not-offered');
     if (request === Dhcp6MessageType.Advertise || request === Dhcp6MessageType.Reply || request === Dhcp6MessageType.Reconfigure) {
       return drop('not-a-request');
     }
@@ -177,30 +173,68 @@ export function respondInformationRequest(
   const cid = clientIdentifier(msg);
   if (cid) out.push([Dhcp6Option.ClientId, cid.slice()]);
   out.push([Dhcp6Option.ServerId, serverDuid.slice()]);
+  const c = configurationOptions(out, msg, binding, settings);
+  const irt = options.informationRefreshTime === undefined ? c.refresh : informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime));
+  out.push([Dhcp6Option.InformationRefreshTime, irt]);
+  operatorOptions(out, msg, c);
+  return { kind: 'reply', request, reply: addressed({ msgType: Dhcp6MessageType.Reply, transactionId: msg.transactionId, options: out }, meta, serverMac) };
+}
+
+/** DNS servers, domains and BOOTFILE6 (when asked) appended to `out`; returns the binding's encoded configuration. */
+function configurationOptions(out: Array<[number, Uint8Array]>, msg: Dhcp6Message, binding: Binding, settings: Ipv6Settings): EncodedConfig {
   const c = encodedConfig(binding, settings);
   if (c.dns) out.push([Dhcp6Option.DnsServers, c.dns]);
   if (c.domains) out.push([Dhcp6Option.DomainList, c.domains]);
   const bootUrl = bootfileUrlOption(msg, binding); // BOOTFILE6, when the ORO asks (dhcp6-boot.ts)
   if (bootUrl) out.push(bootUrl);
-  const irt = options.informationRefreshTime === undefined ? c.refresh : informationRefreshTimeOption.encode(refreshTime(options.informationRefreshTime));
-  out.push([Dhcp6Option.InformationRefreshTime, irt]);
-  if (c.extras.length > 0) {
-    // The operator's options: those the ORO asks for (RFC 8415 §18.3.6), and the always: ones.
-    const oro = optionRequestList(msg);
-    out.push(...pickOptions(c.extras, askedKey(c.extras, (code) => oro !== undefined && oro.includes(code))));
-  }
+  return c;
+}
 
+/** The operator's options: those the ORO asks for (RFC 8415 §18.3.6), and the always: ones. */
+function operatorOptions(out: Array<[number, Uint8Array]>, msg: Dhcp6Message, c: EncodedConfig): void {
+  if (c.extras.length === 0) return;
+  const oro = optionRequestList(msg);
+  out.push(...pickOptions(c.extras, askedKey(c.extras, (code) => oro !== undefined && oro.includes(code))));
+}
+
+/** From the router link-local, port 547, to the request's source address, port and MAC. */
+function addressed(message: Dhcp6Message, meta: Dhcp6FrameMeta, serverMac: string): Dhcp6Reply {
   return {
-    kind: 'reply',
-    request,
-    reply: {
-      message: { msgType: Dhcp6MessageType.Reply, transactionId: msg.transactionId, options: out },
-      srcIp: routerLinkLocalOctets(serverMac),
-      dstIp: meta.src,
-      dstMac: meta.srcMac,
-      srcPort: DHCP6_SERVER_PORT,
-      dstPort: meta.srcPort,
-      hopLimit: IPV6_DEFAULT_HOP_LIMIT,
-    },
+    message,
+    srcIp: routerLinkLocalOctets(serverMac),
+    dstIp: meta.src,
+    dstMac: meta.srcMac,
+    srcPort: DHCP6_SERVER_PORT,
+    dstPort: meta.srcPort,
+    hopLimit: IPV6_DEFAULT_HOP_LIMIT,
   };
+}
+
+/**
+ * Every DHCPv6 message from the guest on a bound tap: in mode `dhcpv6`
+ * (ipv6-mode.ts) Solicit, Request, Confirm, Renew, Rebind, Release and
+ * Decline go to the stateful responder (dhcp6-stateful.ts; its drops are
+ * counted under their reasons), whose Advertise or Reply gets the
+ * configuration options as an Information-Request's Reply does (DNS,
+ * domains, BOOTFILE6 and the operator's, by the ORO; no Information
+ * Refresh Time, which only goes with Information-Requests, §21.23);
+ * everything else is respondInformationRequest's.
+ */
+export function respondDhcp6(
+  msg: Dhcp6Message,
+  meta: Dhcp6FrameMeta,
+  binding: Binding,
+  settings: Ipv6Settings,
+  serverDuid: Uint8Array,
+  serverMac: string,
+): Dhcp6Decision {
+  if (!STATEFUL_TYPES.has(msg.msgType) || !settings.enable || !settings.enableDhcpv6 || !answersStateful(effectiveMode6(binding, settings))) {
+    return respondInformationRequest(msg, meta, binding, settings, serverDuid, serverMac);
+  }
+  if (!isUnicastIpv6(meta.src)) return requestDrop('bad-source', msg.msgType);
+  const d = respondStateful(msg, binding, settings, serverDuid, isIpv6Multicast(meta.dst));
+  if (d.kind === 'drop') return d;
+  const out = d.message.options;
+  if (d.configure) operatorOptions(out, msg, configurationOptions(out, msg, binding, settings));
+  return { kind: 'reply', request: d.request, reply: addressed(d.message, meta, serverMac), ...(d.declined ? { declined: d.declined } : {}) };
 }

@@ -53,3 +53,9 @@ export function mode6Warning(binding: Pick<Binding, 'mode6' | 'ip6' | 'eui64' | 
     ? 'IPv6 mode dhcpv6 without IP6 or EUI64: stateful DHCPv6 delegates PREFIX6 but gives no address (NoAddrsAvail)'
     : 'IPv6 mode dhcpv6 without IP6, EUI64 or PREFIX6: stateful DHCPv6 has nothing to give (NoAddrsAvail)';
 }
+
+/** The warnings of a binding for `onlinkctl show` and the log (undefined: none, or no binding). */
+export function bindingWarnings(binding: Binding | undefined, settings: { readonly ipv6: Ipv6Settings }): string[] | undefined {
+  const w = binding && mode6Warning(binding, settings.ipv6);
+  return w === undefined ? undefined : [w];
+}

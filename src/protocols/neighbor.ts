@@ -11,6 +11,11 @@
  *  - with [ipv6] proxy_subnet (nfdhcpd's behaviour), any other address of
  *    SUBNET6: the RA says the /64 is on-link, so the guest resolves its
  *    neighbours directly, and the hypervisor routes for them (proxy ND).
+ *  - the link-local service addresses of [nd] addresses (OpenStack's
+ *    metadata service, fe80::a9fe:a9fe), on every bound tap, as [arp]
+ *    addresses does for IPv4: the hypervisor serves them behind the tap.
+ *    R=0 in their NA (a service, not a router: the guest's router list is
+ *    not touched).
  * and never for the guest's own addresses: not EUI64, not the target of an
  * NS whose source is the target itself (the guest probing or defending an
  * address it holds, e.g. a random-IID one onlinkd cannot know), and never a
@@ -29,7 +34,7 @@ import type { Binding } from '../bindings/binding.js';
 import type { Ipv6FrameMeta } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import { IPV6_ADDRESS_LENGTH, ipv6PrefixMatch, isIpv6Multicast, isIpv6Unspecified, sameIpv6 } from '../wire/ipv6-address.js';
+import { IPV6_ADDRESS_LENGTH, ipv6PrefixMatch, isIpv6Multicast, isIpv6Unspecified, parseIpv6Address, sameIpv6 } from '../wire/ipv6-address.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { drop, type Drop } from './drop.js';
@@ -37,7 +42,7 @@ import type { NdpReply } from './ndp-frame.js';
 import { routerLinkLocalOctets, type Ipv6Settings } from './router-advert.js';
 
 /** Which of onlinkd's addresses an NS was for. */
-export type NeighborTarget = 'router-link-local' | 'gateway' | 'proxied';
+export type NeighborTarget = 'router-link-local' | 'gateway' | 'link-local-service' | 'proxied';
 
 export type NeighborDecision =
   | { kind: 'reply'; reply: NdpReply; target: NeighborTarget }
@@ -63,6 +68,7 @@ export function respondNeighborSolicitation(
   binding: Binding,
   settings: Ipv6Settings,
   serverMac: string,
+  ndAddresses: readonly string[] = NO_ADDRESSES,
 ): NeighborDecision {
   if (!settings.enable) return drop('ipv6-disabled');
   if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
@@ -83,6 +89,7 @@ export function respondNeighborSolicitation(
   let kind: NeighborTarget;
   if (sameIpv6(target, 0, routerLinkLocalOctets(serverMac), 0)) kind = 'router-link-local';
   else if (own.gateway6 !== undefined && sameIpv6(target, 0, own.gateway6, 0)) kind = 'gateway';
+  else if (ndAddresses.length > 0 && isServiceAddress(target, ndAddresses)) kind = 'link-local-service';
   else if (settings.proxySubnet && own.subnet6 !== undefined && ipv6PrefixMatch(target, 0, own.subnet6.network, 0, own.subnet6.prefixLength)) {
     kind = 'proxied';
   } else return drop('not-ours');
@@ -98,7 +105,7 @@ export function respondNeighborSolicitation(
       message: {
         type: Icmpv6Type.NeighborAdvertisement,
         code: 0,
-        router: true,
+        router: kind !== 'link-local-service',
         solicited: true,
         override: kind !== 'proxied',
         target,
@@ -106,6 +113,18 @@ export function respondNeighborSolicitation(
       },
     },
   };
+}
+
+const NO_ADDRESSES: readonly string[] = [];
+
+/** [nd] addresses as octets, kept per (immutable, replaced on reload) settings array: parsed once, not per NS. */
+const serviceOctets = new WeakMap<readonly string[], Uint8Array[]>();
+
+function isServiceAddress(target: Uint8Array, addresses: readonly string[]): boolean {
+  let list = serviceOctets.get(addresses);
+  if (!list) serviceOctets.set(addresses, (list = addresses.map(parseIpv6Address).filter((b): b is Uint8Array => b !== undefined)));
+  for (const a of list) if (sameIpv6(target, 0, a, 0)) return true;
+  return false;
 }
 
 /** `dst` is `target`'s solicited-node group, ff02::1:ffXX:XXXX (RFC 4291 §2.7.1). */

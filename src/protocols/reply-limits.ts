@@ -29,6 +29,7 @@ import { DHCP6_HEADER_LENGTH } from '../wire/dhcp6.js';
 import { DNS_MAX_NAME_LENGTH, dnsNameLength } from '../wire/dns-name.js';
 import { DUID_MAX_LENGTH } from '../wire/duid.js';
 import { IPV6_HEADER_LENGTH } from '../wire/ipv6.js';
+import { captivePortalOptionLength, routeOptionLength } from '../wire/ndp.js';
 import { UDP_HEADER_LENGTH } from '../wire/udp.js';
 
 /** IPv6 minimum link MTU (RFC 8200 §5). */
@@ -95,3 +96,30 @@ export const MAX_ROUTES = Math.floor((DHCP4_ROUTES - ADDED_ROUTES) / 2);
 
 /** `DNS`, `[dhcp] nameservers`: 28, option 6 with the broadcast address (6) and MTU (4) in the file field. */
 export const MAX_DNS4_SERVERS = Math.floor((DHCP4_FILE_LENGTH - 1 - 6 - 4 - 2) / IPV4_ADDRESS);
+
+// ---- RA extras: routes, PREF64, captive portal, a withdrawn prefix ------------------
+
+/**
+ * What an RA may carry besides the options above (issue 14): one
+ * deprecated prefix (a PIO, 32 octets: the SUBNET6 a binding just left,
+ * protocols/router-advert.ts) and a PREF64 option (16 octets, RFC 8781 §4)
+ * are always reserved; ROUTES6's Route Information options (8, 16 or 24
+ * octets each, RFC 4191 §2.3) and the Captive-Portal option (2 + URI,
+ * padded to 8, RFC 8910 §2.3) share what is left of 1280 octets with the
+ * RDNSS and DNSSL options at their limits: 168 octets. The RA is built for
+ * 1280 whatever the binding's MTU: below 1280 no MTU is advertised (it is
+ * not an IPv6 link MTU), above it 1280 still fits.
+ */
+const RA_RESERVED = 32 + 16;
+export const RA_ROUTES_PORTAL_ROOM =
+  IPV6_MIN_MTU - RA_FIXED - (8 + IPV6_ADDRESS * MAX_DNS6_SERVERS) - padTo8(8 + SENT_SEARCH_LIST_OCTETS) - RA_RESERVED;
+
+/** `ROUTES6`: 7, the longest routes (/65../128, 24 octets) that fit the room. */
+export const MAX_ROUTES6 = Math.floor(RA_ROUTES_PORTAL_ROOM / 24);
+
+/** Octets ROUTES6 and CAPTIVE_PORTAL take in an RA (compared with RA_ROUTES_PORTAL_ROOM). */
+export function raRoutesPortalOctets(routes: ReadonlyArray<{ prefixLength: number }>, captivePortal: string | undefined): number {
+  let n = captivePortal === undefined ? 0 : captivePortalOptionLength(captivePortal);
+  for (const r of routes) n += routeOptionLength(r.prefixLength);
+  return n;
+}

@@ -8,8 +8,10 @@
  * Every RA says:
  *  - source: the router link-local address, fe80:: + the EUI-64 of the
  *    INDEV MAC (`serverMac`); hop limit 255 (§6.1.2);
- *  - Cur Hop Limit 64, M=0, O=1 when stateless DHCPv6 is served
- *    ('slaac+dhcpv6' with DHCPv6 enabled) and O=0 otherwise, router
+ *  - Cur Hop Limit 64, M and O by the tap's mode (MODE6, else [ipv6]
+ *    mode; raFlags below): M=0 O=1 when stateless DHCPv6 is served
+ *    ('slaac+dhcpv6' with DHCPv6 enabled, as always), M=1 O=1 in 'dhcpv6',
+ *    O=0 otherwise; no RA at all in 'none' (drop 'mode-none'), router
  *    preference medium (RFC 4191: scapy, and so nfdhcpd, says High by
  *    accident), Reachable Time and Retrans Timer 0 (unspecified);
  *  - Router Lifetime 3 × ra_period, capped at RFC 4861's 9000 s (§6.2.1)
@@ -22,7 +24,12 @@
  *    RFC 4862 §5.5.3 / RFC 2464 §4) and finite lifetimes (radvd's
  *    86400/14400 s, not scapy's infinite ones), RDNSS (binding DNS6, else
  *    [ipv6] nameservers) and DNSSL ([ipv6] domains) with lifetime
- *    3 × ra_period (RFC 8106 §5.1: "SHOULD … at least 3 × MaxRtrAdvInterval").
+ *    3 × ra_period (RFC 8106 §5.1: "SHOULD … at least 3 × MaxRtrAdvInterval");
+ *    the PIO's A flag is off in 'dhcpv6' mode (RFC 4862 §5.5.3 a: no SLAAC
+ *    address beside the DHCPv6 one);
+ *  - when set (ra-extras.ts): a prefix being withdrawn (preferred lifetime
+ *    0), ROUTES6 as Route Information, PREF64, the captive portal URI.
+ *    A binding without them gets the RA it always got, octet for octet.
  */
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/config.js';
@@ -34,6 +41,8 @@ import { linkLocalOctetsFromMac } from '../wire/ipv6-derive.js';
 import { bindingAddresses } from './binding-addresses.js';
 import { NdpOptionType, hasNdpOption, type NdpOption, type RouterAdvertisement, type RouterSolicitation } from '../wire/ndp.js';
 import type { NdpDecision } from './ndp-frame.js';
+import { effectiveMode6 } from './ipv6-mode.js';
+import { deprecatedPrefixOption, raExtraOptions, withdrawnOption, withdrawnValidLifetime, type DeprecatedPrefix } from './ra-extras.js';
 import { drop, type Drop } from './drop.js';
 
 export type Ipv6Settings = Settings['ipv6'];
@@ -56,6 +65,8 @@ export interface RouterAdvertOptions {
   validLifetime?: number;
   /** PIO preferred lifetime in seconds (default 14400; never above the valid lifetime). */
   preferredLifetime?: number;
+  /** Prefixes the binding left, deprecated after its own (ra-extras.ts; runtime/prefix-withdrawals.ts keeps them). */
+  deprecated?: readonly DeprecatedPrefix[];
 }
 
 /**
@@ -106,9 +117,25 @@ function routerLinkLocalEntry(serverMac: string): { octets: Uint8Array; text: st
 /** INDEV MAC → its link-local: needed for every RA, NA and DHCPv6 reply, so derived once per MAC. */
 const routerLinkLocals = new Map<string, { octets: Uint8Array; text: string }>();
 
-/** Whether the RA's O flag is set: only when someone will answer the Information-Request. */
-export function otherConfigFlag(settings: Ipv6Settings): boolean {
-  return settings.enableDhcpv6 && settings.mode === 'slaac+dhcpv6';
+/**
+ * The RA's flags in a tap's mode (protocols/ipv6-mode.ts; RFC 4861 §4.2,
+ * §4.6.2): `slaac+dhcpv6` M=0 O=1 A=1 (what onlinkd always said),
+ * `dhcpv6` M=1 O=1 A=0 (the address comes from DHCPv6: with A off the guest
+ * forms no SLAAC address beside it), `slaac` M=0 O=0 A=1. M and O are only
+ * set when someone will answer the DHCPv6 they ask for (`enable_dhcpv6`).
+ * `none` sends no RA (undefined).
+ */
+export function raFlags(binding: Pick<Binding, 'mode6'>, settings: Ipv6Settings): { managed: boolean; other: boolean; autonomous: boolean } | undefined {
+  const mode = effectiveMode6(binding, settings);
+  if (mode === 'none') return undefined;
+  const dhcp = settings.enableDhcpv6;
+  if (mode === 'dhcpv6') return { managed: dhcp, other: dhcp, autonomous: false };
+  return { managed: false, other: dhcp && mode === 'slaac+dhcpv6', autonomous: true };
+}
+
+/** Whether the RA's O flag is set: only when someone will answer the Information-Request (the binding's mode, else [ipv6] mode). */
+export function otherConfigFlag(settings: Ipv6Settings, binding: Pick<Binding, 'mode6'> = { mode6: undefined }): boolean {
+  return raFlags(binding, settings)?.other ?? false;
 }
 
 export type RouterAdvertBuild =
@@ -130,9 +157,12 @@ export function buildRouterAdvertisement(
 ): RouterAdvertBuild {
   const s6 = binding.subnet6;
   if (!s6) return drop('no-subnet6');
+  const flags = raFlags(binding, settings);
+  if (!flags) return drop('mode-none');
   const valid = options.validLifetime ?? settings.validLifetime ?? DEFAULT_VALID_LIFETIME;
   const preferred = Math.min(options.preferredLifetime ?? settings.preferredLifetime ?? DEFAULT_PREFERRED_LIFETIME, valid);
   const dnsLifetime = dnsOptionLifetime(settings.raPeriod);
+  const routerLifetime = options.routerLifetime ?? (settings.routerLifetime || defaultRouterLifetime(settings.raPeriod));
 
   const opts: NdpOption[] = [{ kind: 'source-link-layer', mac: serverMac }];
   if (binding.mtu !== undefined && binding.mtu >= IPV6_MIN_MTU) opts.push({ kind: 'mtu', mtu: binding.mtu });
@@ -140,17 +170,22 @@ export function buildRouterAdvertisement(
     kind: 'prefix',
     prefixLength: s6.prefixLength,
     onLink: true,
-    autonomous: s6.prefixLength === 64,
+    autonomous: flags.autonomous && s6.prefixLength === 64,
     routerAddress: false,
     validLifetime: valid,
     preferredLifetime: preferred,
     // Masked and formatted once per binding (binding-addresses.ts); a network that does not parse throws, as it always did.
     prefix: bindingAddresses(binding).subnet6?.prefix ?? ipv6PrefixOf(s6.network, s6.prefixLength),
   });
+  for (const d of options.deprecated ?? []) opts.push(deprecatedPrefixOption(d));
   const dns = binding.dns6 ?? settings.nameservers;
   if (dns.length > 0) opts.push({ kind: 'rdnss', lifetime: dnsLifetime, servers: [...dns] });
   const domains = searchDomains(binding, settings);
   if (domains.length > 0) opts.push({ kind: 'dnssl', lifetime: dnsLifetime, domains });
+  // Only what is set: a binding without the issue-14 keys gets the RA it always got, octet for octet.
+  if (binding.routes6.length > 0 || binding.pref64 || settings.pref64 || binding.captivePortal !== undefined) {
+    opts.push(...raExtraOptions(binding, settings, routerLifetime));
+  }
 
   return {
     kind: 'ra',
@@ -159,11 +194,11 @@ export function buildRouterAdvertisement(
       type: Icmpv6Type.RouterAdvertisement,
       code: 0,
       curHopLimit: options.curHopLimit ?? DEFAULT_CUR_HOP_LIMIT,
-      managed: false,
-      other: otherConfigFlag(settings),
+      managed: flags.managed,
+      other: flags.other,
       homeAgent: false,
       preference: 'medium',
-      routerLifetime: options.routerLifetime ?? (settings.routerLifetime || defaultRouterLifetime(settings.raPeriod)),
+      routerLifetime,
       reachableTime: 0,
       retransTimer: 0,
       options: opts,
@@ -187,16 +222,22 @@ export function unsolicitedRouterAdvertisement(
 /**
  * The last RA for a binding that goes away (§6.2.5): Router Lifetime 0,
  * so the guest drops its default route now rather than in up to 9000 s;
- * the prefix is deprecated (preferred and valid lifetime 0 — hosts keep
- * the address for up to two more hours, RFC 4862 §5.5.3 e) and the DNS
- * options are withdrawn (lifetime 0, RFC 8106 §5.1). Multicast to ff02::1.
- * Dropped when IPv6 is disabled, like the periodic RA: nothing was advertised.
+ * the prefix is deprecated as RFC 9096 §3.3 says (preferred lifetime 0, so
+ * the guest stops using its address for new connections at once; valid
+ * lifetime `withdrawnValidLifetime`, at most two hours, what a host keeps
+ * anyway, RFC 4862 §5.5.3 e), with A=1 whatever the mode (the address to
+ * deprecate may be a SLAAC one); routes, PREF64 and the DNS options are
+ * withdrawn (lifetime 0: ra-extras.ts withdrawnOption). Multicast to
+ * ff02::1. Dropped when IPv6 is disabled or the mode is `none`, like the
+ * periodic RA: nothing was advertised.
  */
-export function finalRouterAdvertisement(binding: Binding, settings: Ipv6Settings, serverMac: string): NdpDecision {
+export function finalRouterAdvertisement(binding: Binding, settings: Ipv6Settings, serverMac: string, deprecated?: readonly DeprecatedPrefix[]): NdpDecision {
   if (!settings.enable) return drop('ipv6-disabled');
-  const ra = buildRouterAdvertisement(binding, settings, serverMac, { routerLifetime: 0, validLifetime: 0, preferredLifetime: 0 });
+  const ra = buildRouterAdvertisement(binding, settings, serverMac, { routerLifetime: 0, validLifetime: 0, preferredLifetime: 0, deprecated });
   if (ra.kind === 'drop') return ra;
-  const options = ra.message.options.map((o): NdpOption => (o.kind === 'rdnss' || o.kind === 'dnssl' ? { ...o, lifetime: 0 } : o));
+  const s6 = ra.message.options.find((o) => o.kind === 'prefix');
+  const own: DeprecatedPrefix | undefined = s6?.kind === 'prefix' ? { prefix: s6.prefix, prefixLength: s6.prefixLength, validLifetime: withdrawnValidLifetime(settings) } : undefined;
+  const options = ra.message.options.map((o): NdpOption => (o === s6 && own ? deprecatedPrefixOption(own) : withdrawnOption(o)));
   return {
     kind: 'reply',
     reply: { message: { ...ra.message, options }, srcIp: ra.srcIp, dstIp: IPV6_ALL_NODES, dstMac: ALL_NODES_MAC },

@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { bindingWarnings } from '../protocols/ipv6-mode.js';
 import { BindingDirectory } from '../bindings/directory.js';
 import { BindingStore } from '../bindings/store.js';
 import { removeStaleTempFiles } from '../bindings/persist.js';
@@ -130,6 +131,10 @@ export class Daemon {
     mkdirSync(datapath, { recursive: true, mode: 0o755 });
     // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
     this.store.on('removed', (b) => this.stats.forget(b.tap));
+    // A binding that parses but cannot do what it says (MODE6=dhcpv6 with nothing to give) is said once, when applied.
+    this.store.on('set', (b) => {
+      for (const w of bindingWarnings(b, this.#settings) ?? []) this.log.warn({ tap: b.tap, mac: b.mac }, w);
+    });
     const control = await this.#openControl(privileges.action === 'drop' ? privileges.account.uid : undefined);
     await this.#removeInterruptedWrites();
     const interfaces = await this.#openInterfaces();

@@ -1,15 +1,16 @@
 /**
- * Neighbor Discovery options (RFC 4861 §4.6, RFC 4191, RFC 8106): the
+ * Neighbor Discovery options (RFC 4861 §4.6, RFC 4191, RFC 8106, RFC 8781,
+ * RFC 8910): the
  * option values and their codec. An option is (type(8), length(8) in
  * units of 8 octets including these two, data); a malformed or unknown
  * one is kept 'raw' (see ndp.ts for why). The messages are in ndp.ts.
  */
 import { formatMac } from './addr.js';
 import { decodeUncompressedDnsNames, dnsNameLength, encodeDnsName } from './dns-name.js';
-import { formatIpv6Address, putIpv6 } from './ipv6-address.js';
-import { u32 } from './reader.js';
+import { formatIpv6Address, maskIpv6Prefix, putIpv6 } from './ipv6-address.js';
+import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
-import { checkUint, putMac, putU32 } from './writer.js';
+import { checkUint, putMac, putU16, putU32 } from './writer.js';
 
 const LAYER = 'ndp';
 
@@ -24,7 +25,20 @@ export const NdpOptionType = {
   RouteInformation: 24, // RFC 4191
   Rdnss: 25, // RFC 8106
   Dnssl: 31, // RFC 8106
+  CaptivePortal: 37, // RFC 8910 §2.3
+  Pref64: 38, // RFC 8781
 } as const;
+
+/** RFC 4191 §2.1 preference of a router or route; 'reserved' (binary 10) is what a receiver treats as absent/medium. */
+export type RoutePreference = 'high' | 'medium' | 'low' | 'reserved';
+export const PREFERENCE_BITS: Readonly<Record<RoutePreference, number>> = { medium: 0, high: 1, reserved: 2, low: 3 };
+export const PREFERENCES: readonly RoutePreference[] = ['medium', 'high', 'reserved', 'low'];
+
+/** RFC 8781 §4: the NAT64 prefix lengths a PREF64 option can say (RFC 6052 §2.2), by Prefix Length Code 0..5. */
+export const PREF64_LENGTHS = [96, 64, 56, 48, 40, 32] as const;
+export type Pref64Length = (typeof PREF64_LENGTHS)[number];
+/** RFC 8781 §4: the Scaled Lifetime is 13 bits, in units of 8 seconds. */
+export const PREF64_MAX_SCALED_LIFETIME = 8191;
 
 /** Lifetime meaning "forever" in PIO, RDNSS and DNSSL (RFC 4861 §4.6.2, RFC 8106 §5.1). */
 export const NDP_INFINITE_LIFETIME = 0xffffffff;
@@ -47,6 +61,12 @@ export type NdpOption =
     }
   | { kind: 'mtu'; mtu: number }
   | { kind: 'rdnss'; lifetime: number; servers: string[] }
+  /** RFC 4191 §2.3 Route Information: `prefix` is the route's network (bits past `prefixLength` zero on the wire). */
+  | { kind: 'route'; prefixLength: number; preference: RoutePreference; lifetime: number; prefix: string }
+  /** RFC 8781 §4 PREF64: `scaledLifetime` in units of 8 s (0..8191); the prefix's first 96 bits are carried. */
+  | { kind: 'pref64'; scaledLifetime: number; prefixLength: Pref64Length; prefix: string }
+  /** RFC 8910 §2.3 Captive-Portal: the URI, NUL-padded on the wire. */
+  | { kind: 'captive-portal'; uri: string }
   | { kind: 'dnssl'; lifetime: number; domains: string[] }
   /** Any other option, or a known one whose content is malformed: `data` is what follows type and length. */
   | { kind: 'raw'; type: number; data: Uint8Array; malformed?: string };
@@ -104,9 +124,43 @@ function decodeOption(type: number, d: Uint8Array): NdpOption {
       if (names.value.length === 0) return raw(type, d, 'DNSSL without a domain name');
       return { kind: 'dnssl', lifetime: u32(d, 2), domains: names.value };
     }
+    case NdpOptionType.RouteInformation:
+      return decodeRouteInformation(d);
+    case NdpOptionType.Pref64: {
+      if (d.length !== 14) return raw(type, d, `PREF64 of ${d.length + 2} octets, want 16`);
+      const word = u16(d, 0);
+      const prefixLength = PREF64_LENGTHS[word & 7];
+      // §4: "The receiver MUST ignore the PREF64 option if the Prefix Length Code field is not set to one of those values."
+      if (prefixLength === undefined) return raw(type, d, `PREF64 prefix length code ${word & 7}`);
+      const prefix = new Uint8Array(16);
+      prefix.set(d.subarray(2, 14), 0);
+      maskIpv6Prefix(prefix, prefixLength);
+      return { kind: 'pref64', scaledLifetime: word >>> 3, prefixLength, prefix: formatIpv6Address(prefix, 0) };
+    }
+    case NdpOptionType.CaptivePortal: {
+      // §2.3: the URI, then NUL padding to a multiple of 8 octets; never UTF-8 here (RFC 3986 URIs are ASCII).
+      let end = d.length;
+      while (end > 0 && d[end - 1] === 0) end--;
+      for (let i = 0; i < end; i++) if (d[i]! < 0x21 || d[i]! > 0x7e) return raw(type, d, 'captive portal URI not printable ASCII');
+      if (end === 0) return raw(type, d, 'captive portal option without a URI');
+      return { kind: 'captive-portal', uri: String.fromCharCode(...d.subarray(0, end)) };
+    }
     default:
       return raw(type, d);
   }
+}
+
+/** RFC 4191 §2.3: Length 1 for a /0, at least 2 up to /64, 3 beyond; the prefix is as many octets as the length holds. */
+function decodeRouteInformation(d: Uint8Array): NdpOption {
+  const type = NdpOptionType.RouteInformation;
+  if (d.length !== 6 && d.length !== 14 && d.length !== 22) return raw(type, d, `route information of ${d.length + 2} octets`);
+  const plen = d[0]!;
+  if (plen > 128) return raw(type, d, `route prefix length ${plen}`);
+  if ((plen > 64 && d.length < 22) || (plen > 0 && d.length < 14)) return raw(type, d, `route /${plen} in ${d.length + 2} octets`);
+  const prefix = new Uint8Array(16);
+  prefix.set(d.subarray(6), 0);
+  maskIpv6Prefix(prefix, plen); // §2.3: bits past the length are reserved, not part of the route
+  return { kind: 'route', prefixLength: plen, preference: PREFERENCES[(d[1]! >>> 3) & 3]!, lifetime: u32(d, 2), prefix: formatIpv6Address(prefix, 0) };
 }
 
 /** The options in `area` (a whole number of options). Fails on a zero length or an option past the end. */
@@ -128,6 +182,16 @@ export function decodeNdpOptions(area: Uint8Array): Decoded<NdpOption[]> {
 // ---------------------------------------------------------------------------
 // Encode
 
+/** Octets of a Route Information option for a route of `prefixLength` (RFC 4191 §2.3). */
+export function routeOptionLength(prefixLength: number): number {
+  return prefixLength === 0 ? 8 : prefixLength <= 64 ? 16 : 24;
+}
+
+/** Octets of a Captive-Portal option carrying `uri` (RFC 8910 §2.3: padded to 8). */
+export function captivePortalOptionLength(uri: string): number {
+  return Math.ceil((2 + uri.length) / 8) * 8;
+}
+
 /** The type octet an option is encoded with. */
 export function ndpOptionType(o: NdpOption): number {
   switch (o.kind) {
@@ -143,6 +207,12 @@ export function ndpOptionType(o: NdpOption): number {
       return NdpOptionType.Rdnss;
     case 'dnssl':
       return NdpOptionType.Dnssl;
+    case 'route':
+      return NdpOptionType.RouteInformation;
+    case 'pref64':
+      return NdpOptionType.Pref64;
+    case 'captive-portal':
+      return NdpOptionType.CaptivePortal;
     case 'raw':
       return o.type;
   }
@@ -166,6 +236,15 @@ export function ndpOptionLength(o: NdpOption): number {
       return 8;
     case 'prefix':
       return 32;
+    case 'pref64':
+      return 16;
+    case 'route':
+      // The shortest Length for the prefix (RFC 4191 §2.3): 8, 16 or 24 octets.
+      return routeOptionLength(o.prefixLength);
+    case 'captive-portal':
+      if (o.uri.length === 0) throw new EncodeError(LAYER, 'empty', 'captive portal option without a URI');
+      len = Math.ceil((2 + o.uri.length) / 8) * 8;
+      break;
     case 'rdnss':
       if (o.servers.length === 0) throw new EncodeError(LAYER, 'empty', 'RDNSS without a server');
       len = 8 + 16 * o.servers.length;
@@ -224,6 +303,37 @@ export function encodeNdpOption(o: NdpOption, out: Uint8Array, off: number): num
       for (const name of o.domains) p += encodeDnsName(name, out, p);
       break; // the rest is the zero padding written by fill()
     }
+    case 'route': {
+      checkUint(o.prefixLength, 128, LAYER, 'route prefixLength');
+      checkUint(o.lifetime, 0xffffffff, LAYER, 'route lifetime');
+      out[d] = o.prefixLength;
+      out[d + 1] = PREFERENCE_BITS[o.preference] << 3;
+      putU32(out, d + 2, o.lifetime);
+      // Only the octets the Length holds; the bits past the prefix length must be zero (§2.3), so the network is masked.
+      const net = new Uint8Array(16);
+      putIpv6(net, 0, o.prefix, LAYER, 'route prefix');
+      maskIpv6Prefix(net, o.prefixLength);
+      out.set(net.subarray(0, len - 8), d + 6);
+      break;
+    }
+    case 'pref64': {
+      checkUint(o.scaledLifetime, PREF64_MAX_SCALED_LIFETIME, LAYER, 'PREF64 scaled lifetime');
+      const plc = PREF64_LENGTHS.indexOf(o.prefixLength);
+      if (plc < 0) throw new EncodeError(LAYER, 'bad-option', `PREF64 prefix length ${o.prefixLength} (RFC 8781: 96, 64, 56, 48, 40 or 32)`);
+      putU16(out, d, (o.scaledLifetime << 3) | plc);
+      const net = new Uint8Array(16);
+      putIpv6(net, 0, o.prefix, LAYER, 'PREF64 prefix');
+      maskIpv6Prefix(net, o.prefixLength);
+      out.set(net.subarray(0, 12), d + 2);
+      break;
+    }
+    case 'captive-portal':
+      for (let i = 0; i < o.uri.length; i++) {
+        const c = o.uri.charCodeAt(i);
+        if (c < 0x21 || c > 0x7e) throw new EncodeError(LAYER, 'bad-option', 'captive portal URI not printable ASCII');
+        out[d + i] = c;
+      }
+      break; // the NUL padding was written by fill()
     case 'raw':
       out.set(o.data, d);
       break;

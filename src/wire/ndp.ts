@@ -1,6 +1,6 @@
 /**
  * Neighbor Discovery messages (RFC 4861 §4) and their options (§4.6,
- * RFC 8106), carried in ICMPv6.
+ * RFC 4191, RFC 8106, RFC 8781, RFC 8910), carried in ICMPv6.
  *
  *  RS  133: reserved(32)                                            options
  *  RA  134: cur hop limit(8) | M O H Prf(2) P . . | router lifetime(16)
@@ -27,7 +27,9 @@
  */
 import { Icmpv6Type, ICMPV6_HEADER_LENGTH, type Icmpv6Message } from './icmpv6.js';
 import { putIpv6, type Ipv6Input } from './ipv6-address.js';
-import { decodeNdpOptions, encodeNdpOption, ndpOptionLength, ndpOptionType, type NdpOption } from './ndp-options.js';
+import {
+  PREFERENCES, PREFERENCE_BITS, decodeNdpOptions, encodeNdpOption, ndpOptionLength, ndpOptionType, type NdpOption, type RoutePreference,
+} from './ndp-options.js';
 import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putU16, putU32 } from './writer.js';
@@ -35,6 +37,12 @@ import { checkUint, putU16, putU32 } from './writer.js';
 export {
   NDP_INFINITE_LIFETIME,
   NdpOptionType,
+  PREF64_LENGTHS,
+  PREF64_MAX_SCALED_LIFETIME,
+  captivePortalOptionLength,
+  routeOptionLength,
+  type Pref64Length,
+  type RoutePreference,
   decodeNdpOptions,
   encodeNdpOption,
   ndpOptionLength,
@@ -45,7 +53,7 @@ export {
 const LAYER = 'ndp';
 
 /** RFC 4191 §2.1 router preference; 'reserved' (binary 10) is received as medium. */
-export type RouterPreference = 'high' | 'medium' | 'low' | 'reserved';
+export type RouterPreference = RoutePreference;
 
 export interface RouterSolicitation {
   type: typeof Icmpv6Type.RouterSolicitation;
@@ -107,8 +115,6 @@ const NA_R = 0x80;
 const NA_S = 0x40;
 const NA_O = 0x20;
 
-const PREFERENCE_BITS: Record<RouterPreference, number> = { medium: 0, high: 1, reserved: 2, low: 3 };
-const PREFERENCES: RouterPreference[] = ['medium', 'high', 'reserved', 'low'];
 
 /** Body length before the options (after the 4-octet ICMPv6 header), per type. */
 const FIXED_BODY: Record<number, number> = {

@@ -14,6 +14,7 @@ export function testBinding(over: Partial<Binding> = {}): Binding {
     subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
     macspoof: false, windows: false, arpResponder: undefined, uplink: undefined, uplink6: undefined, routes: [],
     bootfile: undefined, bootfileEfi: undefined, ipxeBootfile: undefined, nextServer: undefined, bootfile6: undefined, ipv6Only: undefined, captivePortal: undefined,
+    routes6: [], pref64: undefined,
     mode6: undefined, ip6: undefined, prefix6: undefined,
     dns: undefined, dns6: undefined, domain: undefined, dhcp4Options: NO_OPTIONS, dhcp6Options: NO_OPTIONS, extra: {}, ...over,
   };

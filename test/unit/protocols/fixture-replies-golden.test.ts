@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REPLY_FIXTURES, fixtureReplies } from '../../helpers/fixture-replies.js';
 import { fixturePath } from '../../helpers/pcap.js';
+import { decodeNdpFrame } from '../../../src/wire/frame6.js';
 
 const golden = JSON.parse(readFileSync(fixturePath('replies-before-issue-13.json'), 'utf8')) as Record<string, string[]>;
 
@@ -25,9 +26,16 @@ describe('replies to the committed client captures are those of 4856d42', () => 
     expect(fixtureReplies()).toEqual(golden);
   });
 
-  it('with IPV6_ONLY, CAPTIVE_PORTAL and an OPTION_<n> that no capture asks for: byte-identical', () => {
+  it('with IPV6_ONLY, CAPTIVE_PORTAL and an OPTION_<n> that no capture asks for: byte-identical but for the RA option 37', () => {
     const replies = fixtureReplies('IPV6_ONLY=1800\nCAPTIVE_PORTAL=https://portal.example/\nOPTION_224=text:unasked\nOPTION6_56=2001:db8::123\n');
-    expect(replies).toEqual(golden);
+    // The RA carries CAPTIVE_PORTAL unasked (RFC 8910 §2.3, issue 14): its options are the golden ones and option 37 after them.
+    expect({ ...replies, 'rdisc6-rs.pcap': [] }).toEqual({ ...golden, 'rdisc6-rs.pcap': [] });
+    const options = (hexFrame: string | undefined) => {
+      const d = decodeNdpFrame(Buffer.from(hexFrame ?? '', 'hex'));
+      if (!d.ok) throw new Error(d.error.toString());
+      return d.value.message.options;
+    };
+    expect(options(replies['rdisc6-rs.pcap']?.[0])).toEqual([...options(golden['rdisc6-rs.pcap']?.[0]), { kind: 'captive-portal', uri: 'https://portal.example/' }]);
   });
 
   it('a key a capture asks for does change its reply (the comparison can fail)', () => {

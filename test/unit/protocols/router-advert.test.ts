@@ -221,7 +221,8 @@ describe('router solicitation decisions', () => {
     expect(r).toMatchObject({ dstIp: 'ff02::1', dstMac: '33:33:00:00:00:01', srcIp: ip6(ROUTER_LL) });
     const m = r.message as RouterAdvertisement;
     expect(m.routerLifetime).toBe(0);
-    expect(opt(m, 'prefix')).toMatchObject({ validLifetime: 0, preferredLifetime: 0 });
+    // RFC 9096 §3.3: preferred 0 (deprecated at once), valid the lower of valid_lifetime (86400) and two hours.
+    expect(opt(m, 'prefix')).toMatchObject({ validLifetime: 7200, preferredLifetime: 0, autonomous: true });
     expect(opt(m, 'rdnss')?.lifetime).toBe(0);
     expect(opt(m, 'dnssl')?.lifetime).toBe(0);
     expect(finalRouterAdvertisement(binding6({ subnet6: undefined }), s, SERVER_MAC)).toEqual({ kind: 'drop', reason: 'no-subnet6' });

@@ -209,16 +209,16 @@ describe('ndp options', () => {
 
   it('keeps unknown options raw, in order, and re-encodes them unchanged', () => {
     const nonce = hex`0e 01 01 02 03 04 05 06`;
-    const route = hex`18 02 30 08 00 00 0e 10 20 01 0d b8 00 20 00 00`; // RFC 4191 route information
-    const opts = value(decodeNdpOptions(concat(nonce, route)));
+    const flags = hex`1a 02 80 00 00 00 00 00 00 00 00 00 00 00 00 00`; // RFC 5175 RA flags extension, not interpreted
+    const opts = value(decodeNdpOptions(concat(nonce, flags)));
     expect(opts).toEqual([
       { kind: 'raw', type: 14, data: nonce.subarray(2) },
-      { kind: 'raw', type: 24, data: route.subarray(2) },
+      { kind: 'raw', type: 26, data: flags.subarray(2) },
     ]);
     const out = new Uint8Array(24);
     encodeNdpOption(opts[0]!, out, 0);
     encodeNdpOption(opts[1]!, out, 8);
-    expect(out).toEqual(concat(nonce, route));
+    expect(out).toEqual(concat(nonce, flags));
   });
 
   it.each([
