@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Lab, type LabVm } from '../test/e2e/lab.js';
-import { dhcpcdArgv, dhcpcdConf, udhcpcArgv } from '../test/e2e/clients.js';
+import { dhcpcd6Argv, dhcpcd6Conf, dhcpcdArgv, dhcpcdConf, udhcpcArgv } from '../test/e2e/clients.js';
 import { readPcap, writePcap, type PcapFrame } from '../test/helpers/pcap.js';
 import { peekDhcp4, peekDhcp6Type, peekEthernet, peekIcmpv6, peekUdp } from '../test/helpers/frame-peek.js';
 
@@ -202,6 +202,28 @@ const SPECS: Spec[] = [
     run: (ctx) => stockDhclient(ctx, ['-6', '-S'], join(ctx.dir, 'empty6.leases'), 2_000),
     keep: (f) => fromVm(f) && peekDhcp6Type(f) === 11,
     partialChecksumCopy: 'dhclient6-information-request-csum-partial',
+  },
+  {
+    name: 'dhclient6-solicit-na',
+    what: 'isc-dhcp-client 4.4.3-P1 `dhclient -6 -N` Solicit (IA_NA), Debian default dhclient.conf',
+    filter: 'udp port 547',
+    run: (ctx) => stockDhclient(ctx, ['-6', '-N'], join(ctx.dir, 'empty6n.leases'), 2_000),
+    keep: (f) => fromVm(f) && peekDhcp6Type(f) === 1,
+    partialChecksumCopy: 'dhclient6-solicit-na-csum-partial',
+  },
+  {
+    name: 'dhcpcd6-solicit-na-pd',
+    what: 'dhcpcd 9.4.1 (dhcpcd-base) DHCPv6 Solicit with IA_NA and IA_PD (`ia_na 1`, `ia_pd 2`, rapid_commit; no RS)',
+    filter: 'udp port 547',
+    run: async (ctx) => {
+      const dir = join(ctx.dir, 'dhcpcd6');
+      for (const sub of ['run', 'db']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
+      const conf = join(dir, 'dhcpcd.conf');
+      writeFileSync(conf, dhcpcd6Conf());
+      await runFor(ctx, dhcpcd6Argv(dir, conf, '/bin/true', 3, HOSTNAME), 3_000);
+    },
+    keep: (f) => fromVm(f) && peekDhcp6Type(f) === 1,
+    partialChecksumCopy: 'dhcpcd6-solicit-na-pd-csum-partial',
   },
 ];
 

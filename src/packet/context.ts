@@ -9,6 +9,7 @@ import { decodeDropReason, dropReason } from '../protocols/drop.js';
 import type { FrameResult } from '../protocols/frame-result.js';
 import type { Stats } from '../runtime/stats.js';
 import type { Tap, TapTable } from '../runtime/tap-table.js';
+import type { PrefixWithdrawals } from '../runtime/prefix-withdrawals.js';
 import { OncePerInterval, withinInterval } from '../util/interval.js';
 import { parseMac48, type Mac48 } from '../wire/addr.js';
 import type { DecodeError } from '../wire/result.js';
@@ -46,6 +47,8 @@ export interface PacketPathDeps {
   now: () => number;
   /** The server DUID for DHCPv6 (stable across restarts). */
   serverDuid: Uint8Array;
+  /** Prefixes the taps' bindings left, deprecated in solicited RAs too (runtime/prefix-withdrawals.ts). */
+  withdrawals?: Pick<PrefixWithdrawals, 'of'>;
 }
 
 /** How often a repeated reply (same tap, kind and address) is logged again at info. */

@@ -74,7 +74,9 @@ export class Ipv6Handler {
       d.stats.request(b.tap, 'rs', d.now());
       const serverMac = ctx.serverMac(tap);
       if (!serverMac) return;
-      const decision = respondRouterSolicitation(m, ip, b, settings, serverMac);
+      // Usually none: then the RA built once per binding is sent (router-advert.ts).
+      const deprecated = d.withdrawals?.of(b.tap, b.subnet6);
+      const decision = respondRouterSolicitation(m, ip, b, settings, serverMac, deprecated && { deprecated });
       if (decision.kind === 'drop') return ctx.drop(tap, decision.reason);
       if (!this.#rsAllowed(b.tap, settings)) return ctx.drop(tap, 'rs-rate-limited');
       if (ctx.sendFrame(tap, ndpReplyFrame(decision.reply, serverMac, ctx.scratch), 'ra') && ctx.debug) {

@@ -133,6 +133,11 @@ export function raFlags(binding: Pick<Binding, 'mode6'>, settings: Ipv6Settings)
   return { managed: false, other: dhcp && mode === 'slaac+dhcpv6', autonomous: true };
 }
 
+/** Whether a binding's tap gets RAs at all: IPv6 on, a SUBNET6 to advertise, a mode other than `none` (the RA scheduler and the tap lifecycle ask). */
+export function advertises(binding: Pick<Binding, 'subnet6' | 'mode6'>, settings: Ipv6Settings): boolean {
+  return settings.enable && binding.subnet6 !== undefined && effectiveMode6(binding, settings) !== 'none';
+}
+
 /** Whether the RA's O flag is set: only when someone will answer the Information-Request (the binding's mode, else [ipv6] mode). */
 export function otherConfigFlag(settings: Ipv6Settings, binding: Pick<Binding, 'mode6'> = { mode6: undefined }): boolean {
   return raFlags(binding, settings)?.other ?? false;

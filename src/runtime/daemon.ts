@@ -20,6 +20,7 @@ import { createLogger } from '../util/log.js';
 import { PacketPath } from '../packet/path.js';
 import { RaScheduler } from './ra-scheduler.js';
 import { RaSender } from './ra-sender.js';
+import { PrefixWithdrawals } from './prefix-withdrawals.js';
 import { Announcer } from './announcer.js';
 import { KernelDrops } from './kernel-drops.js';
 import { NotifyStatus, statusLine } from './notify-status.js';
@@ -62,6 +63,8 @@ interface Parts extends Interfaces {
 
 export class Daemon {
   #settings: Settings;
+  /** Prefixes bindings left while their taps live: deprecated in the RAs that follow (issue 14). */
+  readonly #withdrawals = new PrefixWithdrawals();
   readonly #configPath: string | undefined;
   readonly #datapath: string | undefined;
   readonly log: Logger;
@@ -229,7 +232,7 @@ export class Daemon {
       }),
       (s) => s.closeAll(),
     );
-    const path = new PacketPath({ taps, settings: () => this.#settings, out: sockets, stats: this.stats, log: this.log, now: Date.now, serverDuid });
+    const path = new PacketPath({ taps, settings: () => this.#settings, out: sockets, stats: this.stats, log: this.log, now: Date.now, serverDuid, withdrawals: this.#withdrawals });
     sockets.deliverTo(path);
     return { sockets, path };
   }
@@ -237,10 +240,11 @@ export class Daemon {
   /** RA scheduling and sending, announcements, and the tap lifecycle that drives them from the tap table. */
   #serveTaps({ links, taps }: Interfaces, sockets: TapSockets, path: PacketPath) {
     const settings = () => this.#settings;
-    const raSender = new RaSender({ taps, settings, out: sockets, stats: this.stats, log: this.log });
+    const withdrawals = this.#withdrawals;
+    const raSender = new RaSender({ taps, settings, out: sockets, stats: this.stats, log: this.log, withdrawals });
     const ra = this.#own(new RaScheduler({ settings, send: (tap, kind) => raSender.unsolicited(tap, kind), log: this.log }), (r) => r.stop());
     const announcer = this.#own(new Announcer({ settings, links, send: (i, f) => sockets.send(i, f), stats: this.stats, log: this.log }), (a) => a.stop());
-    const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, announcer, path, status: this.#status, log: this.log });
+    const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, withdrawals, settings, announcer, path, status: this.#status, log: this.log });
     return { ra, announcer, lifecycle };
   }
 

@@ -27,6 +27,7 @@
  */
 import type { Settings } from '../config/config.js';
 import { MAX_INITIAL_RTR_ADVERTISEMENTS, firstPeriodicDelayMs, initialBurstOffsetsMs, periodicIntervalMs } from '../protocols/ra-schedule.js';
+import { advertises } from '../protocols/router-advert.js';
 import type { Tap } from './tap-table.js';
 import { MinHeap } from '../util/min-heap.js';
 import { runGuarded, safeTimeout, type TimerErrorLog } from '../util/timer.js';
@@ -93,8 +94,7 @@ export class RaScheduler {
   }
 
   #enabled(tap: Tap): boolean {
-    const s = this.#d.settings();
-    return s.ipv6.enable && tap.binding.subnet6 !== undefined;
+    return advertises(tap.binding, this.#d.settings().ipv6);
   }
 
   /** A binding met its tap: start the periodic schedule, and a burst if the tap is up. */

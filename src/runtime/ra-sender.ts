@@ -19,12 +19,14 @@ import type { Settings } from '../config/config.js';
 import type { SendFn } from '../packet/path.js';
 import { finalRouterAdvertisement, unsolicitedRouterAdvertisement } from '../protocols/router-advert.js';
 import { ndpReplyFrame, type NdpDecision } from '../protocols/ndp-frame.js';
+import { withdrawnValidLifetime, type DeprecatedPrefix } from '../protocols/ra-extras.js';
+import type { PrefixWithdrawals } from './prefix-withdrawals.js';
 import { OncePerInterval } from '../util/interval.js';
 import type { RaKind } from './ra-scheduler.js';
 import type { Stats } from './stats.js';
 import type { Tap, TapTable } from './tap-table.js';
 
-type RaBuilder = (b: Binding, s: Settings['ipv6'], mac: string) => NdpDecision;
+type RaBuilder = (b: Binding, s: Settings['ipv6'], mac: string, deprecated?: readonly DeprecatedPrefix[]) => NdpDecision;
 
 /** An RA frame and what it was built from. */
 interface CachedRa {
@@ -43,6 +45,8 @@ export interface RaSenderDeps {
   log: Logger;
   /** Clock for the log limit (tests); default Date.now. */
   now?: () => number;
+  /** Prefixes the taps' bindings left: deprecated in their RAs (prefix-withdrawals.ts). */
+  withdrawals?: Pick<PrefixWithdrawals, 'of' | 'withdraw'>;
 }
 
 /** An RA that cannot be encoded fails every time: counted each time, logged at most this often per tap. */
@@ -59,16 +63,23 @@ export class RaSender {
 
   /** An initial or periodic RA (RaScheduler's `send`), counted as `ra-<kind>` or `send-<errno>`. */
   unsolicited(tap: Tap, kind: RaKind): void {
-    const sent = this.#send(tap, unsolicitedRouterAdvertisement, this.#unsolicited);
+    const sent = this.#send(tap, (b, s, mac, deprecated) => unsolicitedRouterAdvertisement(b, s, mac, deprecated && { deprecated }), this.#unsolicited);
     if (!sent) return;
     if (sent.ok) this.#d.stats.reply(tap.binding.tap, `ra-${kind}`);
     else this.#d.stats.drop(tap.binding.tap, `send-${sent.error}`);
   }
 
-  /** The final RA (router lifetime 0) of a removed binding, so its guest drops the default route now. */
+  /**
+   * The final RA (router lifetime 0, its prefix deprecated) of a binding that
+   * stops advertising while its tap lives, so its guest drops the default
+   * route and stops using the prefix now; the prefix is then remembered as
+   * withdrawn, for the RAs of a binding that comes back (prefix-withdrawals.ts).
+   */
   final(tap: Tap): boolean {
     if (!this.#send(tap, finalRouterAdvertisement)?.ok) return false;
-    this.#d.log.info({ tap: tap.binding.tap, mac: tap.binding.mac }, 'final router advertisement (lifetime 0) sent for removed binding');
+    const s6 = tap.binding.subnet6;
+    if (s6) this.#d.withdrawals?.withdraw(tap.binding.tap, s6.network, s6.prefixLength, withdrawnValidLifetime(this.#d.settings().ipv6));
+    this.#d.log.info({ tap: tap.binding.tap, mac: tap.binding.mac }, 'final router advertisement (lifetime 0, prefix deprecated) sent for a binding that stopped advertising');
     return true;
   }
 
@@ -77,9 +88,12 @@ export class RaSender {
     const mac = this.#d.taps.serverMac(tap);
     if (!mac) return undefined;
     const settings = this.#d.settings().ipv6;
+    // A tap deprecating a prefix gets RAs built each time (the valid lifetime counts down), not the kept frame.
+    const deprecated = this.#d.withdrawals?.of(tap.binding.tap, tap.binding.subnet6);
+    if (deprecated) cache = undefined;
     const kept = cache?.get(tap.binding);
     if (kept && kept.settings === settings && kept.mac === mac) return this.#d.out.send(tap.link.ifindex, kept.frame);
-    const d = build(tap.binding, settings, mac);
+    const d = build(tap.binding, settings, mac, deprecated);
     if (d.kind === 'drop') return undefined;
     const built = ndpReplyFrame(d.reply, mac);
     if (!built.ok) {

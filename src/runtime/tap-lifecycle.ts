@@ -6,10 +6,16 @@
  * Met ('attached'):
  *   1. open the tap's receive socket: before anything is sent, so the
  *      guest's answer to it (an RS after our RA, a DHCP request) is queued;
- *   2. start its RA schedule, with an initial burst if the tap is up;
- *   3. if the tap is up, announce its addresses upstream (a new binding
+ *   2. a binding that replaced another on the same tap (a changed file)
+ *      withdraws what the old one advertised: when the new one advertises
+ *      nothing (no SUBNET6, mode `none`), the old one's final RA goes out as
+ *      on removal; when its SUBNET6 changed, the old prefix is remembered as
+ *      withdrawn (prefix-withdrawals.ts), so the RAs of step 3 carry the new
+ *      prefix and the old one deprecated (RFC 9096 §3.3);
+ *   3. start its RA schedule, with an initial burst if the tap is up;
+ *   4. if the tap is up, announce its addresses upstream (a new binding
  *      for a running VM: its addresses may have moved here);
- *   4. the sd_notify status line changed.
+ *   5. the sd_notify status line changed.
  * Changed ('linkChanged'):
  *   1. open the socket if an earlier open failed (a link event is the retry);
  *   2. a tap coming up earns a new RA burst,
@@ -18,9 +24,10 @@
  *   1. stop its RA schedule and cancel pending announcements: nothing more
  *      is sent for the old binding;
  *   2. if the binding went away while the tap lives and is up, send the
- *      final RA (router lifetime 0), so the guest drops its default route
- *      now — through the tap's socket, still open (when the tap itself went
- *      away there is no one to tell);
+ *      final RA (router lifetime 0, the prefix deprecated), so the guest
+ *      drops its default route and stops using the prefix now — through the
+ *      tap's socket, still open; when the tap itself went away there is no
+ *      one to tell, and its withdrawn prefix is forgotten;
  *   3. close the socket (its kernel counters go to the totals);
  *   4. forget the packet path's per-tap state (rate limiters, log state);
  *   5. the status line changed.
@@ -40,6 +47,10 @@ import type { Announcer } from './announcer.js';
 import type { NotifyStatus } from './notify-status.js';
 import type { RaScheduler } from './ra-scheduler.js';
 import type { RaSender } from './ra-sender.js';
+import type { PrefixWithdrawals } from './prefix-withdrawals.js';
+import type { Settings } from '../config/config.js';
+import { advertises } from '../protocols/router-advert.js';
+import { withdrawnValidLifetime } from '../protocols/ra-extras.js';
 import type { LinkInfo, LinkSource, Tap, TapTable } from './tap-table.js';
 
 export interface TapLifecycleDeps {
@@ -49,6 +60,9 @@ export interface TapLifecycleDeps {
   sockets: Pick<TapSockets, 'open' | 'has' | 'close'>;
   ra: Pick<RaScheduler, 'attach' | 'linkChanged' | 'detach'>;
   raSender: Pick<RaSender, 'final'>;
+  withdrawals?: Pick<PrefixWithdrawals, 'withdraw' | 'forget'>;
+  /** `[ipv6]` now (what was advertised and the withdrawn prefix's valid lifetime). */
+  settings?: () => Settings;
   announcer: Pick<Announcer, 'announce' | 'cancel'>;
   path: Pick<PacketPath, 'forget'>;
   status: Pick<NotifyStatus, 'changed'>;
@@ -63,7 +77,7 @@ export class TapLifecycle {
   /** Subscribes to the tap table; from now on every tap that meets its binding gets its socket. */
   constructor(deps: TapLifecycleDeps) {
     this.#d = deps;
-    deps.taps.on('attached', (tap) => this.#attached(tap));
+    deps.taps.on('attached', (tap, previous) => this.#attached(tap, previous));
     deps.taps.on('linkChanged', (tap, previous) => this.#linkChanged(tap, previous));
     deps.taps.on('detached', (binding, ifindex) => this.#detached(binding, ifindex));
   }
@@ -79,9 +93,10 @@ export class TapLifecycle {
     }
   }
 
-  #attached(tap: Tap): void {
+  #attached(tap: Tap, previous?: Binding): void {
     this.#listen(tap);
     if (!this.#serving) return;
+    if (previous) this.#withdraw(tap, previous);
     this.#d.ra.attach(tap);
     if (tap.link.up) this.#d.announcer.announce(tap, 'binding-added');
     this.#d.status.changed();
@@ -101,10 +116,27 @@ export class TapLifecycle {
       this.#d.announcer.cancel(binding.tap);
       const link = this.#d.links.byIndex(ifindex);
       if (link && link.name === binding.tap && link.up && !this.#d.store.get(binding.tap)) this.#d.raSender.final({ binding, link });
+      else if (!link || link.name !== binding.tap) this.#d.withdrawals?.forget(binding.tap);
     }
     this.#d.sockets.close(ifindex);
     this.#d.path.forget(binding.tap);
     if (this.#serving) this.#d.status.changed();
+  }
+
+  /** Step 2 of 'attached': what `previous` advertised on this tap and `tap.binding` does not. */
+  #withdraw(tap: Tap, previous: Binding): void {
+    const v6 = this.#d.settings?.().ipv6;
+    const old = previous.subnet6;
+    if (!v6 || !old || !advertises(previous, v6) || !tap.link.up) return;
+    if (!advertises(tap.binding, v6)) {
+      this.#d.raSender.final({ binding: previous, link: tap.link });
+      return;
+    }
+    const now = tap.binding.subnet6;
+    if (now && (now.network !== old.network || now.prefixLength !== old.prefixLength)) {
+      this.#d.withdrawals?.withdraw(tap.binding.tap, old.network, old.prefixLength, withdrawnValidLifetime(v6));
+      this.#d.log.info({ tap: tap.binding.tap, from: `${old.network}/${old.prefixLength}`, to: `${now.network}/${now.prefixLength}` }, 'SUBNET6 changed: the old prefix is deprecated in the next RAs');
+    }
   }
 
   #listen(tap: Tap): void {

@@ -63,8 +63,12 @@ export interface Tap {
 }
 
 export interface TapTableEvents {
-  /** A binding and its interface met (binding added for an existing tap, or the tap appeared). */
-  attached: [tap: Tap];
+  /**
+   * A binding and its interface met (binding added for an existing tap, or
+   * the tap appeared); `previous` is the binding it replaced on the same tap
+   * (a changed binding file), so the lifecycle can withdraw what it advertised.
+   */
+  attached: [tap: Tap, previous: Binding | undefined];
   /** They parted (binding removed or interface gone). */
   detached: [binding: Binding, ifindex: number];
   /** A bound tap changed state (e.g. went up): announcements hook here. */
@@ -224,7 +228,7 @@ export class TapTable extends EventEmitter<TapTableEvents> {
     } else {
       this.#problems.delete(binding.tap);
     }
-    this.emit('attached', tap);
+    this.emit('attached', tap, replaced?.binding.tap === binding.tap ? replaced.binding : undefined);
   }
 
   #dropIndex(ifindex: number): void {

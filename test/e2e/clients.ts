@@ -281,6 +281,36 @@ export async function dhclient6Inform(lab: Lab, vm: NsRef, opts: Dhclient6Option
   }
 }
 
+export interface Dhclient6StatefulOptions {
+  /** `-N` (IA_NA), `-P` (IA_PD) or both. Default: IA_NA only. */
+  ia?: { address?: boolean; prefix?: boolean };
+  /** Bound on one wait for an event. Default 10. */
+  timeoutSec?: number;
+}
+
+/**
+ * `dhclient -6 -N` and/or `-P`, left running (stateful DHCPv6, issue 14):
+ * wait for BOUND6, then RENEW6/REBIND6 as the server's T1/T2 say, and
+ * release with `release(session)`. Waits for the VM's link-local first.
+ */
+export async function startDhclient6Stateful(lab: Lab, vm: NsRef, opts: Dhclient6StatefulOptions = {}): Promise<ClientSession & { release(): Promise<ExecResult> }> {
+  const timeoutSec = opts.timeoutSec ?? 10;
+  await lab.waitLinkLocal(vm, 5_000);
+  const dir = runDir(lab, 'dhclient6s', vm);
+  const conf = join(dir, 'dhclient6.conf');
+  writeFileSync(conf, ['request dhcp6.name-servers;', `timeout ${timeoutSec};`, 'initial-interval 1;'].join('\n') + '\n');
+  const hook = writeHook(dir, '$reason', '');
+  const ia = [...(opts.ia?.address !== false ? ['-N'] : []), ...(opts.ia?.prefix ? ['-P'] : [])];
+  const files = ['-cf', conf, '-lf', join(dir, 'dhclient6.leases'), '-pf', join(dir, 'dhclient6.pid'), '-sf', hook];
+  const proc = lab.spawn(vm, ['dhclient', '-6', ...ia, '-d', '-v', ...files, 'eth0'], { env: clientEnv(dir), cwd: dir });
+  const s = session(proc, dir);
+  return {
+    ...s,
+    // A second dhclient with the same files sends the Release (RFC 8415 §18.2.7) and stops the first.
+    release: () => lab.exec(vm, ['dhclient', '-6', ...ia, '-r', '-v', ...files, 'eth0'], { env: clientEnv(dir), cwd: dir, timeoutMs: 15_000 }),
+  };
+}
+
 // ---------------------------------------------------------------------------
 // udhcpc (busybox 1.35)
 
@@ -384,17 +414,53 @@ export function dhcpcdConf(opts: DhcpcdOptions = {}): string {
  * `ip netns exec` already makes) bind-mounts run/ and db/ from `dir`, and a
  * private UTS namespace named after the VM keeps the host's name out.
  */
-export function dhcpcdArgv(dir: string, conf: string, hook: string, timeoutSec: number, uts: string): string[] {
+export function dhcpcdArgv(dir: string, conf: string, hook: string, timeoutSec: number, uts: string, family: '-4' | '-6' = '-4', test = true): string[] {
   const script = [
     'set -e',
     'mount --bind "$1/run" /run',
     'mkdir -p /run/dhcpcd',
     'mount --bind "$1/db" /var/lib/dhcpcd',
     'hostname "$2"',
-    `exec dhcpcd -4 -T -B -d -f "$3" -c "$4" -t "$5" eth0`,
+    `exec dhcpcd ${family}${test ? ' -T' : ''} -B -d -f "$3" -c "$4" -t "$5" eth0`,
   ].join('\n');
   return ['unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', script, 'dhcpcd-wrapper',
     dir, uts, conf, hook, String(timeoutSec)];
+}
+
+/**
+ * dhcpcd.conf for stateful DHCPv6 (issue 14): IA_NA and IA_PD in one
+ * Solicit, no Router Solicitation (it would wait for an RA's M flag
+ * first), no DHCPv4.
+ */
+export function dhcpcd6Conf(): string {
+  return ['duid', 'persistent', 'noipv6rs', 'ipv6only', 'option rapid_commit', 'option dhcp6_name_servers', 'ia_na 1', 'ia_pd 2'].join('\n') + '\n';
+}
+
+/** dhcpcd -6 in the same private namespaces as dhcpcdArgv, not in test mode (it requests, binds, and its hook sees BOUND6). */
+export function dhcpcd6Argv(dir: string, conf: string, hook: string, timeoutSec: number, uts: string): string[] {
+  return dhcpcdArgv(dir, conf, hook, timeoutSec, uts, '-6', false);
+}
+
+/**
+ * dhcpcd -6 with IA_NA and IA_PD (dhcpcd6Conf): the first BOUND6/REBOOT6
+ * event its hook records (new_dhcp6_ia_na1_ia_addr1, new_dhcp6_ia_pd1_prefix1,
+ * ...), or null. Its process group is killed after.
+ */
+export async function dhcpcd6(lab: Lab, vm: NsRef, timeoutSec = 10): Promise<ClientEvent | null> {
+  await lab.waitLinkLocal(vm, 5_000);
+  const dir = runDir(lab, 'dhcpcd6', vm);
+  for (const sub of ['run', 'db']) mkdirSync(join(dir, sub), { mode: 0o755 });
+  const conf = join(dir, 'dhcpcd.conf');
+  writeFileSync(conf, dhcpcd6Conf());
+  const hook = writeHook(dir, '$reason', '');
+  const tag = typeof vm === 'string' ? vm : vm.tap;
+  const proc = lab.spawn(vm, dhcpcd6Argv(dir, conf, hook, timeoutSec, `vm-${tag}`), { env: clientEnv(dir), cwd: dir });
+  const s = session(proc, dir);
+  try {
+    return await s.waitForEvent(['BOUND6', 'REBOOT6', 'RENEW6', 'REBIND6'], timeoutSec * 1_000 + 3_000);
+  } finally {
+    await s.stop(500);
+  }
 }
 
 /**

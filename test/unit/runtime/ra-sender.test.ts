@@ -9,6 +9,8 @@ import pino from 'pino';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import { defaultSettings, type Settings } from '../../../src/config/config.js';
 import { RaSender } from '../../../src/runtime/ra-sender.js';
+import { PrefixWithdrawals } from '../../../src/runtime/prefix-withdrawals.js';
+import { decodeNdpFrame } from '../../../src/wire/frame6.js';
 import { Stats } from '../../../src/runtime/stats.js';
 import type { Tap } from '../../../src/runtime/tap-table.js';
 
@@ -25,15 +27,17 @@ function rig(result: { ok: true } | { ok: false; error: string } = { ok: true })
   const stats = new Stats();
   const logs: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) });
+  const withdrawals = new PrefixWithdrawals();
   const ra = new RaSender({
     taps: { serverMac: () => mac },
     settings: () => settings,
     out: { send: (ifindex, frame) => (sent.push({ ifindex, frame }), result) },
     stats,
     log,
+    withdrawals,
   });
   return {
-    ra, sent, stats, logs,
+    ra, sent, stats, logs, withdrawals,
     setSettings: (s: Settings) => void (settings = s),
     settings: () => settings,
     setMac: (m: string | undefined) => void (mac = m),
@@ -105,15 +109,31 @@ describe('RaSender', () => {
     const t = tap();
     r.ra.unsolicited(t, 'periodic');
     expect(r.ra.final(t)).toBe(true);
+    // The final RA's prefix is remembered as withdrawn (2 h, RFC 9096 §3.3): a binding back on the tap deprecates it.
+    expect(r.withdrawals.of('tap10')).toEqual([{ prefix: '2001:db8:10::', prefixLength: 64, validLifetime: 7200 }]);
     expect(r.ra.final(t)).toBe(true);
     expect(r.sent[1]!.frame).not.toBe(r.sent[0]!.frame);
     expect(r.sent[2]!.frame).not.toBe(r.sent[1]!.frame);
     expect(r.sent[1]!.frame).not.toEqual(r.sent[0]!.frame); // router lifetime 0
     r.ra.unsolicited(t, 'periodic');
     expect(r.sent[3]!.frame).toBe(r.sent[0]!.frame); // the periodic frame was not replaced by the final one
-    expect(r.logs.filter((l) => l.msg === 'final router advertisement (lifetime 0) sent for removed binding')).toHaveLength(2);
+    expect(r.logs.filter((l) => l.msg === 'final router advertisement (lifetime 0, prefix deprecated) sent for a binding that stopped advertising')).toHaveLength(2);
     r.setMac(undefined);
     expect(r.ra.final(t)).toBe(false);
+  });
+
+  it('while a prefix is withdrawn, unsolicited RAs carry it deprecated and are built each time', () => {
+    const r = rig();
+    const t = tap(7, 'MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8:20::/64\n');
+    r.ra.unsolicited(t, 'periodic');
+    r.withdrawals.withdraw('tap10', '2001:db8:10::', 64, 7200);
+    r.ra.unsolicited(t, 'initial');
+    r.ra.unsolicited(t, 'initial');
+    expect(r.sent[2]!.frame).not.toBe(r.sent[1]!.frame);
+    const d = decodeNdpFrame(r.sent[1]!.frame);
+    if (!d.ok) throw new Error(d.error.toString());
+    const pios = d.value.message.options.filter((o) => o.kind === 'prefix');
+    expect(pios.map((o) => o.kind === 'prefix' && [o.prefix, o.preferredLifetime, o.validLifetime])).toEqual([['2001:db8:20::', 14400, 86400], ['2001:db8:10::', 0, 7200]]);
   });
 
   it('an RA that cannot be encoded is counted every time and logged once per interval, never silent (issue 11)', () => {

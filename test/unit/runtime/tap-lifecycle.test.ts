@@ -10,9 +10,10 @@ import { BindingStore } from '../../../src/bindings/store.js';
 import { TapLifecycle } from '../../../src/runtime/tap-lifecycle.js';
 import { TapTable, type LinkInfo } from '../../../src/runtime/tap-table.js';
 import { FakeLinks } from '../../helpers/path-rig.js';
+import { defaultSettings } from '../../../src/config/config.js';
 
-function binding(tap: string, mac = 'aa:00:00:00:00:10') {
-  const r = parseBindingFile(tap, `MAC=${mac}\nSUBNET6=2001:db8:10::/64\n`);
+function binding(tap: string, mac = 'aa:00:00:00:00:10', more = 'SUBNET6=2001:db8:10::/64\n') {
+  const r = parseBindingFile(tap, `MAC=${mac}\n${more}`);
   if (!r.ok) throw new Error(r.error.message);
   return r.binding;
 }
@@ -47,7 +48,12 @@ function rig(o: { openFails?: boolean } = {}) {
       linkChanged: (t, wasUp) => void calls.push(`ra-link ${t.binding.tap} wasUp=${wasUp}`),
       detach: (i) => void calls.push(`ra-detach ${i}`),
     },
-    raSender: { final: (t) => (calls.push(`final-ra ${t.binding.tap}`), true) },
+    raSender: { final: (t) => (calls.push(`final-ra ${t.binding.tap} ${t.binding.subnet6?.network ?? '-'}`), true) },
+    withdrawals: {
+      withdraw: (tap, prefix, len, valid) => void calls.push(`withdraw ${tap} ${prefix}/${len} ${valid}`),
+      forget: (tap) => void calls.push(`withdraw-forget ${tap}`),
+    },
+    settings: () => defaultSettings(),
     announcer: {
       announce: (t, reason) => (calls.push(`announce ${t.binding.tap} ${reason}`), []),
       cancel: (tap) => void calls.push(`announce-cancel ${tap}`),
@@ -89,7 +95,7 @@ describe('TapLifecycle', () => {
     r.store.set(binding('tap10'));
     r.calls.length = 0;
     r.store.remove('tap10');
-    expect(r.calls).toEqual(['ra-detach 7', 'announce-cancel tap10', 'final-ra tap10', 'socket-close 7', 'path-forget tap10', 'status']);
+    expect(r.calls).toEqual(['ra-detach 7', 'announce-cancel tap10', 'final-ra tap10 2001:db8:10::', 'socket-close 7', 'path-forget tap10', 'status']);
   });
 
   it('no final RA when the tap went away, is down, or the binding was replaced', () => {
@@ -99,17 +105,40 @@ describe('TapLifecycle', () => {
     r.store.set(binding('tap10'));
     r.calls.length = 0;
     r.links.del(7);
-    expect(r.calls).toEqual(['ra-detach 7', 'announce-cancel tap10', 'socket-close 7', 'path-forget tap10', 'status']);
+    expect(r.calls).toEqual(['ra-detach 7', 'announce-cancel tap10', 'withdraw-forget tap10', 'socket-close 7', 'path-forget tap10', 'status']);
     r.links.add(link(8, 'tap10', false));
     r.calls.length = 0;
     r.store.remove('tap10');
-    expect(r.calls).not.toContain('final-ra tap10');
+    expect(r.calls.filter((c) => c.startsWith('final-ra'))).toEqual([]);
     r.links.add(link(9, 'tap11'));
     r.store.set(binding('tap11'));
     r.calls.length = 0;
     r.store.set(binding('tap11', 'aa:00:00:00:00:11')); // replaced: detached and attached again
-    expect(r.calls).not.toContain('final-ra tap11');
+    expect(r.calls.filter((c) => c.startsWith('final-ra') || c.startsWith('withdraw'))).toEqual([]); // same SUBNET6: nothing withdrawn
     expect(r.calls).toContain('announce tap11 binding-added');
+  });
+
+  it('a binding whose SUBNET6 changes while the tap lives: the old prefix withdrawn (2 h, RFC 9096) before the new RA burst', () => {
+    const r = rig();
+    r.lifecycle.serve();
+    r.links.add(link(7, 'tap10'));
+    r.store.set(binding('tap10'));
+    r.calls.length = 0;
+    r.store.set(binding('tap10', undefined, 'SUBNET6=2001:db8:20::/64\n'));
+    expect(r.calls).toEqual(['socket-open tap10', 'withdraw tap10 2001:db8:10::/64 7200', 'ra-attach tap10 burst=true', 'announce tap10 binding-added', 'status']);
+  });
+
+  it('a binding that stops advertising (SUBNET6 gone, MODE6=none): the old binding\'s final RA, as on removal', () => {
+    const r = rig();
+    r.lifecycle.serve();
+    r.links.add(link(7, 'tap10'));
+    r.store.set(binding('tap10'));
+    r.calls.length = 0;
+    r.store.set(binding('tap10', undefined, 'SUBNET6=2001:db8:10::/64\nMODE6=none\n'));
+    expect(r.calls.slice(0, 3)).toEqual(['socket-open tap10', 'final-ra tap10 2001:db8:10::', 'ra-attach tap10 burst=true']);
+    r.calls.length = 0;
+    r.store.set(binding('tap10', undefined, ''));
+    expect(r.calls.filter((c) => c.startsWith('final-ra') || c.startsWith('withdraw'))).toEqual([]); // nothing was advertised under none
   });
 
   it('start-up: while bindings load only sockets open; serve() then starts every bound tap\'s RAs without announcing', () => {
