@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dhclient6Inform, ndisc6, rdisc6 } from './clients.js';
 import { Lab, describeLab, sleep } from './lab.js';
 import { Onlinkd, bindingText } from './onlinkd.js';
+import { decodeNdpFrame } from '../../src/wire/frame6.js';
 
 const CONFIG = `[ipv6]
 ra_period = 4
@@ -163,7 +164,13 @@ describeLab('IPv6 RA, NA and stateless DHCPv6 with real clients', () => {
     await d.waitLog({ tap: 'tap22', msg: 'binding updated' });
     const rewritten = await periodicRas('tap22-rewritten.pcap');
     expect(hasAddress(rewritten, '20010db8222200000000000000000000')).toBe(true);
-    expect(hasAddress(rewritten, '20010db8002200000000000000000000')).toBe(false);
+    // The old prefix only as withdrawn (issue 14: preferred lifetime 0, RFC 9096 §3.3), never as valid for new addresses.
+    const oldPios = rewritten.flatMap((f) => {
+      const r = decodeNdpFrame(f);
+      return r.ok ? r.value.message.options.filter((o) => o.kind === 'prefix' && o.prefix === '2001:db8:22::') : [];
+    });
+    expect(oldPios.length).toBeGreaterThanOrEqual(1);
+    for (const p of oldPios) expect(p).toMatchObject({ preferredLifetime: 0 });
   });
 
   it('an unbound tap gets no RA, NA or DHCPv6 reply', async () => {
