@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ndisc6, rdisc6 } from './clients.js';
-import { Lab, describeLab, sleep } from './lab.js';
+import { Lab, describeLab, sleep, waitFor } from './lab.js';
 import { Onlinkd, bindingText } from './onlinkd.js';
 import { decodeNdpFrame } from '../../src/wire/frame6.js';
 import type { NdpOption } from '../../src/wire/ndp.js';
@@ -35,19 +35,10 @@ describeLab('IPv6 RA extras: routes, PREF64, captive portal, modes, [nd] address
   let d: Onlinkd;
   const tapMac: Record<string, string> = {};
 
-  async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(200);
-    }
-  }
   const addrs = (tap: string) => lab.run(tap, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']);
   /** The VM's line for `address`, once it has left DAD. */
   const addressLine = (tap: string, address: string, match: (l: string) => boolean = () => true) =>
-    waitFor(`${address} on ${tap}`, async () => (await addrs(tap)).split('\n').find((l) => l.includes(`${address}/64`) && !/tentative/.test(l) && match(l)));
+    waitFor(`${address} on ${tap}`, async () => (await addrs(tap)).split('\n').find((l) => l.includes(`${address}/64`) && !/tentative/.test(l) && match(l)), 10_000);
 
   /** The RAs the VM receives over `ms` (rdisc6 makes one come at once), decoded. */
   async function capturedRas(tap: string, ms: number) {

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dhclient6Inform, ndisc6, rdisc6 } from './clients.js';
-import { Lab, describeLab, sleep } from './lab.js';
+import { Lab, describeLab, sleep, waitFor } from './lab.js';
 import { Onlinkd, bindingText } from './onlinkd.js';
 import { decodeNdpFrame } from '../../src/wire/frame6.js';
 
@@ -40,15 +40,6 @@ describeLab('IPv6 RA, NA and stateless DHCPv6 with real clients', () => {
     return lab.run(tap, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']);
   }
 
-  async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(200);
-    }
-  }
 
   beforeAll(async () => {
     lab = await Lab.create({
