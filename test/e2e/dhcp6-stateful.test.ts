@@ -66,7 +66,7 @@ describeLab('Stateful DHCPv6 with real clients', () => {
       expect(r.stderr.match(/XMT: Release on eth0/g)).toHaveLength(1);
       const stats = await d.ctl(['stats', 'tap60']);
       expect(stats.stdout).toMatch(/requests: .*dhcp6-solicit=1 dhcp6-request=1 dhcp6-renew=\d+ dhcp6-release=1/);
-      expect(stats.stdout).toMatch(/^\s+drops: +-$/m);
+      expect(stats.stdout).not.toMatch(/drops:.*dhcp6-/); // (the guest's own DAD NS may be counted as a drop)
     } finally {
       await s.stop();
     }
