@@ -11,7 +11,7 @@ import { measure, singleVmLab, type RunOptions } from './compare.js';
 import { benchBindingAdd } from './control.js';
 import { ensureGenerator, type Exchange, type GenResult } from './generator.js';
 import { scaleLab } from './scale.js';
-import { SINGLE, startOnlinkd, type OnlinkdServer } from './servers.js';
+import { SINGLE, bindingFor, startOnlinkd, type OnlinkdServer } from './servers.js';
 
 const N = 300;
 const run: RunOptions = { mode: 'window', window: 16, durationS: 10, warmupS: 0, timeoutS: 1 };
@@ -63,6 +63,25 @@ describeLab(
         expect(r.memory[0]!.hwmKb).toBeGreaterThanOrEqual(r.memory[0]!.rssKb);
       });
     }
+
+    it(`solicit: ${N} stateful exchanges (Solicit→Advertise, Request→Reply) on a MODE6=dhcpv6 binding, all answered`, async () => {
+      // Its own binding (bindingFor), so its own lab and server, as the comparison runs it.
+      const b = bindingFor('solicit', SINGLE);
+      const own = await singleVmLab();
+      const srv = await startOnlinkd(own, [b]).catch(async (e: unknown) => {
+        await own.destroy();
+        throw e;
+      });
+      try {
+        const r = await measure(own, own.vm(b.tap).ns, srv, b, 'solicit', run, 1, { count: N });
+        expectAllAnswered(r.gen);
+        expect(r.gen.offers).toBe(N); // each exchange is two round trips, each Advertise carried the address
+        expect(r.gen.naks).toBe(0);
+      } finally {
+        await srv.stop().catch(() => undefined);
+        await own.destroy();
+      }
+    });
 
     it('pingpong and flood modes: counts consistent', async () => {
       const ping = await measure(lab!, lab!.vm(SINGLE.tap).ns, server!, SINGLE, 'ns', { ...run, mode: 'pingpong' }, 1, { count: N });

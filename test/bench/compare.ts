@@ -4,7 +4,7 @@
  * rounds (servers interleaved within a round so drift hits all alike).
  */
 import { Lab } from '../e2e/lab.js';
-import { runGenerator, type Exchange, type GenMode, type GenOptions, type GenResult } from './generator.js';
+import { OWN_BINDING, runGenerator, type Exchange, type GenMode, type GenOptions, type GenResult } from './generator.js';
 import { cpuSeconds, machineUserSeconds, memory, userSeconds } from './procstat.js';
 import { SINGLE, bindingFor, type Adapter, type BenchBinding, type RunningServer } from './servers.js';
 
@@ -131,7 +131,7 @@ export function describeRun(r: RunRecord): string {
   const genPct = g.elapsed_s > 0 ? ` gen ${((g.generator_cpu_s / g.elapsed_s) * 100).toFixed(0)}%` : '';
   const foreign = r.foreignCpuPct !== undefined && r.foreignCpuPct >= 5 ? ` OTHER LOAD ${r.foreignCpuPct.toFixed(0)}%` : '';
   return (
-    `${r.server.padEnd(14)} ${r.exchange.padEnd(4)} r${r.round} ${Math.round(g.exchanges_per_s).toString().padStart(7)}/s ` +
+    `${r.server.padEnd(14)} ${r.exchange.padEnd(7)} r${r.round} ${Math.round(g.exchanges_per_s).toString().padStart(7)}/s ` +
     `loss ${(g.loss * 100).toFixed(2)}% p50 ${g.latency_us.p50.toFixed(0)} p99 ${g.latency_us.p99.toFixed(0)} max ${g.latency_us.max.toFixed(0)} µs${cpu}${genPct}${foreign}`
   );
 }
@@ -144,8 +144,8 @@ export async function runComparison(adapters: readonly Adapter[], o: CompareOpti
     const order = adapters.map((_, i) => adapters[(i + round - 1) % adapters.length]!);
     for (const adapter of order) {
       const exchanges = adapter.exchanges.filter((e) => o.exchanges.includes(e));
-      // dora-options needs its own binding (bindingFor): a server of its own, right after the plain ones.
-      for (const group of [exchanges.filter((e) => e !== 'dora-options'), exchanges.filter((e) => e === 'dora-options')]) {
+      // dora-options and solicit need their own binding (bindingFor): a server each, right after the plain ones.
+      for (const group of [exchanges.filter((e) => !OWN_BINDING.includes(e)), ...exchanges.filter((e) => OWN_BINDING.includes(e)).map((e) => [e])]) {
         if (group.length === 0) continue;
         const b = bindingFor(group[0]!, SINGLE);
         const lab = await singleVmLab();

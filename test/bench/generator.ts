@@ -24,14 +24,18 @@ export const GENERATOR_SOURCE = join(ROOT, 'test/bench/olkgen.c');
 export const GENERATOR = join(ROOT, 'node_modules/.cache/onlinkd-bench/olkgen');
 
 /** What olkgen itself knows. */
-export type GenExchange = 'dora' | 'rs' | 'ns' | 'ir';
+export type GenExchange = 'dora' | 'rs' | 'ns' | 'ir' | 'solicit';
 /**
  * The exchanges a bench measures: olkgen's, and `dora-options`, a DORA
  * against a binding with five extra DHCPv4 options (servers.ts
  * BENCH_OPTIONS; issue 13: the reply templates must keep applying).
+ * `solicit` (issue 14) is stateful DHCPv6 against a binding with
+ * MODE6=dhcpv6 and IP6 (servers.ts bindingFor).
  */
 export type Exchange = GenExchange | 'dora-options';
-export const EXCHANGES: readonly Exchange[] = ['dora', 'dora-options', 'rs', 'ns', 'ir'];
+export const EXCHANGES: readonly Exchange[] = ['dora', 'dora-options', 'rs', 'ns', 'ir', 'solicit'];
+/** Exchanges measured against a binding of their own (bindingFor), so with a server of their own. */
+export const OWN_BINDING: readonly Exchange[] = ['dora-options', 'solicit'];
 /** What olkgen sends for an exchange. */
 export const genExchange = (e: Exchange): GenExchange => (e === 'dora-options' ? 'dora' : e);
 export type GenMode = 'window' | 'pingpong' | 'flood' | 'listen';

@@ -10,6 +10,9 @@
  *   rs    Router Solicitation -> Router Advertisement
  *   ns    Neighbor Solicitation for a target (the gateway) -> Neighbor Advertisement
  *   ir    DHCPv6 Information-Request -> Reply
+ *   solicit  DHCPv6 Solicit (IA_NA) -> Advertise, then Request (server id
+ *         and address from the Advertise) -> Reply; one exchange = both
+ *         round trips (RFC 8415 §18.2.1, §18.2.2), as dora for DHCPv4
  *
  * Modes (closed or open loop):
  *   window N   keep N exchanges in flight (pingpong = window 1)
@@ -56,8 +59,8 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-enum exchange { EX_DORA, EX_RS, EX_NS, EX_IR };
-static const char *exchange_names[] = {"dora", "rs", "ns", "ir"};
+enum exchange { EX_DORA, EX_RS, EX_NS, EX_IR, EX_SOLICIT };
+static const char *exchange_names[] = {"dora", "rs", "ns", "ir", "solicit"};
 enum mode { MODE_WINDOW, MODE_FLOOD, MODE_LISTEN };
 static const char *mode_names[] = {"window", "flood", "listen"};
 
@@ -111,7 +114,7 @@ typedef struct slot {
   uint32_t next;    /* FIFO link (slot+1; 0 = end) */
   uint16_t ifpos;
   uint8_t busy;
-  uint8_t phase;    /* DORA: 0 waiting OFFER, 1 waiting ACK */
+  uint8_t phase;    /* DORA: 0 waiting OFFER, 1 waiting ACK; solicit: 0 waiting Advertise, 1 waiting Reply */
   uint8_t counted;  /* started inside the measurement window */
 } slot;
 
@@ -126,8 +129,8 @@ static struct {
   uint64_t ignored;     /* frames that passed the filter but are not answers */
   uint64_t send_errors, send_eagain;
   uint64_t rx_frames;
-  uint64_t offers;      /* DORA: OFFERs received (first half) */
-  uint64_t naks;
+  uint64_t offers;      /* DORA: OFFERs received (first half); solicit: Advertises */
+  uint64_t naks;        /* DHCPNAKs; solicit: Advertise or Reply without an address (status code) */
   uint64_t ns_answered; /* NS for our own link-local, answered */
   int last_send_errno;
 } st;
@@ -155,7 +158,7 @@ static void die(const char *what) {
 
 static void usage(int code) {
   fprintf(code ? stderr : stdout,
-          "usage: olkgen --exchange dora|rs|ns|ir [--mode window|flood|listen] [--window N]\n"
+          "usage: olkgen --exchange dora|rs|ns|ir|solicit [--mode window|flood|listen] [--window N]\n"
           "              [--rate R] [--duration S] [--warmup S] [--timeout S] [--pick rr|random]\n"
           "              [--if NAME[,NS_TARGET]]... [--if-file FILE] [--ns-target ADDR]\n"
           "              [--ra-unicast-only] [--busy] [--broadcast-flag] [--seed N] [--bucket-ms MS] [--count N]\n");
@@ -270,6 +273,27 @@ static size_t build_ir(uint8_t *f, const iface *i, uint32_t txid) {
   d[0] = 11; d[1] = (txid >> 16) & 0xff; d[2] = (txid >> 8) & 0xff; d[3] = txid & 0xff;
   uint8_t *p = d + 4;
   put16(p, 1); put16(p + 2, 10); put16(p + 4, 3); put16(p + 6, 1); memcpy(p + 8, i->mac, 6); p += 14; /* client id: DUID-LL */
+  put16(p, 6); put16(p + 2, 4); put16(p + 4, 23); put16(p + 6, 24); p += 8;                          /* ORO: DNS, domains */
+  put16(p, 8); put16(p + 2, 2); put16(p + 4, 0); p += 6;                                             /* elapsed time */
+  size_t ulen = 8 + (size_t)(p - d);
+  ip6hdr(ip, ulen, 17, 1, i->ll, ALL_DHCP);
+  put16(udp, 546); put16(udp + 2, 547); put16(udp + 4, (uint16_t)ulen);
+  csum6(ip, udp, ulen, 17, 6);
+  return o + 40 + ulen;
+}
+
+/* Solicit (type 1, Advertise wanted) or Request (type 3: Server ID and the offered address, RFC 8415
+ * §18.2.2) with Client ID (DUID-LL of the MAC), IA_NA (IAID 1, T1/T2 0: the server's choice), ORO. */
+static size_t build_solicit(uint8_t *f, const iface *i, uint32_t txid, const uint8_t *sid, uint16_t sidlen, const uint8_t *addr) {
+  static const uint8_t dst[6] = {0x33, 0x33, 0, 1, 0, 2};
+  size_t o = eth(f, dst, i->mac, 0x86dd);
+  uint8_t *ip = f + o, *udp = ip + 40, *d = udp + 8;
+  d[0] = sid ? 3 : 1; d[1] = (txid >> 16) & 0xff; d[2] = (txid >> 8) & 0xff; d[3] = txid & 0xff;
+  uint8_t *p = d + 4;
+  put16(p, 1); put16(p + 2, 10); put16(p + 4, 3); put16(p + 6, 1); memcpy(p + 8, i->mac, 6); p += 14; /* client id: DUID-LL */
+  if (sid) { put16(p, 2); put16(p + 2, sidlen); memcpy(p + 4, sid, sidlen); p += 4 + sidlen; }     /* server id */
+  put16(p, 3); put16(p + 2, addr ? 12 + 28 : 12); put32(p + 4, 1); put32(p + 8, 0); put32(p + 12, 0); p += 16; /* IA_NA */
+  if (addr) { put16(p, 5); put16(p + 2, 24); memcpy(p + 4, addr, 16); put32(p + 20, 0); put32(p + 24, 0); p += 28; } /* IAADDR */
   put16(p, 6); put16(p + 2, 4); put16(p + 4, 23); put16(p + 6, 24); p += 8;                          /* ORO: DNS, domains */
   put16(p, 8); put16(p + 2, 2); put16(p + 4, 0); p += 6;                                             /* elapsed time */
   size_t ulen = 8 + (size_t)(p - d);
@@ -457,7 +481,7 @@ static void start_exchange(uint64_t now) {
   gen_counter++;
   /* id = generation in the high bits, slot in the low 18: unique among SLOTS in flight */
   uint32_t g = (uint32_t)(seq >> SLOT_BITS);
-  s->id = opt.ex == EX_IR ? (((g & 0x3f) << SLOT_BITS) | idx) & 0xffffff : (g << SLOT_BITS) | idx;
+  s->id = opt.ex == EX_IR || opt.ex == EX_SOLICIT ? (((g & 0x3f) << SLOT_BITS) | idx) & 0xffffff : (g << SLOT_BITS) | idx;
   inflight++;
   st.started_all++;
   if (s->counted) st.started++;
@@ -466,6 +490,7 @@ static void start_exchange(uint64_t now) {
   switch (opt.ex) {
     case EX_DORA: n = build_dhcp4(f, i, s->id, 0, 0, 0); break;
     case EX_IR: n = build_ir(f, i, s->id); break;
+    case EX_SOLICIT: n = build_solicit(f, i, s->id, NULL, 0, NULL); break;
     case EX_RS: n = build_rs(f, i); fifo_push(i, idx); break;
     case EX_NS: n = build_ns(f, i); fifo_push(i, idx); break;
   }
@@ -486,6 +511,27 @@ static const uint8_t *dhcp_opt(const uint8_t *b, size_t n, uint8_t code, uint8_t
     o += 2 + (size_t)l;
   }
   return NULL;
+}
+
+/* DHCPv6 option lookup in options[0..n) (RFC 8415 §21.1); returns pointer to value or NULL. */
+static const uint8_t *d6_opt(const uint8_t *p, size_t n, uint16_t code, uint16_t *len) {
+  size_t o = 0;
+  while (o + 4 <= n) {
+    uint16_t c = get16(p + o), l = get16(p + o + 2);
+    if (o + 4 + l > n) break;
+    if (c == code) { *len = l; return p + o + 4; }
+    o += 4 + (size_t)l;
+  }
+  return NULL;
+}
+
+/* The address in an IA_NA (its IAADDR, after IAID/T1/T2), or NULL (none, or a status code instead). */
+static const uint8_t *d6_ia_addr(const uint8_t *d, size_t n) {
+  uint16_t l = 0, al = 0;
+  const uint8_t *ia = d6_opt(d + 4, n - 4, 3, &l);
+  if (!ia || l < 12) return NULL;
+  const uint8_t *a = d6_opt(ia + 12, l - 12u, 5, &al);
+  return a && al >= 24 ? a : NULL;
 }
 
 static void bucket_ra(uint64_t now) {
@@ -570,6 +616,35 @@ static void on_frame(const uint8_t *f, size_t n, int ifindex, uint64_t now) {
     slot *s = &slots[idx];
     if (!s->busy || s->id != txid || s->ifpos != ip) { st.late++; return; }
     record(s, now);
+    return;
+  }
+  if (nh == 17 && opt.ex == EX_SOLICIT) {
+    const uint8_t *d = ip6 + 48;
+    size_t plen = get16(ip6 + 4);
+    if (n < 14 + 48 + 4 || plen < 8 + 4 || 14 + 40 + plen > n) { st.ignored++; return; }
+    size_t dl = plen - 8;
+    uint32_t txid = (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+    uint32_t idx = txid & (SLOTS - 1);
+    slot *s = &slots[idx];
+    if (!s->busy || s->id != txid || s->ifpos != ip) { st.late++; return; }
+    const uint8_t *addr = d6_ia_addr(d, dl);
+    if (d[0] == 2 && s->phase == 0) { /* Advertise: Request it, with a new transaction id (§18.2.2), same slot */
+      uint16_t sl = 0;
+      const uint8_t *sid = d6_opt(d + 4, dl - 4, 2, &sl);
+      if (!sid || sl == 0 || sl > 128) { st.ignored++; return; }
+      if (!addr) { st.naks++; st.late++; return; }
+      st.offers++;
+      s->phase = 1;
+      s->id = (s->id + (1u << SLOT_BITS)) & 0xffffff;
+      uint8_t out[FRAME_MAX];
+      size_t m = build_solicit(out, i, s->id, sid, sl, addr);
+      send_frame(i, out, m);
+    } else if (d[0] == 7 && s->phase == 1) {
+      if (!addr) { st.naks++; st.late++; return; }
+      record(s, now);
+    } else {
+      st.late++;
+    }
     return;
   }
   st.ignored++;
@@ -666,6 +741,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(optarg, "rs")) opt.ex = EX_RS;
         else if (!strcmp(optarg, "ns")) opt.ex = EX_NS;
         else if (!strcmp(optarg, "ir")) opt.ex = EX_IR;
+        else if (!strcmp(optarg, "solicit")) opt.ex = EX_SOLICIT;
         else usage(2);
         break;
       case 'm':

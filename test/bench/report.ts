@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { RunRecord } from './compare.js';
-import type { Exchange } from './generator.js';
+import { EXCHANGES, type Exchange } from './generator.js';
 import type { ScaleResult } from './scale.js';
 
 export const EXCHANGE_LABEL: Record<Exchange, string> = {
@@ -14,6 +14,7 @@ export const EXCHANGE_LABEL: Record<Exchange, string> = {
   rs: 'RS → RA',
   ns: 'NS → NA',
   ir: 'DHCPv6 Information-Request → Reply',
+  solicit: 'DHCPv6 Solicit→Advertise→Request→Reply (IA_NA)',
 };
 
 export function median(xs: readonly number[]): number {
@@ -58,8 +59,8 @@ export function summarize(records: readonly RunRecord[]): Summary[] {
     const cpu = rs.map((r) => r.cpuUsPerExchange).filter((x): x is number => x !== undefined);
     const user = rs.map((r) => r.userUsPerExchange).filter((x): x is number => x !== undefined);
     const pct = rs.map((r) => r.cpuPct).filter((x): x is number => x !== undefined);
-    // Memory of the process that served this exchange (Kea: dhcp4 for DORA, dhcp6 for IR).
-    const role = (r: RunRecord) => r.memory.filter((m) => !(r.server === 'kea' && m.role !== (r.exchange === 'ir' ? 'kea-dhcp6' : 'kea-dhcp4')));
+    // Memory of the process that served this exchange (Kea: dhcp4 for DORA, dhcp6 for IR and Solicit).
+    const role = (r: RunRecord) => r.memory.filter((m) => !(r.server === 'kea' && m.role !== (r.exchange === 'ir' || r.exchange === 'solicit' ? 'kea-dhcp6' : 'kea-dhcp4')));
     const rss = rs.map((r) => role(r).reduce((a, m) => a + m.rssKb, 0)).filter((x) => x > 0);
     const hwm = rs.map((r) => role(r).reduce((a, m) => a + m.hwmKb, 0)).filter((x) => x > 0);
     out.push({
@@ -108,7 +109,7 @@ export function headlineTable(s: readonly Summary[], servers: readonly string[],
   const ratioPeers = peers.filter((p) => p !== 'onlinkd-info' && p !== 'onlinkd-b');
   const head = ['exchange', ...servers.map((x) => `${x}`), ...ratioPeers.map((p) => `onlinkd / ${p}`)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  const exchanges = (['dora', 'dora-options', 'rs', 'ns', 'ir'] as const).filter((e) => s.some((x) => x.exchange === e));
+  const exchanges = EXCHANGES.filter((e) => s.some((x) => x.exchange === e));
   for (const ex of exchanges) {
     const o = find(s, 'onlinkd', ex);
     const cells = servers.map((srv) => {

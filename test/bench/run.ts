@@ -12,7 +12,7 @@
  *   --mode M           BENCH_MODE        window | pingpong | flood (window)
  *   --servers LIST     BENCH_SERVERS     onlinkd,onlinkd-info,dnsmasq,kea,kernel (+ onlinkd-b:
  *                                        BENCH_ONLINKD_B=another build's dist/cli/onlinkd.js, same rounds)
- *   --exchanges LIST   BENCH_EXCHANGES   dora,dora-options,rs,ns,ir
+ *   --exchanges LIST   BENCH_EXCHANGES   dora,dora-options,rs,ns,ir,solicit
  *   --taps N           BENCH_TAPS        scale scenario taps (4096; 0 = skip it)
  *   --ra-period S      BENCH_RA_PERIOD   ra_period for the periodic-RA figure (30)
  *   --ra-window S      BENCH_RA_WINDOW   seconds RAs are counted (= ra-period)
@@ -313,7 +313,9 @@ ${skipped.map((s) => `- skipped: ${s}`).join('\n')}
 - A "hypervisor" network namespace holds the tap (the hv end of a veth pair) and the server; the "VM" namespace holds
   the other end and the load generator (\`test/bench/olkgen.c\`, raw AF_PACKET, compiled with the system cc), which sends
   what a guest sends: DISCOVER then REQUEST (server id and address from the OFFER), RS, NS for the gateway, DHCPv6
-  Information-Request. One bound MAC; ${'`window N`'} keeps N exchanges in flight (a DORA is one exchange of two round trips).
+  Information-Request, DHCPv6 Solicit (IA_NA) then Request (server id and address from the Advertise; onlinkd's
+  binding in \`MODE6=dhcpv6\` with \`IP6\`, Kea's kea-dhcp6 with a host reservation for the DUID).
+  One bound MAC; ${'`window N`'} keeps N exchanges in flight (a DORA or a Solicit is one exchange of two round trips).
   The VM namespace's own IPv6 stack is off; the generator answers the server's NS for the VM's link-local, as the
   VM's kernel would. Generator ceiling: the hv kernel's own NS → NA (row "kernel").
 - Every server gets the same static binding (MAC, IPv4 address, router, DNS; IPv6 /64, gateway, DNS) and logs nothing

@@ -7,7 +7,8 @@
  *   dnsmasq  dhcp-host for the MAC, dhcp-range ...,static, enable-ra and
  *            dhcp-range ...,ra-stateless (RA + stateless DHCPv6), bound to the tap
  *   kea      kea-dhcp4 with a host reservation, kea-dhcp6 for Information-Request
- *            (Kea sends no RAs)
+ *            and, with a host reservation for the client's DUID (DUID-LL of the
+ *            MAC), the stateful Solicit/Request (Kea sends no RAs)
  *   kernel   no daemon: the hypervisor kernel answering NS for an address of
  *            the tap (the in-kernel ceiling of NS -> NA)
  *
@@ -120,10 +121,21 @@ export const BENCH_OPTIONS: readonly string[] = [
   'OPTION_252=always:http://203.0.113.1/wpad.dat',
 ];
 
-/** The binding an exchange is measured against: `dora-options` adds BENCH_OPTIONS. */
+/**
+ * Stateful DHCPv6 for `solicit` (issue 14): the tap in `dhcpv6` mode, IA_NA = IP6 (the VM's
+ * EUI64 address, which Kea reserves for the client's DUID too: kea6Config).
+ */
+export const benchStateful6 = (b: BenchBinding): readonly string[] => ['MODE6=dhcpv6', `IP6=${b.eui64}`];
+
+/** The binding an exchange is measured against: `dora-options` adds BENCH_OPTIONS, `solicit` benchStateful6. */
 export function bindingFor(ex: Exchange, b: BenchBinding): BenchBinding {
-  return ex === 'dora-options' ? { ...b, options: BENCH_OPTIONS } : b;
+  if (ex === 'dora-options') return { ...b, options: BENCH_OPTIONS };
+  if (ex === 'solicit') return { ...b, options: benchStateful6(b) };
+  return b;
 }
+
+/** DUID-LL (RFC 8415 §11.4, hardware type 1) of a MAC, as olkgen sends it, in Kea's hex notation. */
+export const duidLL = (mac: string): string => `00:03:00:01:${mac.toLowerCase()}`;
 
 export interface RunningServer {
   readonly name: string;
@@ -294,7 +306,7 @@ export function onlinkdConfig(dir: string, o: OnlinkdOptions, controlSocket: str
 export function onlinkdAdapter(o: OnlinkdOptions = {}, name = 'onlinkd'): Adapter {
   return {
     name,
-    exchanges: ['dora', 'dora-options', 'rs', 'ns', 'ir'],
+    exchanges: ['dora', 'dora-options', 'rs', 'ns', 'ir', 'solicit'],
     unavailable: () => (existsSync(o.entry ?? ONLINKD) ? undefined : `${o.entry ?? ONLINKD} missing: run "npm run build"`),
     version: () => {
       const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -429,12 +441,15 @@ export function kea6Config(dir: string, b: BenchBinding): unknown {
       'data-directory': dir,
       'lease-database': { type: 'memfile', persist: false },
       'server-id': { type: 'EN', 'enterprise-id': 2495, identifier: '0102030405060708', persist: false },
+      'host-reservation-identifiers': ['duid'],
       subnet6: [
         {
           id: 1,
           subnet: b.subnet6,
           interface: b.tap,
           'option-data': [{ name: 'dns-servers', data: b.dns6 }],
+          // No pool: the one address handed out is the reservation's (out-of-pool reservations are allowed).
+          reservations: [{ duid: duidLL(b.mac), 'ip-addresses': [b.eui64], hostname: b.hostname }],
         },
       ],
       loggers: [{ name: 'kea-dhcp6', output_options: [{ output: join(dir, 'kea6.log') }], severity: 'WARN' }],
@@ -445,7 +460,7 @@ export function kea6Config(dir: string, b: BenchBinding): unknown {
 export function keaAdapter(): Adapter {
   return {
     name: 'kea',
-    exchanges: ['dora', 'ir'],
+    exchanges: ['dora', 'ir', 'solicit'],
     unavailable: () =>
       which('kea-dhcp4') && which('kea-dhcp6') ? undefined : 'kea-dhcp4/kea-dhcp6 not installed (Debian: kea-dhcp4-server kea-dhcp6-server)',
     version: () => `Kea ${firstLine(which('kea-dhcp4') ?? 'kea-dhcp4', ['-V'])}`,
@@ -470,7 +485,7 @@ export function keaAdapter(): Adapter {
       }
       return {
         name: 'kea',
-        pidFor: (ex) => (ex === 'ir' ? p6.pid : p4.pid),
+        pidFor: (ex) => (ex === 'ir' || ex === 'solicit' ? p6.pid : p4.pid),
         pids: () => [
           { role: 'kea-dhcp4', pid: p4.pid },
           { role: 'kea-dhcp6', pid: p6.pid },
