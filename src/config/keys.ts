@@ -16,6 +16,7 @@ import { DHCP4_CATALOG } from '../wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
 import { v6OnlyWait } from '../bindings/modern-values.js';
 import { ndAddresses, optionalPref64 } from './nd-values.js';
+import { metricsListen } from './metrics-values.js';
 import {
   bool, domainList, int, ipv4List, ipv6List, ipv6Mode, linkLocalTargets, oneOf, optionalDomain, optionalInterface, optionalIpv4, optionalStr,
   routes, str, type ArpForm, type Parser,
@@ -167,6 +168,12 @@ export const KEYS: KeyTable = {
   guard: {
     rate: { key: 'rate', parse: int(1, 1_000_000), default: '50', doc: 'frames per second each tap may send (the rest are dropped before decoding)' },
     burst: { key: 'burst', parse: int(1, 1_000_000), default: '100', doc: 'burst of frames each tap may send' },
+  },
+  metrics: {
+    listen: {
+      key: 'listen', parse: metricsListen, default: '',
+      doc: '`HOST:PORT` (or `PORT`: 127.0.0.1) serving Prometheus `/metrics`; a non-loopback host only when written here; unset: off',
+    },
   },
 };
 

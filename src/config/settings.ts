@@ -98,8 +98,18 @@ export interface Settings {
     readonly rate: number;
     readonly burst: number;
   };
+  /** Prometheus endpoint (runtime/metrics-server.ts): off when unset. */
+  readonly metrics: {
+    readonly listen: MetricsListen | undefined;
+  };
   /** Keys that were read but have no effect (nfdhcpd's NFQUEUE settings, pidfile, logdir). */
   readonly unused: ReadonlyArray<UnusedKey>;
+}
+
+/** `[metrics] listen`: where /metrics is served. */
+export interface MetricsListen {
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface UnusedKey {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { bindingFromArgs, checkTapName, argKey } from '../bindings/binding-args.js';
 import { compareNatural, firstAfter } from '../util/natural-order.js';
 import { bindingView } from './binding-view.js';
+import { EVENT_NAMES } from '../runtime/events.js';
 import type { AuditEvent, ControlContext, Peer } from './context.js';
 import {
   bindingAddArgsSchema, failure, listArgsSchema, noArgsSchema, notFound, statsArgsSchema, success, tapArgsSchema, unsupported,
@@ -130,6 +131,16 @@ export const COMMANDS = {
         taps: { [tap]: counters ?? { requests: {}, replies: {}, drops: {}, lastSeen: undefined } },
       });
     },
+  }),
+
+  // Read-only: after its answer the connection carries one JSON line per event and takes no more requests (connection.ts).
+  subscribe: command({
+    schema: noArgsSchema,
+    mutating: false,
+    run: (_a, { ctx }) =>
+      ctx.subscribe
+        ? success('subscribed: one JSON line per event follows; close the connection to stop', { events: [...EVENT_NAMES] })
+        : unsupported('this onlinkd has no event stream'),
   }),
 
   'config-reload': command({

@@ -15,6 +15,12 @@
  *    fsync round trip per add. Any other command waits for everything
  *    before it and runs alone, so it sees the effect of every earlier
  *    request, as if all ran one after another.
+ *  - `subscribe` turns the connection into an event stream once answered
+ *    (result 0): from then on it carries one JSON line per event
+ *    (runtime/events.ts) and takes no more requests (anything sent after
+ *    it is ignored; a client wanting both opens two connections). The
+ *    idle timeout no longer applies; the stream ends when the peer closes,
+ *    or when it reads too slowly (a final `dropped` line).
  */
 import type net from 'node:net';
 import { answerLine, parseLine, type AuditEvent, type ControlContext, type ParsedLine, type Peer } from './dispatch.js';
@@ -40,12 +46,14 @@ export interface ConnectionOptions {
 }
 
 /** A request line, parsed once when it arrives (`concurrent`: a binding-add/-del), or a closing answer. */
-type Item = { line: ParsedLine; concurrent: boolean } | { response: ControlResponse; close: true };
+type Item = { line: ParsedLine; concurrent: boolean; subscribe: boolean } | { response: ControlResponse; close: true };
 
 interface Running {
   response: Promise<ControlResponse>;
   /** A binding-add/-del, which may overlap others of its kind; anything else runs alone. */
   concurrent: boolean;
+  /** A `subscribe`: answered with result 0, the connection becomes an event stream. */
+  subscribe: boolean;
 }
 
 /** One client: splits lines, runs them (see the module comment), writes answers in order. */
@@ -157,7 +165,7 @@ export class Connection {
     if (line.trim() === '') return;
     const parsed = parseLine(line);
     const command = parsed.ok ? (parsed.request as { command?: unknown } | null)?.command : undefined;
-    this.#queue.push({ line: parsed, concurrent: typeof command === 'string' && CONCURRENT.has(command) });
+    this.#queue.push({ line: parsed, concurrent: typeof command === 'string' && CONCURRENT.has(command), subscribe: command === 'subscribe' });
     if (this.#queue.length + this.#running.length >= MAX_QUEUED && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
@@ -171,7 +179,7 @@ export class Connection {
     while (this.#queue.length > 0 && !this.#socket.destroyed) {
       const item = this.#queue[0]!;
       if (!('line' in item)) return; // a closing answer waits for everything before it
-      const { concurrent } = item;
+      const { concurrent, subscribe } = item;
       const r = this.#running;
       if (r.length > 0 && (!concurrent || !r[0]!.concurrent || r.length >= MAX_INFLIGHT)) return;
       this.#queue.shift();
@@ -179,7 +187,7 @@ export class Connection {
       const response = answerLine(item.line, this.#o.context, this.#peer, { audit: this.#o.audit }).catch(
         (e: unknown) => failure(`internal error: ${(e as Error).message ?? String(e)}`),
       );
-      r.push({ response, concurrent });
+      r.push({ response, concurrent, subscribe });
     }
   }
 
@@ -197,6 +205,31 @@ export class Connection {
     void this.#pump();
   }
 
+  /** After a successful `subscribe` answer: the connection only carries events from now on. */
+  #stream(): void {
+    const s = this.#socket;
+    const ctx = this.#o.context;
+    this.#inputDone = true;
+    this.#queue.length = 0;
+    this.#chunks = [];
+    this.#size = 0;
+    clearTimeout(this.#lineTimer);
+    s.setTimeout(0);
+    if (this.#paused) s.resume(); // keep reading (and ignoring) so the peer's close is seen
+    if (!ctx.subscribe) return void s.end();
+    const log = this.#o.log;
+    const unsubscribe = ctx.subscribe({
+      write: (line) => s.write(line),
+      once: (event, fn) => s.once(event, fn),
+      end: (line) => endWithin(s, line, log),
+      get destroyed() {
+        return s.destroyed || s.writableEnded;
+      },
+    });
+    s.on('end', () => s.end());
+    s.on('close', unsubscribe);
+  }
+
   async #pump(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
@@ -208,9 +241,11 @@ export class Connection {
         const running = this.#running[0];
         let response: ControlResponse;
         let close = false;
+        let stream = false;
         if (running) {
           response = await running.response;
           this.#running.shift();
+          stream = running.subscribe && response.result === 0;
         } else {
           const item = this.#queue[0];
           if (!item || 'line' in item) break; // nothing left (a line would have been started)
@@ -225,6 +260,7 @@ export class Connection {
           process.nextTick(() => this.#socket.uncork());
         }
         if (!this.#socket.write(encodeResponse(response))) await drainOrClose(this.#socket);
+        if (stream) return this.#stream();
         if (close) {
           this.#queue.length = 0;
           this.#socket.end();
@@ -242,6 +278,12 @@ export class Connection {
       this.#busy = false;
     }
   }
+}
+
+/** Ends a stream that will not be read: a peer that never reads must not hold the connection open forever. */
+function endWithin(s: net.Socket, line: string, log: TimerErrorLog | undefined): void {
+  s.end(line);
+  safeTimeout('control-close', () => s.destroy(), 5000, log).unref();
 }
 
 function drainOrClose(s: net.Socket): Promise<void> {

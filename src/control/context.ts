@@ -3,6 +3,7 @@
  * adapts the running daemon; tests pass a fake), who is asking, and what
  * deserves a log line (AuditEvent, handed to the server's `audit`).
  */
+import type { EventSink } from '../runtime/events.js';
 import type { Binding } from '../bindings/binding.js';
 import type { BindingEntry } from '../bindings/store.js';
 import type { TapCounters } from '../runtime/stats.js';
@@ -101,6 +102,8 @@ export interface ControlContext {
   /** Counters; with `tap`, `taps` holds at most that tap. */
   stats(tap?: string): StatsView;
   reload(): Promise<ReloadOutcome>;
+  /** Streams events to `sink` until the returned function is called (runtime/events.ts); omitted: `subscribe` is unsupported. */
+  subscribe?(sink: EventSink): () => void;
 }
 
 /** What the server turns into log lines. */

@@ -12,6 +12,7 @@
  * binding. Mutations of one tap are serialised, so two concurrent requests
  * cannot leave the store holding one binding and the file the other.
  */
+import type { EventBus, EventSink } from '../runtime/events.js';
 import { bindingWarnings } from '../protocols/ipv6-mode.js';
 import { sameBinding, type Binding } from '../bindings/binding.js';
 import { serializeBinding } from '../bindings/binding-file.js';
@@ -56,6 +57,8 @@ export interface DaemonContextDeps {
   control?: () => ControlSocketStatus | undefined;
   startedAt: Date;
   version: string;
+  /** The event stream `subscribe` attaches to (runtime/events.ts); omitted: subscribe is unsupported. */
+  events?: Pick<EventBus, 'subscribe'>;
   now?: () => Date;
   pid?: number;
   /** Test hook: fault injection for the file writes (own writes are recorded in the store's registry unless this says otherwise). */
@@ -198,6 +201,8 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       const c = deps.stats.tap(tap);
       return { global: structuredClone(deps.stats.global), taps: c ? { [tap]: structuredClone(c) } : {} };
     },
+
+    ...(deps.events ? { subscribe: (sink: EventSink) => deps.events!.subscribe(sink) } : {}),
 
     async reload(): Promise<ReloadOutcome> {
       return deps.reload();

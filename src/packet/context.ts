@@ -8,6 +8,7 @@ import type { Settings } from '../config/config.js';
 import { decodeDropReason, dropReason } from '../protocols/drop.js';
 import type { FrameResult } from '../protocols/frame-result.js';
 import type { Stats } from '../runtime/stats.js';
+import type { EventBus } from '../runtime/events.js';
 import type { Tap, TapTable } from '../runtime/tap-table.js';
 import type { PrefixWithdrawals } from '../runtime/prefix-withdrawals.js';
 import { OncePerInterval, withinInterval } from '../util/interval.js';
@@ -49,6 +50,10 @@ export interface PacketPathDeps {
   serverDuid: Uint8Array;
   /** Prefixes the taps' bindings left, deprecated in solicited RAs too (runtime/prefix-withdrawals.ts). */
   withdrawals?: Pick<PrefixWithdrawals, 'of'>;
+  /** Metrics on ([metrics] listen): a reply's latency in seconds, from frame receipt to sent (metrics/registry.ts). */
+  observeReply?: (seconds: number) => void;
+  /** The event stream (`lease-acked`): emit() costs a size check when nobody subscribes (runtime/events.ts). */
+  events?: Pick<EventBus, 'emit' | 'active'>;
 }
 
 /** How often a repeated reply (same tap, kind and address) is logged again at info. */
@@ -72,6 +77,9 @@ export class PathContext {
    * packet path allocates no frame per reply. 64 KiB: the largest datagram.
    */
   readonly scratch = new Uint8Array(64 * 1024 + 64);
+
+  /** performance.now() when the frame being handled was received: read only when metrics are on (PacketPath.handle). */
+  receivedAt = 0;
 
   constructor(readonly d: PacketPathDeps) {}
 
@@ -170,6 +178,7 @@ export class PathContext {
       return false;
     }
     this.d.stats.reply(b.tap, replyName);
+    if (this.d.observeReply) this.d.observeReply((performance.now() - this.receivedAt) / 1000);
     return true;
   }
 

@@ -79,6 +79,8 @@ export function handleIpv4(ctx: PathContext, tap: Tap, frame: ReceivedFrame): vo
       const replyName = dhcpName(r.type);
       if (!ctx.sendFrame(tap, dhcp4ReplyFrame(r, srcMac, ctx.scratch), replyName)) return;
       const ip = r.message.yiaddr !== 0 ? r.message.yiaddr : undefined;
+      // The moment an orchestrator can call the guest booted (issue 16).
+      if (d.events?.active && r.type === Dhcp4MessageType.Ack && ip !== undefined) d.events.emit('lease-acked', b.tap, b.mac, ipText(ip));
       ctx.logReply(
         b.tap,
         replyName,

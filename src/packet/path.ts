@@ -36,8 +36,9 @@ export class PacketPath {
 
   /** A received frame, straight from the socket layer (io/tap-sockets.ts delivers to this method). */
   handle(frame: ReceivedFrame): void {
-    const { stats, log } = this.#ctx.d;
+    const { stats, log, observeReply } = this.#ctx.d;
     stats.global.frames++;
+    if (observeReply) this.#ctx.receivedAt = performance.now(); // one clock read per frame, only with metrics on
     try {
       const tap = this.#ctx.d.taps.lookup(frame.ifindex);
       if (!tap) {

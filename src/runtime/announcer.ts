@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/config.js';
 import { announcementFrame, announcementPlan, type Announcement } from '../protocols/announce.js';
 import type { Stats } from './stats.js';
+import type { EventBus } from './events.js';
 import type { LinkSource, Tap } from './tap-table.js';
 import { OncePerInterval } from '../util/interval.js';
 import { safeTimeout } from '../util/timer.js';
@@ -23,6 +24,8 @@ export interface AnnouncerDeps {
   send: (ifindex: number, frame: Uint8Array) => { ok: true } | { ok: false; error: string };
   stats: Stats;
   log: Logger;
+  /** `announce-sent` per frame sent (runtime/events.ts). */
+  events?: Pick<EventBus, 'emit'>;
 }
 
 export class Announcer {
@@ -96,6 +99,7 @@ export class Announcer {
       return;
     }
     this.#d.stats.reply(tap, kind);
+    this.#d.events?.emit('announce-sent', tap, undefined, a.address);
     this.#d.log.debug({ tap, uplink: a.interface, kind, address: a.address }, 'announcement sent');
   }
 

@@ -35,6 +35,9 @@ import { InterfacePolicy } from './interface-policy.js';
 import { VERSION } from '../util/version.js';
 import { createDaemonContext } from '../control/daemon-context.js';
 import { ControlServer } from '../control/server.js';
+import { EventBus } from './events.js';
+import { Metrics } from '../metrics/registry.js';
+import { MetricsServer } from '../metrics/server.js';
 
 export interface DaemonOptions {
   configPath: string | undefined;
@@ -70,6 +73,10 @@ export class Daemon {
   readonly log: Logger;
   readonly store = new BindingStore();
   readonly stats = new Stats();
+  /** The `subscribe` stream (control socket): bindings applied and removed, leases acked, announcements. */
+  readonly events = new EventBus();
+  /** Set when [metrics] listen is: the packet path then observes reply latency into it. */
+  #metrics: Metrics | undefined;
   /** Interfaces never bound (loopback, uplinks): asked by binding-add, the binding directory and the tap table. */
   readonly #policy = new InterfacePolicy(this.store, () => this.#settings, () => this.#interfaces?.links);
   readonly #status: NotifyStatus;
@@ -133,12 +140,17 @@ export class Daemon {
     const { datapath } = this.#settings.general;
     mkdirSync(datapath, { recursive: true, mode: 0o755 });
     // A removed binding's counters go with it: taps come and go for years, counters must not pile up.
-    this.store.on('removed', (b) => this.stats.forget(b.tap));
+    this.store.on('removed', (b) => {
+      this.stats.forget(b.tap);
+      this.events.emit('binding-removed', b.tap, b.mac, b.ip);
+    });
     // A binding that parses but cannot do what it says (MODE6=dhcpv6 with nothing to give) is said once, when applied.
     this.store.on('set', (b) => {
       for (const w of bindingWarnings(b, this.#settings) ?? []) this.log.warn({ tap: b.tap, mac: b.mac }, w);
+      this.events.emit('binding-applied', b.tap, b.mac, b.ip);
     });
     const control = await this.#openControl(privileges.action === 'drop' ? privileges.account.uid : undefined);
+    await this.#openMetrics(); // before the privilege drop: a port below 1024 needs root
     await this.#removeInterruptedWrites();
     const interfaces = await this.#openInterfaces();
     const { sockets, path } = await this.#openPacketPath(interfaces.taps);
@@ -188,12 +200,34 @@ export class Daemon {
           return r.ok ? { ok: true } : { ok: false, message: `configuration reload failed, the running configuration stays: ${r.error}` };
         },
         control: () => control.status(),
+        events: this.events,
         startedAt: this.#startedAt,
         version: VERSION,
       }),
     });
     // Closed last: a new onlinkd cannot take over while this one still holds taps.
     return this.#own(control, (c) => void c.close());
+  }
+
+  /** `[metrics] listen`: the Prometheus endpoint (metrics/), off when unset; a change needs a restart. */
+  async #openMetrics(): Promise<void> {
+    const listen = this.#settings.metrics.listen;
+    if (!listen) return;
+    const metrics = new Metrics({
+      stats: this.stats,
+      refresh: () => this.#parts?.kernelDrops.read(),
+      bindings: () => {
+        let errors = 0;
+        for (const e of this.store.entries()) if (e.error) errors++;
+        return { total: this.store.size, attached: this.#interfaces?.taps.attachedCount ?? 0, errors };
+      },
+    });
+    const server = await MetricsServer.start(listen, metrics, (err) => this.log.warn({ err: err.message }, 'metrics endpoint error')).catch((e: Error) => {
+      throw new Error(`[metrics] listen = ${listen.host}:${listen.port}: cannot listen: ${e.message}`);
+    });
+    this.#own(server, (s) => s.close());
+    this.#metrics = metrics;
+    this.log.info({ host: listen.host, port: server.port }, 'metrics endpoint listening (GET /metrics)');
   }
 
   /** Temp files of binding writes killed midway (we hold the control socket: no other onlinkd writes here). */
@@ -232,7 +266,8 @@ export class Daemon {
       }),
       (s) => s.closeAll(),
     );
-    const path = new PacketPath({ taps, settings: () => this.#settings, out: sockets, stats: this.stats, log: this.log, now: Date.now, serverDuid, withdrawals: this.#withdrawals });
+    const path = new PacketPath({ taps, settings: () => this.#settings, out: sockets, stats: this.stats, log: this.log, now: Date.now, serverDuid, withdrawals: this.#withdrawals,
+      events: this.events, observeReply: this.#metrics && ((s: number) => this.#metrics!.observeReply(s)) });
     sockets.deliverTo(path);
     return { sockets, path };
   }
@@ -243,7 +278,7 @@ export class Daemon {
     const withdrawals = this.#withdrawals;
     const raSender = new RaSender({ taps, settings, out: sockets, stats: this.stats, log: this.log, withdrawals });
     const ra = this.#own(new RaScheduler({ settings, send: (tap, kind) => raSender.unsolicited(tap, kind), log: this.log }), (r) => r.stop());
-    const announcer = this.#own(new Announcer({ settings, links, send: (i, f) => sockets.send(i, f), stats: this.stats, log: this.log }), (a) => a.stop());
+    const announcer = this.#own(new Announcer({ settings, links, send: (i, f) => sockets.send(i, f), stats: this.stats, log: this.log, events: this.events }), (a) => a.stop());
     const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, withdrawals, settings, announcer, path, status: this.#status, log: this.log });
     return { ra, announcer, lifecycle };
   }

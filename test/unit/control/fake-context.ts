@@ -8,6 +8,7 @@ import type {
   AnnounceOutcome, BindingInfo, ControlContext, Peer, ReloadOutcome, StatsView, StatusSnapshot,
 } from '../../../src/control/dispatch.js';
 import type { TapCounters } from '../../../src/runtime/stats.js';
+import { EventBus, type EventSink } from '../../../src/runtime/events.js';
 
 export const ROOT: Peer = { uid: 0, gid: 0, groups: [], pid: 1, mayMutate: true };
 export const READER: Peer = { uid: 1000, gid: 1000, groups: [4242], pid: 2, mayMutate: false };
@@ -30,6 +31,8 @@ export class FakeContext implements ControlContext {
   announceResult: AnnounceOutcome | undefined;
   /** Delay of addBinding, to test ordering of pipelined requests. */
   addDelayMs = 0;
+  /** What `subscribe` attaches to; events carry a fixed time. */
+  readonly bus = new EventBus(() => Date.UTC(2026, 0, 1));
 
   constructor(bindings: Binding[] = []) {
     for (const b of bindings) this.infos.set(b.tap, { tap: b.tap, binding: b, error: undefined, link: undefined });
@@ -43,6 +46,11 @@ export class FakeContext implements ControlContext {
       rejected: [...this.infos.values()].filter((i) => i.error).length,
       datapath: '/var/lib/onlinkd', controlSocket: '/run/onlinkd/control.sock', controlGroup: null, notApplied: {},
     };
+  }
+
+  subscribe(sink: EventSink): () => void {
+    this.calls.push('subscribe');
+    return this.bus.subscribe(sink);
   }
 
   listBindings(): Iterable<BindingInfo> {
