@@ -8,6 +8,7 @@ import { FAMILIES, KEYS, argName, memberKey, type AnyBindingKey } from '../bindi
 import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '../control/client.js';
 import type { ControlResponse } from '../control/protocol.js';
 import { VERSION } from '../util/version.js';
+import { watch } from './onlinkctl-watch.js';
 import { formatBindingList, formatBindingShow, formatJson, formatStats, formatStatus } from './onlinkctl-format.js';
 
 export const EXIT_OK = 0;
@@ -54,6 +55,9 @@ Commands:
   reload                       re-read the configuration file       (config-reload)
   status                       daemon status                        (status-get)
   version                      daemon and client versions           (version-get)
+  watch                        follow events (bindings applied and removed,
+                               leases acked, announcements); --json: one
+                               JSON line each, as the daemon sends  (subscribe)
 
 bind options (binding-file keys; unset ones stay unset; lists repeatable):
 ${bindOptionsUsage()}
@@ -75,6 +79,8 @@ export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Ends `watch` with exit 0 (tests; on a terminal Ctrl-C ends it). */
+  signal?: AbortSignal;
 }
 
 /** parseArgs options of `bind`: a flag is a boolean option, a list a repeatable one, anything else takes a value. */
@@ -123,6 +129,8 @@ interface Plan {
   command: string;
   args?: Record<string, unknown>;
   format: (args: unknown, r: ControlResponse) => string;
+  /** `watch`: a stream of events, not one answer (onlinkctl-watch.ts). */
+  stream?: true;
 }
 
 class UsageError extends Error {}
@@ -183,6 +191,9 @@ function plan(positionals: string[], values: Record<string, unknown>): Plan {
         command: 'version-get',
         format: (a) => `onlinkd ${String((a as { version?: unknown } | undefined)?.version ?? '?')}\nonlinkctl ${VERSION}\n`,
       };
+    case 'watch':
+      want(0, 'no arguments');
+      return { command: 'subscribe', stream: true, format: text };
     case undefined:
       throw new UsageError('missing COMMAND');
     default:
@@ -238,6 +249,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const socket = typeof values.socket === 'string' ? values.socket : defaultSocketPath(io.env);
   const json = values.json === true;
+  if (p.stream) return watch(socket, json, io, { timeoutMs, signal: io.signal });
   let r: ControlResponse;
   try {
     r = await request(socket, p.command, p.args, { timeoutMs });

@@ -32,7 +32,7 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
   return env.ONLINKD_SOCKET || DEFAULT_SOCKET;
 }
 
-function connectError(e: NodeJS.ErrnoException, path: string): ControlClientError {
+export function connectError(e: NodeJS.ErrnoException, path: string): ControlClientError {
   switch (e.code) {
     case 'ENOENT':
       return new ControlClientError('ENOENT', path, `no control socket at ${path}: is onlinkd running? (use --socket or ONLINKD_SOCKET for another path)`);

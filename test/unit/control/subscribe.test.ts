@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlServer } from '../../../src/control/server.js';
 import { EventBus, MAX_QUEUED_EVENTS } from '../../../src/runtime/events.js';
 import { FakeContext, TAP10, binding } from './fake-context.js';
+import { run } from '../../../src/cli/onlinkctl-run.js';
 
 const waitFor = async (cond: () => boolean, ms = 3000) => {
   const end = Date.now() + ms;
@@ -100,6 +101,58 @@ describe('subscribe', () => {
       });
     });
     expect(JSON.parse(line)).toMatchObject({ result: 2 });
+  });
+});
+
+describe('onlinkctl watch', () => {
+  let dir: string;
+  let path: string;
+  let server: ControlServer;
+  let ctx: FakeContext;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'onlinkd-watch-'));
+    path = join(dir, 'control.sock');
+    ctx = new FakeContext([]);
+    server = await ControlServer.start({ path, context: ctx, log: pino({ level: 'silent' }) });
+  });
+  afterEach(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function watching(args: string[]) {
+    let out = '';
+    let err = '';
+    const ac = new AbortController();
+    const exit = run(['--socket', path, 'watch', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {}, signal: ac.signal });
+    await waitFor(() => ctx.bus.subscribers === 1);
+    ctx.bus.emit('lease-acked', 'tap10', 'aa:00:00:00:00:10', '203.0.113.10');
+    ctx.bus.emit('binding-applied', 'tap11', 'aa:00:00:00:00:11');
+    await waitFor(() => out.split('\n').length >= 3);
+    return { out: () => out, err: () => err, ac, exit };
+  }
+
+  it('prints one line per event for people, and exits 0 when stopped', async () => {
+    const w = await watching([]);
+    expect(w.out()).toBe('2026-01-01T00:00:00.000Z  lease-acked  tap10  aa:00:00:00:00:10  203.0.113.10\n2026-01-01T00:00:00.000Z  binding-applied  tap11  aa:00:00:00:00:11\n');
+    w.ac.abort();
+    expect(await w.exit).toBe(0);
+  });
+
+  it('--json passes the daemon\'s lines through; the daemon going away is exit 1', async () => {
+    const w = await watching(['--json']);
+    expect(w.out().trim().split('\n').map((l) => JSON.parse(l))[0]).toEqual({
+      event: 'lease-acked', tap: 'tap10', mac: 'aa:00:00:00:00:10', address: '203.0.113.10', time: '2026-01-01T00:00:00.000Z',
+    });
+    await server.close();
+    expect(await w.exit).toBe(1);
+    expect(w.err()).toContain('closed the event stream');
+  });
+
+  it('a usage error for arguments', async () => {
+    let err = '';
+    expect(await run(['--socket', path, 'watch', 'tap1'], { stdout: () => {}, stderr: (s) => (err += s), env: {} })).toBe(2);
+    expect(err).toContain('watch: expected no arguments');
   });
 });
 
