@@ -36,8 +36,7 @@ import { VERSION } from '../util/version.js';
 import { createDaemonContext } from '../control/daemon-context.js';
 import { ControlServer } from '../control/server.js';
 import { EventBus } from './events.js';
-import { Metrics } from '../metrics/registry.js';
-import { MetricsServer } from '../metrics/server.js';
+import { bindingCounts, startMetrics, type Metrics } from '../metrics/start.js';
 
 export interface DaemonOptions {
   configPath: string | undefined;
@@ -211,23 +210,14 @@ export class Daemon {
 
   /** `[metrics] listen`: the Prometheus endpoint (metrics/), off when unset; a change needs a restart. */
   async #openMetrics(): Promise<void> {
-    const listen = this.#settings.metrics.listen;
-    if (!listen) return;
-    const metrics = new Metrics({
+    const started = await startMetrics(this.#settings.metrics.listen, {
       stats: this.stats,
       refresh: () => this.#parts?.kernelDrops.read(),
-      bindings: () => {
-        let errors = 0;
-        for (const e of this.store.entries()) if (e.error) errors++;
-        return { total: this.store.size, attached: this.#interfaces?.taps.attachedCount ?? 0, errors };
-      },
-    });
-    const server = await MetricsServer.start(listen, metrics, (err) => this.log.warn({ err: err.message }, 'metrics endpoint error')).catch((e: Error) => {
-      throw new Error(`[metrics] listen = ${listen.host}:${listen.port}: cannot listen: ${e.message}`);
-    });
-    this.#own(server, (s) => s.close());
-    this.#metrics = metrics;
-    this.log.info({ host: listen.host, port: server.port }, 'metrics endpoint listening (GET /metrics)');
+      bindings: () => bindingCounts(this.store, this.#interfaces?.taps),
+    }, this.log);
+    if (!started) return;
+    this.#own(started.server, (s) => s.close());
+    this.#metrics = started.metrics;
   }
 
   /** Temp files of binding writes killed midway (we hold the control socket: no other onlinkd writes here). */
