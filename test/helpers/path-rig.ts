@@ -8,7 +8,7 @@ import pino from 'pino';
 import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { BindingStore } from '../../src/bindings/store.js';
 import type { Settings, SettingsOverrides } from '../../src/config/config.js';
-import { PacketPath, type FrameOut } from '../../src/packet/path.js';
+import { PacketPath, type FrameOut, type PacketPathDeps } from '../../src/packet/path.js';
 import { Stats } from '../../src/runtime/stats.js';
 import { TapTable, type LinkInfo } from '../../src/runtime/tap-table.js';
 import { settingsWith } from './settings.js';
@@ -37,7 +37,7 @@ export class FakeLinks extends EventEmitter {
 
 export function pathRig(
   overrides: SettingsOverrides = {},
-  deps: { pause?: FrameOut['pause'] } = {},
+  deps: { pause?: FrameOut['pause']; events?: PacketPathDeps['events']; observeReply?: PacketPathDeps['observeReply'] } = {},
   logLevel: pino.Level | 'silent' = 'silent',
 ) {
   /** Every log line the path wrote (parsed), when `logLevel` is not silent. */
@@ -67,6 +67,8 @@ export function pathRig(
     log,
     now: () => clock,
     serverDuid: Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1),
+    events: deps.events,
+    observeReply: deps.observeReply,
   });
   /** Adds an up interface and a binding (binding-file text) for it. */
   const addTap = (name: string, ifindex: number, mac: string, bindingText: string) => {
