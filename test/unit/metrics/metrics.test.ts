@@ -11,6 +11,7 @@ import { Metrics } from '../../../src/metrics/registry.js';
 import { MetricsServer } from '../../../src/metrics/server.js';
 import { metricsListen } from '../../../src/config/metrics-values.js';
 import { Stats } from '../../../src/runtime/stats.js';
+import { startMetrics } from '../../../src/metrics/start.js';
 
 let server: MetricsServer | undefined;
 afterEach(() => {
@@ -108,6 +109,25 @@ describe('metrics endpoint', () => {
     expect((await fetch(`${url}/`)).status).toBe(404);
     expect((await fetch(`${url}/metrics/x`)).status).toBe(404);
     expect((await fetch(`${url}/metrics`, { method: 'POST', body: 'x' })).status).toBe(405);
+  });
+});
+
+describe('metrics start step', () => {
+  const log = { info: () => {}, warn: () => {} };
+  const sources = () => ({ stats: new Stats(), bindings: () => ({ total: 0, attached: 0, errors: 0 }) });
+
+  it('is off without [metrics] listen', async () => {
+    expect(await startMetrics(undefined, sources(), log)).toBeUndefined();
+  });
+
+  it('an address in use stops the start with an error naming the key', async () => {
+    const first = await startMetrics({ host: '127.0.0.1', port: 0 }, sources(), log);
+    try {
+      const port = first!.server.port;
+      await expect(startMetrics({ host: '127.0.0.1', port }, sources(), log)).rejects.toThrow(`[metrics] listen = 127.0.0.1:${port}: cannot listen`);
+    } finally {
+      first!.server.close();
+    }
   });
 });
 
