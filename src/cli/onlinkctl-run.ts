@@ -135,6 +135,9 @@ interface Plan {
 
 class UsageError extends Error {}
 
+/** A usage error is one line and a pointer to the help, not the whole help (the convention of most tools). */
+export const usageError = (message: string): string => `onlinkctl: ${message}\nTry 'onlinkctl --help' for more information.\n`;
+
 function plan(positionals: string[], values: Record<string, unknown>): Plan {
   const [cmd, ...rest] = positionals;
   const want = (n: number, what: string) => {
@@ -223,7 +226,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     values = parsed.values as Record<string, unknown>;
     positionals = parsed.positionals;
   } catch (e) {
-    io.stderr(`onlinkctl: ${(e as Error).message}\n\n${USAGE}`);
+    io.stderr(usageError((e as Error).message));
     return EXIT_USAGE;
   }
   if (values.help) {
@@ -244,7 +247,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr(`onlinkctl: ${e.message}\n\n${USAGE}`);
+    io.stderr(usageError(e.message));
     return EXIT_USAGE;
   }
   const socket = typeof values.socket === 'string' ? values.socket : defaultSocketPath(io.env);

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_CONFIG_PATH } from '../config/config.js';
 
-export const USAGE = `Usage: onlinkd [--config FILE] [--datapath DIR] [--check]
+export const USAGE = `Usage: onlinkd [--config FILE] [--datapath DIR] [--control-socket PATH] [--check]
 
 Answers DHCPv4, IPv6 RS/NS and DHCPv6 Information-Requests on VM taps from
 per-tap binding files (nfdhcpd format).
@@ -12,6 +12,8 @@ per-tap binding files (nfdhcpd format).
   -c, --config FILE    configuration file (nfdhcpd.conf-compatible INI);
                        default ${DEFAULT_CONFIG_PATH}, embedded defaults if absent
       --datapath DIR   binding-file directory (overrides [general] datapath)
+      --control-socket PATH
+                       control socket (overrides [general] control_socket)
       --check          validate the configuration and exit
   -h, --help           this help
   -V, --version        print the version

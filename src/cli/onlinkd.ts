@@ -17,6 +17,7 @@ function main(): void {
       options: {
         config: { type: 'string', short: 'c' },
         datapath: { type: 'string' },
+        'control-socket': { type: 'string' },
         check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
@@ -24,7 +25,8 @@ function main(): void {
       strict: true,
     }).values;
   } catch (e) {
-    process.stderr.write(`onlinkd: ${(e as Error).message}\n\n${USAGE}`);
+    // One line and a pointer, not the whole help (the convention of most tools).
+    process.stderr.write(`onlinkd: ${(e as Error).message}\nTry 'onlinkd --help' for more information.\n`);
     process.exit(2);
   }
   if (args.help) {
@@ -42,7 +44,7 @@ function main(): void {
     return;
   }
 
-  Daemon.start({ configPath: args.config, datapath: args.datapath }).then(
+  Daemon.start({ configPath: args.config, datapath: args.datapath, controlSocket: args['control-socket'] }).then(
     (daemon) => {
       const stop = (signal: string) => {
         daemon.log.info({ signal }, 'stopping');

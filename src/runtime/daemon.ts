@@ -28,7 +28,7 @@ import { prefetchTapSockets } from './socket-prefetch.js';
 import { TapLifecycle, socketFailed } from './tap-lifecycle.js';
 import { loadOrCreateServerDuid } from './server-duid.js';
 import { applyPrivileges, planFromSystem, type PrivilegePlan } from './privileges.js';
-import { settingsForReload, withDatapath } from './settings-override.js';
+import { settingsForReload, withCommandLine, type CommandLineOverrides } from './settings-override.js';
 import { Stats } from './stats.js';
 import { TapTable } from './tap-table.js';
 import { InterfacePolicy } from './interface-policy.js';
@@ -42,6 +42,8 @@ export interface DaemonOptions {
   configPath: string | undefined;
   /** Overrides `[general] datapath` (tests, one-off runs). */
   datapath?: string;
+  /** Overrides `[general] control_socket` (`onlinkd --control-socket`: a second instance). */
+  controlSocket?: string;
   logger?: Logger;
 }
 
@@ -68,7 +70,7 @@ export class Daemon {
   /** Prefixes bindings left while their taps live: deprecated in the RAs that follow (issue 14). */
   readonly #withdrawals = new PrefixWithdrawals();
   readonly #configPath: string | undefined;
-  readonly #datapath: string | undefined;
+  readonly #commandLine: CommandLineOverrides;
   readonly log: Logger;
   readonly store = new BindingStore();
   readonly stats = new Stats();
@@ -93,7 +95,7 @@ export class Daemon {
   private constructor(settings: Settings, opts: DaemonOptions, log: Logger) {
     this.#settings = settings;
     this.#configPath = opts.configPath;
-    this.#datapath = opts.datapath;
+    this.#commandLine = { datapath: opts.datapath, controlSocket: opts.controlSocket };
     this.log = log;
     this.#status = new NotifyStatus({
       notify: new SdNotify(),
@@ -109,7 +111,7 @@ export class Daemon {
   /** Loads config and starts serving. Throws (with a clear message) when it cannot start. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const loaded = loadConfig(opts.configPath);
-    const settings = withDatapath(loaded.settings, opts.datapath);
+    const settings = withCommandLine(loaded.settings, opts);
     const log = opts.logger ?? createLogger(settings.general.logLevel);
     const d = new Daemon(settings, opts, log);
     log.info({ version: VERSION, config: loaded.source, datapath: settings.general.datapath }, 'onlinkd starting');
@@ -293,7 +295,7 @@ export class Daemon {
     this.#status.reloading();
     try {
       const { settings: read, source } = loadConfig(this.#configPath);
-      const settings = settingsForReload(withDatapath(read, this.#datapath), this.#settings, this.log);
+      const settings = settingsForReload(withCommandLine(read, this.#commandLine), this.#settings, this.log);
       const periodChanged = settings.ipv6.raPeriod !== this.#settings.ipv6.raPeriod || settings.ipv6.enable !== this.#settings.ipv6.enable;
       this.#settings = settings;
       const p = this.#parts;

@@ -7,10 +7,22 @@
  */
 import { withOverrides, type Settings } from '../config/config.js';
 
-/** `settings` with the state directory `datapath` (`onlinkd --datapath` overrides the file). */
-export function withDatapath(settings: Settings, datapath: string | undefined): Settings {
-  return datapath === undefined || datapath === settings.general.datapath ? settings : withOverrides(settings, { general: { datapath } });
+/** What onlinkd's command line overrides in the file: `--datapath`, `--control-socket` (a second instance needs no config edit). */
+export interface CommandLineOverrides {
+  readonly datapath?: string | undefined;
+  readonly controlSocket?: string | undefined;
 }
+
+/** `settings` with the command line's overrides of `[general]`; the same object when they change nothing. */
+export function withCommandLine(settings: Settings, cli: CommandLineOverrides): Settings {
+  const general: { datapath?: string; controlSocket?: string } = {};
+  if (cli.datapath !== undefined && cli.datapath !== settings.general.datapath) general.datapath = cli.datapath;
+  if (cli.controlSocket !== undefined && cli.controlSocket !== settings.general.controlSocket) general.controlSocket = cli.controlSocket;
+  return Object.keys(general).length === 0 ? settings : withOverrides(settings, { general });
+}
+
+/** `settings` with the state directory `datapath` (`onlinkd --datapath` overrides the file). */
+export const withDatapath = (settings: Settings, datapath: string | undefined): Settings => withCommandLine(settings, { datapath });
 
 /**
  * The settings a reload puts in force: `next` (the file read again, with the
