@@ -2,6 +2,7 @@
  * Control-socket client: one request, one response, with errors that say
  * what to do (daemon not running, no permission, no answer).
  */
+import { lstatSync } from 'node:fs';
 import net from 'node:net';
 import { encodeRequest, responseSchema, type ControlResponse } from './protocol.js';
 
@@ -32,12 +33,32 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
   return env.ONLINKD_SOCKET || DEFAULT_SOCKET;
 }
 
+/** What `path` is when it is there and not a socket ("a regular file", …); undefined for a socket or nothing. */
+function notSocketKind(path: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (st.isSocket()) return undefined;
+  if (st.isFile()) return st.size === 0 ? 'an empty regular file' : 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a named pipe';
+  return 'a device file';
+}
+
 export function connectError(e: NodeJS.ErrnoException, path: string): ControlClientError {
   switch (e.code) {
     case 'ENOENT':
       return new ControlClientError('ENOENT', path, `no control socket at ${path}: is onlinkd running? (use --socket or ONLINKD_SOCKET for another path)`);
-    case 'ECONNREFUSED':
-      return new ControlClientError('ECONNREFUSED', path, `nothing listens on ${path}: onlinkd is not running (stale socket file)`);
+    case 'ECONNREFUSED': {
+      // Linux refuses a connect() to a regular file too: name what is there, so nobody hunts a dead daemon.
+      const kind = notSocketKind(path);
+      if (kind !== undefined) return new ControlClientError('ENOENT', path, `${path} is ${kind}, not a socket: onlinkd never made it (remove it, or check --socket / ONLINKD_SOCKET)`);
+      return new ControlClientError('ECONNREFUSED', path, `nothing listens on ${path}: onlinkd is not running (a socket left by a daemon that stopped uncleanly)`);
+    }
     case 'EACCES':
     case 'EPERM':
       return new ControlClientError('EACCES', path, `permission denied on ${path}: run as root or as a member of the daemon's control_group`);
