@@ -3,11 +3,12 @@
  * onlinkctl records its argv, so this runs without a daemon or root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseBindingFile } from '../../src/bindings/binding-file.js';
 
 const HOOKS = fileURLToPath(new URL('../../config/hooks/', import.meta.url));
 
@@ -23,13 +24,14 @@ describe('hook examples', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'olk-hooks-'));
     fake = join(dir, 'onlinkctl');
-    writeFileSync(fake, `#!/bin/sh\n(IFS="$(printf '\\t')"; echo "$*") >> ${dir}/calls\n[ "$1" = unbind ] && [ "$2" = gone0 ] && exit 3\nexit 0\n`);
+    // FAKE_DOWN: the daemon is not running (every command exits 1); FAKE_REFUSE: it refuses a bind.
+    writeFileSync(fake, `#!/bin/sh\n(IFS="$(printf '\\t')"; echo "$*") >> ${dir}/calls\n[ -n "\${FAKE_DOWN:-}" ] && exit 1\n[ -n "\${FAKE_REFUSE:-}" ] && [ "$1" = bind ] && exit 1\n[ "$1" = unbind ] && [ "$2" = gone0 ] && exit 3\nexit 0\n`);
     chmodSync(fake, 0o755);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ganeti kvm-ifup-custom binds (routed, dual stack) and announces', () => {
-    const r = spawnSync(join(HOOKS, 'ganeti/kvm-ifup-custom'), [], {
+    const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], {
       env: {
         PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: 'tap10', MAC: 'aa:00:00:00:00:10', IP: '203.0.113.10', INSTANCE: 'vm10',
         MODE: 'routed', NETWORK_SUBNET: '203.0.113.0/24', NETWORK_GATEWAY: '203.0.113.1',
@@ -46,7 +48,7 @@ describe('hook examples', () => {
   });
 
   it('ganeti kvm-ifup-custom in bridged mode answers with the bridge (INDEV)', () => {
-    const r = spawnSync(join(HOOKS, 'ganeti/kvm-ifup-custom'), [], {
+    const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], {
       env: { PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: 'tap11', MAC: 'aa:00:00:00:00:11', MODE: 'bridged', LINK: 'br0' },
       encoding: 'utf8',
     });
@@ -56,7 +58,7 @@ describe('hook examples', () => {
 
   it('ganeti kvm-ifdown-custom unbinds and tolerates an already-gone binding', () => {
     for (const tap of ['tap10', 'gone0']) {
-      const r = spawnSync(join(HOOKS, 'ganeti/kvm-ifdown-custom'), [], { env: { PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: tap }, encoding: 'utf8' });
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifdown'), [], { env: { PATH: process.env.PATH, ONLINKCTL: fake, INTERFACE: tap }, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
     }
     expect(calls()).toEqual([['unbind', 'tap10'], ['unbind', 'gone0']]);
@@ -94,5 +96,46 @@ describe('hook examples', () => {
       ['unbind', 'vm10-0'],
       ['unbind', 'vm10-1'],
     ]);
+  });
+
+  describe('ganeti hooks when onlinkd is down (issue 16)', () => {
+    const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, ONLINKCTL: fake, ONLINKD_DATAPATH: join(dir, 'bindings'), ...extra });
+    const vm = { INTERFACE: 'tap12', MAC: 'aa:00:00:00:00:12', IP: '203.0.113.12', INSTANCE: 'vm12', NETWORK_SUBNET: '203.0.113.0/24', NETWORK_GATEWAY: '203.0.113.1', NETWORK_SUBNET6: '2001:db8:12::/64' };
+    beforeEach(() => mkdirSync(join(dir, 'bindings')));
+
+    it('onlinkd-ifup writes the binding file atomically instead of failing the ifup', () => {
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...vm, FAKE_DOWN: '1' }), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/onlinkd does not answer; writing .*tap12/);
+      expect(readdirSync(join(dir, 'bindings'))).toEqual(['tap12']); // no temp file left
+      const text = readFileSync(join(dir, 'bindings/tap12'), 'utf8');
+      expect(text).toBe('MAC=aa:00:00:00:00:12\nHOSTNAME=vm12\nIP=203.0.113.12\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\nSUBNET6=2001:db8:12::/64\n');
+      // What it wrote is a binding onlinkd accepts, with the same values onlinkctl would have sent.
+      const parsed = parseBindingFile('tap12', text);
+      expect(parsed.ok, parsed.ok ? '' : parsed.error.message).toBe(true);
+      expect(parsed.ok && parsed.binding).toMatchObject({ mac: 'aa:00:00:00:00:12', ip: '203.0.113.12', hostname: 'vm12' });
+    });
+
+    it('onlinkd-ifup still fails when the daemon answers and refuses the binding, writing nothing', () => {
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...vm, FAKE_REFUSE: '1' }), encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(readdirSync(join(dir, 'bindings'))).toEqual([]);
+    });
+
+    it('onlinkd-ifup fails when the file cannot be written either', () => {
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...vm, FAKE_DOWN: '1', ONLINKD_DATAPATH: join(dir, 'missing') }), encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+    });
+
+    it('onlinkd-ifdown removes the binding file', () => {
+      writeFileSync(join(dir, 'bindings/tap12'), 'MAC=aa:00:00:00:00:12\n');
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifdown'), [], { env: env({ INTERFACE: 'tap12', FAKE_DOWN: '1' }), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(join(dir, 'bindings/tap12'))).toBe(false);
+    });
+
+    it('the hooks do not take the names snf-network installs', () => {
+      expect(readdirSync(join(HOOKS, 'ganeti')).sort()).toEqual(['onlinkd-ifdown', 'onlinkd-ifup']);
+    });
   });
 });
