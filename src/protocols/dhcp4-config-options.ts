@@ -7,6 +7,7 @@
  * that say something on their own: the classless routes and whether the
  * client is Windows.
  */
+import { hostnameDomain } from '../util/domain.js';
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/config.js';
 import { numberToIpv4, prefixMask } from '../wire/addr.js';
@@ -112,7 +113,8 @@ const configCache = new WeakMap<Binding, ConfigCacheEntry>();
 function encodeConfig(binding: Binding, settings: Dhcp4Settings, sid: number, windows: boolean, extras: readonly EncodedOption[]): EncodedConfig {
   const routes = classlessRoutes(binding, settings, windows);
   const dns = binding.dns ?? settings.nameservers;
-  const domain = binding.domain ?? settings.domain;
+  // Neither DOMAIN= nor [dhcp] domain: the HOSTNAME's domain, as nfdhcpd sent (README, Migrating from nfdhcpd).
+  const domain = binding.domain ?? settings.domain ?? hostnameDomain(binding.hostname);
   const bcast = broadcastAddress(binding);
   return {
     serverId: encodeU32(sid), // an IPv4 address is its uint32, big-endian

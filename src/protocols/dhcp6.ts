@@ -24,6 +24,7 @@
  * address computed from the guest's MAC (nfdhcpd did; Windows and RFC 7217
  * guests then never got a reply).
  */
+import { hostnameDomain } from '../util/domain.js';
 import type { Binding } from '../bindings/binding.js';
 import { domainListOption, dnsServersOption, informationRefreshTimeOption } from '../wire/dhcp6-options.js';
 import {
@@ -118,7 +119,10 @@ function encodedConfig(binding: Binding, settings: Ipv6Settings): EncodedConfig 
   const hit = configCache.get(binding);
   if (hit && hit.settings === settings) return hit;
   const dns = binding.dns6 ?? settings.nameservers;
-  const domains = searchDomains(binding, settings);
+  // Neither DOMAIN= nor [ipv6] domains: the HOSTNAME's domain, as nfdhcpd sent (RAs send no DNSSL for it, as nfdhcpd's did not).
+  const listed = searchDomains(binding, settings);
+  const fallback = listed.length === 0 ? hostnameDomain(binding.hostname) : undefined;
+  const domains = fallback === undefined ? listed : [fallback.toLowerCase()];
   // CAPTIVE_PORTAL (103) joins the operator's options as an asked-for one (keyed-options.ts).
   const extras = withKeyedOptions(encodedOptions(DHCP6_CATALOG, binding.dhcp6Options, settings.dhcp6Options), keyedOptions6(binding));
   const c: EncodedConfig = {

@@ -6,3 +6,17 @@ export function isValidDomainName(name: string): boolean {
   if (n.length === 0 || n.length > 253) return false;
   return n.split('.').every((label) => LABEL_RE.test(label));
 }
+
+/**
+ * The domain part of a binding's HOSTNAME (after its first dot), what
+ * nfdhcpd sent as DHCPv4 option 15 and the DHCPv6 domain list when neither
+ * `[dhcp] domain` nor `[ipv6] domains` was set; undefined for a name without
+ * a dot (nfdhcpd then sent the bare hostname as a domain, which no resolver
+ * wants) or a part that is not a valid domain name.
+ */
+export function hostnameDomain(hostname: string | undefined): string | undefined {
+  const dot = hostname?.indexOf('.') ?? -1;
+  if (hostname === undefined || dot < 0) return undefined;
+  const domain = hostname.slice(dot + 1).replace(/\.$/, '');
+  return domain !== '' && isValidDomainName(domain) ? domain : undefined;
+}
