@@ -30,10 +30,19 @@ export async function probeSocket(path: string, timeoutMs = 1000): Promise<'abse
   }
   return new Promise((resolve, reject) => {
     const s = net.connect(path);
-    const timer = setTimeout(() => {
+    // Something holds it but is slow: assume alive rather than steal it. But only once the loop has
+    // had the chance to deliver the connect's own outcome: a refused connect is reported in libuv's
+    // pending phase, which comes after the timers phase, so when start-up work has blocked the loop
+    // past the timeout the timer would otherwise win and call a stale socket live (the daemon then
+    // refuses to start after a crash). setImmediate runs after the pending and poll phases.
+    let settled = false;
+    const timer = setTimeout(() => setImmediate(() => {
+      if (settled) return;
       s.destroy();
-      resolve('live'); // something holds it but is slow: assume alive rather than steal it
-    }, timeoutMs);
+      resolve('live');
+    }), timeoutMs);
+    s.once('connect', () => (settled = true));
+    s.once('error', () => (settled = true));
     s.once('connect', () => {
       clearTimeout(timer);
       s.destroy();
