@@ -21,7 +21,14 @@ export class BindingParseError extends Error {
   }
 }
 
-export type BindingParseResult = { ok: true; binding: Binding } | { ok: false; error: BindingParseError };
+/** A file that parses but reads differently from nfdhcpd (binding-file.ts): logged as a warning, never refused. */
+export interface BindingNote {
+  line: number | undefined;
+  key: string;
+  detail: string;
+}
+
+export type BindingParseResult = { ok: true; binding: Binding; notes?: readonly BindingNote[] } | { ok: false; error: BindingParseError };
 
 /** A key's text and, from a file, its line. */
 export interface KeyText {

@@ -9,7 +9,7 @@
  * keys and their values are the binding schema's (schema.ts).
  */
 import { isValidInterfaceName, type Binding } from './binding.js';
-import { KEY_BY_FILE, buildBinding, valueProblem, BindingParseError, type BindingParseResult, type KeyText } from './binding-build.js';
+import { KEY_BY_FILE, buildBinding, valueProblem, BindingParseError, type BindingNote, type BindingParseResult, type KeyText } from './binding-build.js';
 import { FAMILIES, KEYS, familyMember, memberKey, type BindingKeyFamily } from './schema.js';
 import { optionSettingText, type OptionSettings } from '../protocols/option-settings.js';
 import { readValue, shellWord } from './shell-words.js';
@@ -60,7 +60,25 @@ export function parseBindingFile(tap: string, text: string): BindingParseResult 
     else if (member) getOrMake(members, member.family).set(member.codeText, { value: read.value, line: i + 1 });
     else extra[key] = read.value;
   }
-  return buildBinding(tap, (k) => values.get(k), extra, members);
+  const built = buildBinding(tap, (k) => values.get(k), extra, members);
+  const notes = built.ok ? nfdhcpdFlagNotes(values) : [];
+  return built.ok && notes.length > 0 ? { ...built, notes } : built;
+}
+
+/**
+ * nfdhcpd's flags (PRIVATE=, MACSPOOF=) whose value onlinkd reads as unset
+ * ("0", "no", "false", "off": parseFlag) but nfdhcpd read as set (any
+ * non-empty value): the binding behaves differently after a migration, so
+ * say so (README, Migrating from nfdhcpd).
+ */
+function nfdhcpdFlagNotes(values: ReadonlyMap<string, KeyText>): BindingNote[] {
+  const notes: BindingNote[] = [];
+  for (const k of KEYS) {
+    const t = k.kind === 'flag' && k.nfdhcpd !== undefined ? values.get(k.file) : undefined;
+    if (t === undefined || t.value === '' || k.parse(t.value) !== false) continue;
+    notes.push({ line: t.line, key: k.file, detail: `"${t.value}" is read as unset here; nfdhcpd read any non-empty value as set` });
+  }
+  return notes;
 }
 
 function getOrMake<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {

@@ -304,6 +304,7 @@ export class BindingDirectory {
       return;
     }
     const b = result.binding;
+    for (const n of result.notes ?? []) this.#log.warn({ tap: name, path, line: n.line, key: n.key }, `binding file reads differently from nfdhcpd: ${n.detail}`);
     const previous = this.#store.get(name);
     if (previous && sameBinding(previous, b)) {
       this.#store.clearError(name);
