@@ -161,6 +161,10 @@ export const BINDING_KEYS = [
     field: 'arpResponder', file: 'ARP_RESPONDER', kind: 'switch', parse: parseSwitch, format: (v) => (v === undefined ? '' : v ? 'yes' : 'no'), unset: undefined,
     label: 'ARP responder', meta: 'yes|no', doc: '`yes`/`no`: this tap\'s ARP responder (default `[arp] responder`)',
   } satisfies BindingKey<'arpResponder', 'ARP_RESPONDER', boolean | undefined, 'switch'>,
+  {
+    field: 'routed', file: 'ROUTED', kind: 'switch', parse: parseSwitch, format: (v) => (v === undefined ? '' : v ? 'yes' : 'no'), unset: undefined,
+    label: 'routed', meta: 'yes|no', doc: '`yes`/`no`: host routes to this tap for its addresses (default `[routing] manage`)',
+  } satisfies BindingKey<'routed', 'ROUTED', boolean | undefined, 'switch'>,
 ] as const;
 
 export type BindingKeySpec = (typeof BINDING_KEYS)[number];

@@ -17,6 +17,7 @@ import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
 import { v6OnlyWait } from '../bindings/modern-values.js';
 import { ndAddresses, optionalPref64 } from './nd-values.js';
 import { metricsListen } from './metrics-values.js';
+import { routeTable } from './routing-values.js';
 import {
   bool, domainList, int, ipv4List, ipv6List, ipv6Mode, linkLocalTargets, oneOf, optionalDomain, optionalInterface, optionalIpv4, optionalStr,
   routes, str, type ArpForm, type Parser,
@@ -168,6 +169,13 @@ export const KEYS: KeyTable = {
   guard: {
     rate: { key: 'rate', parse: int(1, 1_000_000), default: '50', doc: 'frames per second each tap may send (the rest are dropped before decoding)' },
     burst: { key: 'burst', parse: int(1, 1_000_000), default: '100', doc: 'burst of frames each tap may send' },
+  },
+  routing: {
+    manage: {
+      key: 'manage', parse: bool, default: 'no',
+      doc: "`yes`: a host route per bound address (IP/32, IP6 and EUI64/128, PREFIX6 via IP6) to its tap, installed and removed over netlink (proto 183); a binding's ROUTED= overrides; needs CAP_NET_ADMIN",
+    },
+    table: { key: 'table', parse: routeTable, default: 'main', doc: 'route table for those routes: `main` or a number (1..4294967295)' },
   },
   metrics: {
     listen: {

@@ -98,6 +98,11 @@ export interface Settings {
     readonly rate: number;
     readonly burst: number;
   };
+  /** Host routes to bound taps over netlink (runtime/route-manager.ts). */
+  readonly routing: {
+    readonly manage: boolean;
+    readonly table: number;
+  };
   /** Prometheus endpoint (runtime/metrics-server.ts): off when unset. */
   readonly metrics: {
     readonly listen: MetricsListen | undefined;

@@ -13,6 +13,7 @@ import { BindingStore } from '../bindings/store.js';
 import { removeStaleTempFiles } from '../bindings/persist.js';
 import { loadConfig, type Settings } from '../config/config.js';
 import { LinkMonitor } from '../io/link-monitor.js';
+import { RouteManager } from './route-manager.js';
 import { PacketSocket } from '../io/packet-socket.js';
 import { TapSockets } from '../io/tap-sockets.js';
 import { SdNotify } from '../io/sd-notify.js';
@@ -51,6 +52,8 @@ export interface DaemonOptions {
 interface Interfaces {
   links: LinkMonitor;
   taps: TapTable;
+  /** Host routes to bound taps (`[routing] manage`, a binding's ROUTED=). */
+  routes: RouteManager;
 }
 
 /** Every part the start steps open; all of it exists once start() resolved. */
@@ -233,7 +236,10 @@ export class Daemon {
     const links = this.#own(LinkMonitor.open(), (l) => l.close());
     links.on('resync', (reason: string) => this.log.warn({ reason }, 'interface table resynchronised from the kernel'));
     await withTimeout(links.ready, 5000, 'initial interface dump');
-    this.#interfaces = { links, taps: new TapTable(this.store, links, this.log, this.#policy) };
+    // Routes already there (ours from the last run) are read before any binding attaches: a restart re-adds none.
+    const routes = this.#own(RouteManager.open(() => this.#settings.routing, this.log), (r) => r.close());
+    await withTimeout(routes.ready, 5000, 'initial route dump');
+    this.#interfaces = { links, routes, taps: new TapTable(this.store, links, this.log, this.#policy) };
     return this.#interfaces;
   }
 
@@ -265,13 +271,13 @@ export class Daemon {
   }
 
   /** RA scheduling and sending, announcements, and the tap lifecycle that drives them from the tap table. */
-  #serveTaps({ links, taps }: Interfaces, sockets: TapSockets, path: PacketPath) {
+  #serveTaps({ links, taps, routes }: Interfaces, sockets: TapSockets, path: PacketPath) {
     const settings = () => this.#settings;
     const withdrawals = this.#withdrawals;
     const raSender = new RaSender({ taps, settings, out: sockets, stats: this.stats, log: this.log, withdrawals });
     const ra = this.#own(new RaScheduler({ settings, send: (tap, kind) => raSender.unsolicited(tap, kind), log: this.log }), (r) => r.stop());
     const announcer = this.#own(new Announcer({ settings, links, send: (i, f) => sockets.send(i, f), stats: this.stats, log: this.log, events: this.events }), (a) => a.stop());
-    const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, withdrawals, settings, announcer, path, status: this.#status, log: this.log });
+    const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, withdrawals, settings, announcer, path, status: this.#status, routes, log: this.log });
     return { ra, announcer, lifecycle };
   }
 

@@ -16,6 +16,8 @@
  *   4. if the tap is up, announce its addresses upstream (a new binding
  *      for a running VM: its addresses may have moved here);
  *   5. the sd_notify status line changed.
+ *   Also, at once (start-up included): its host routes (`[routing] manage`,
+ *   route-manager.ts), so a restart finds them wanted before the sweep.
  * Changed ('linkChanged'):
  *   1. open the socket if an earlier open failed (a link event is the retry);
  *   2. a tap coming up earns a new RA burst,
@@ -31,6 +33,7 @@
  *   3. close the socket (its kernel counters go to the totals);
  *   4. forget the packet path's per-tap state (rate limiters, log state);
  *   5. the status line changed.
+ *   Also its host routes are removed (a deleted tap took them already).
  *
  * Start-up: while the binding directory loads, only sockets open (step 1);
  * serve() then gives every tap bound at start its socket and RA schedule
@@ -47,6 +50,7 @@ import type { Announcer } from './announcer.js';
 import type { NotifyStatus } from './notify-status.js';
 import type { RaScheduler } from './ra-scheduler.js';
 import type { RaSender } from './ra-sender.js';
+import type { RouteManager } from './route-manager.js';
 import type { PrefixWithdrawals } from './prefix-withdrawals.js';
 import type { Settings } from '../config/config.js';
 import { advertises } from '../protocols/router-advert.js';
@@ -66,6 +70,8 @@ export interface TapLifecycleDeps {
   announcer: Pick<Announcer, 'announce' | 'cancel'>;
   path: Pick<PacketPath, 'forget'>;
   status: Pick<NotifyStatus, 'changed'>;
+  /** Host routes to the taps (`[routing] manage`), when onlinkd keeps them. */
+  routes?: Pick<RouteManager, 'attach' | 'linkChanged' | 'detach' | 'sweep'>;
   log: Logger;
 }
 
@@ -89,12 +95,15 @@ export class TapLifecycle {
       const tap = this.#d.taps.byName(b.tap);
       if (!tap) continue;
       this.#listen(tap); // a binding attached before this subscriber (a control request during start)
+      this.#d.routes?.attach(tap);
       this.#d.ra.attach(tap);
     }
+    this.#d.routes?.sweep(); // every binding present at start has claimed its routes: the others are stale
   }
 
   #attached(tap: Tap, previous?: Binding): void {
     this.#listen(tap);
+    this.#d.routes?.attach(tap); // at start too: a route already in place is kept, not re-added
     if (!this.#serving) return;
     if (previous) this.#withdraw(tap, previous);
     this.#d.ra.attach(tap);
@@ -104,6 +113,7 @@ export class TapLifecycle {
 
   #linkChanged(tap: Tap, previous: LinkInfo | undefined): void {
     if (!this.#d.sockets.has(tap.link.ifindex)) this.#listen(tap);
+    if (tap.link.up !== (previous?.up ?? false)) this.#d.routes?.linkChanged(tap);
     if (!this.#serving) return;
     const wasUp = previous?.up ?? false;
     this.#d.ra.linkChanged(tap, wasUp);
@@ -118,6 +128,7 @@ export class TapLifecycle {
       if (link && link.name === binding.tap && link.up && !this.#d.store.get(binding.tap)) this.#d.raSender.final({ binding, link });
       else if (!link || link.name !== binding.tap) this.#d.withdrawals?.forget(binding.tap);
     }
+    this.#d.routes?.detach(binding);
     this.#d.sockets.close(ifindex);
     this.#d.path.forget(binding.tap);
     if (this.#serving) this.#d.status.changed();

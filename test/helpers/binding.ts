@@ -12,7 +12,7 @@ export function testBinding(over: Partial<Binding> = {}): Binding {
     tap: 'tap10', indev: 'tap10', mac: TEST_VM_MAC, ip: '203.0.113.10', hostname: 'vm10', tags: undefined,
     subnet: { network: '203.0.113.0', prefixLength: 24 }, gateway: '203.0.113.1',
     subnet6: undefined, gateway6: undefined, eui64: undefined, private: false, mtu: undefined,
-    macspoof: false, windows: false, arpResponder: undefined, uplink: undefined, uplink6: undefined, routes: [],
+    macspoof: false, windows: false, arpResponder: undefined, routed: undefined, uplink: undefined, uplink6: undefined, routes: [],
     bootfile: undefined, bootfileEfi: undefined, ipxeBootfile: undefined, nextServer: undefined, bootfile6: undefined, ipv6Only: undefined, captivePortal: undefined,
     routes6: [], pref64: undefined,
     mode6: undefined, ip6: undefined, prefix6: undefined,

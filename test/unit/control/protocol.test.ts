@@ -19,7 +19,7 @@ describe('control protocol', () => {
     expect([...BINDING_ADD_KEYS].sort()).toEqual([
       'arp_responder', 'bootfile', 'bootfile6', 'bootfile_efi', 'dns', 'dns6', 'domain', 'eui64', 'gateway', 'gateway6', 'hostname', 'indev', 'ip',
       'ipxe_bootfile', 'mac', 'macspoof', 'mtu', 'next_server', 'private', 'routes', 'subnet', 'subnet6', 'tags', 'tap', 'uplink', 'uplink6', 'windows',
-      'mode6', 'ip6', 'prefix6', 'ipv6_only', 'captive_portal', 'routes6', 'pref64',
+      'mode6', 'ip6', 'prefix6', 'ipv6_only', 'captive_portal', 'routes6', 'pref64', 'routed',
     ].sort());
     expect(bindingAddArgsSchema.safeParse({ tap: 'tap10', mac: 'x', mtu: 1500, macspoof: false, private: null }).success).toBe(true);
   });
