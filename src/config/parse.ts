@@ -10,6 +10,7 @@ import { crossCheck, type Draft } from './cross-checks.js';
 import { KEY_ENTRIES, KEY_FAMILIES, NFDHCPD_UNUSED_KEYS, type KeyEntry, type SectionFamily } from './keys.js';
 import { NO_OPTIONS, optionSettings, parseOptionSetting, type OptionSetting } from '../protocols/option-settings.js';
 import { deepFreeze } from '../util/frozen.js';
+import { autoIpv6Mode } from './ipv6-auto-mode.js';
 import type { SectionName, Settings, UnusedKey } from './settings.js';
 
 /** section → file key → its table entry, or 'unused'. A Map: "constructor" or "__proto__" must be unknown keys, not Object.prototype's. */
@@ -90,6 +91,9 @@ export function parseConfig(text: string, file = '<config>'): Settings {
     (draft[entry.section] as Record<string, unknown>)[entry.field] = parsed;
   }
   for (const [f, list] of families) (draft[f.target] as Record<string, unknown>)[f.field] = optionSettings(list);
+  // `mode = auto` reads the nfdhcpd queue keys of the whole file (ipv6-auto-mode.ts), so it is settled here.
+  const auto = autoIpv6Mode(entries.find((e) => e.section === 'ipv6' && e.key === 'mode')?.value, unused);
+  if (auto !== undefined) (draft.ipv6 as Record<string, unknown>).mode = auto;
   crossCheck(draft, file, (section: SectionName, key: string) => seen.get(`${section}.${key}`));
   const settings: Settings = { ...draft, unused };
   return deepFreeze(settings) as Settings;

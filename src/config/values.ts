@@ -128,8 +128,8 @@ export function oneOf<T extends string>(...values: T[]): Parser<T> {
 }
 
 export function ipv6Mode(v: string): Ipv6Mode {
-  // nfdhcpd's 'auto' picked a mode from the configured queues; with no queues
-  // the full stateless mode is the one that works.
+  // nfdhcpd's 'auto' picked a mode from the configured queues: parse.ts settles
+  // it from the whole file (ipv6-auto-mode.ts); alone, it is the full stateless mode.
   if (v.trim().toLowerCase() === 'auto') return 'slaac+dhcpv6';
   const m = ipv6ModeOf(v);
   if (m === undefined) throw new Error(`expected auto, ${IPV6_MODES.join(', ')}, got "${v}"`);
