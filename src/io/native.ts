@@ -142,6 +142,8 @@ export interface DropResult {
 
 /** <linux/capability.h> */
 export const CAP_NET_RAW = 13;
+/** Route changes over netlink (`[routing] manage`). */
+export const CAP_NET_ADMIN = 12;
 
 // <sys/socket.h>, <linux/if_packet.h>, <linux/netlink.h>, <linux/rtnetlink.h>
 export const AF_UNIX = 1;

@@ -13,7 +13,8 @@ import { BindingStore } from '../bindings/store.js';
 import { removeStaleTempFiles } from '../bindings/persist.js';
 import { loadConfig, type Settings } from '../config/config.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import { RouteManager } from './route-manager.js';
+import { RouteManager, hasEffectiveCapability } from './route-manager.js';
+import { CAP_NET_ADMIN } from '../io/native.js';
 import { PacketSocket } from '../io/packet-socket.js';
 import { TapSockets } from '../io/tap-sockets.js';
 import { SdNotify } from '../io/sd-notify.js';
@@ -158,7 +159,10 @@ export class Daemon {
     await this.#removeInterruptedWrites();
     const interfaces = await this.#openInterfaces();
     const { sockets, path } = await this.#openPacketPath(interfaces.taps);
-    applyPrivileges(privileges, { log: this.log, datapath });
+    applyPrivileges(privileges, { log: this.log, datapath, routing: this.#settings.routing.manage });
+    if (this.#settings.routing.manage && !hasEffectiveCapability(CAP_NET_ADMIN)) {
+      this.log.error('[routing] manage = yes but onlinkd lacks CAP_NET_ADMIN: no host route can be installed (README "Routed hypervisors": the systemd drop-in)');
+    }
     const served = this.#serveTaps(interfaces, sockets, path);
     const directory = await this.#loadBindings(interfaces, sockets, served.lifecycle);
     const kernelDrops = this.#own(new KernelDrops({ sockets, store: this.store, stats: this.stats, log: this.log }), (k) => k.stop());

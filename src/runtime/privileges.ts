@@ -1,7 +1,8 @@
 /**
  * `[general] user` and `group`: started as root, onlinkd opens what needs
  * root (state directory, control socket, netlink socket, the send socket,
- * the server DUID) and then becomes that user, keeping CAP_NET_RAW only —
+ * the server DUID) and then becomes that user, keeping CAP_NET_RAW only
+ * (plus CAP_NET_ADMIN with `[routing] manage = yes`: route changes) —
  * what nfdhcpd did with the same key after opening its sockets.
  *
  * Why CAP_NET_RAW and nothing else: packet sockets are opened for taps that
@@ -19,12 +20,14 @@
  */
 import { accessSync, constants } from 'node:fs';
 import type { Logger } from 'pino';
-import { CAP_NET_RAW, loadNative, type NativeAddon } from '../io/native.js';
+import { CAP_NET_ADMIN, CAP_NET_RAW, loadNative, type NativeAddon } from '../io/native.js';
 import { findGroup, findUser, groupList, parseGroupFile, parsePasswd, parseId } from '../util/accounts.js';
 import { readLimitedSync } from '../util/read-limited.js';
 
 /** Capabilities kept after the drop, by number and by name (for the log). */
 export const KEPT_CAPABILITIES: ReadonlyArray<{ cap: number; name: string }> = [{ cap: CAP_NET_RAW, name: 'CAP_NET_RAW' }];
+/** Also kept with `[routing] manage = yes`: RTM_NEWROUTE/RTM_DELROUTE need it at each request (rtnetlink checks the sender). */
+const ROUTING_CAPABILITY = { cap: CAP_NET_ADMIN, name: 'CAP_NET_ADMIN' };
 
 export interface Account {
   /** The name from the configuration (or the passwd entry's, for a numeric `user`). */
@@ -145,6 +148,8 @@ export interface ApplyOptions {
   log: Logger;
   /** The state directory: after the drop, said in the log if the user cannot read or write it. */
   datapath: string;
+  /** `[routing] manage = yes`: keep CAP_NET_ADMIN too. */
+  routing?: boolean;
   native?: NativeAddon;
 }
 
@@ -161,19 +166,20 @@ export function applyPrivileges(plan: PrivilegePlan, o: ApplyOptions): void {
   }
   const { account } = plan;
   const native = o.native ?? loadNative();
-  const r = native.dropPrivileges(account.uid, account.gid, account.groups, KEPT_CAPABILITIES.map((c) => c.cap));
+  const kept = o.routing ? [...KEPT_CAPABILITIES, ROUTING_CAPABILITY] : KEPT_CAPABILITIES;
+  const r = native.dropPrivileges(account.uid, account.gid, account.groups, kept.map((c) => c.cap));
   o.log.info(
     {
       user: account.user,
       uid: account.uid,
       gid: account.gid,
       groups: account.groups,
-      caps: KEPT_CAPABILITIES.map((c) => c.name),
+      caps: kept.map((c) => c.name),
       threads: r.threads,
       // Threads no signal reaches (Node's SIGUSR1 watchdog): left with no capability at all.
       threadsWithoutCaps: r.capless.length,
     },
-    'privileges dropped: running as the configured user with CAP_NET_RAW only',
+    `privileges dropped: running as the configured user with ${kept.map((c) => c.name).join(' and ')} only`,
   );
   checkStateDirectory(o.datapath, account, o.log);
 }

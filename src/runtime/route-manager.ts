@@ -16,6 +16,7 @@
  * naming the route (ESRCH on delete is normal: a tap that disappears takes
  * its routes with it in the kernel).
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/settings.js';
@@ -40,6 +41,16 @@ export function openRouteSocket(): NetlinkTransport {
     throw e;
   }
   return { send: (d) => n.send(fd, d), start: (cb) => n.startRecv(fd, (err, data) => cb(err, data)), close: () => n.close(fd) };
+}
+
+/** Whether this process holds `cap` in its effective set (CapEff of /proc/self/status, proc(5)). */
+export function hasEffectiveCapability(cap: number, status = (): string => readFileSync('/proc/self/status', 'utf8')): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status());
+    return m !== null && ((BigInt(`0x${m[1]}`) >> BigInt(cap)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
 }
 
 export interface RouteManagerDeps {

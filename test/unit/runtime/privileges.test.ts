@@ -117,6 +117,16 @@ describe('applyPrivileges', () => {
     expect(info[0]).toMatchObject({ level: 30, user: 'nobody', uid: 65534, gid: 65534, groups: [65534], caps: ['CAP_NET_RAW'], threads: 11, threadsWithoutCaps: 1 });
   });
 
+  it('[routing] manage = yes: CAP_NET_ADMIN is kept too (route requests need it), and the line says so', () => {
+    const { log, lines } = logger();
+    const { native, calls } = fakeNative({ threads: 11, kept: 11, capless: [] });
+    applyPrivileges({ action: 'drop', account: { user: 'nobody', uid: 65534, gid: 65534, groups: [65534] } }, { log, datapath: '/', native, routing: true });
+    expect(calls).toEqual([[65534, 65534, [65534], [13, 12]]]);
+    expect(lines.find((l) => String(l.msg).startsWith('privileges dropped'))).toMatchObject({
+      caps: ['CAP_NET_RAW', 'CAP_NET_ADMIN'], msg: 'privileges dropped: running as the configured user with CAP_NET_RAW and CAP_NET_ADMIN only',
+    });
+  });
+
   it('a failed drop throws (the daemon must not serve half-dropped)', () => {
     const { log } = logger();
     const { native } = fakeNative(new Error('dropping privileges failed in setresuid (thread 1): Operation not permitted'));

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { LITTLE_ENDIAN } from '../../../src/io/native.js';
 import { AF_INET, AF_INET6, RTM_DELROUTE, RTM_NEWROUTE, RTPROT_ONLINKD, parseRouteMessages } from '../../../src/io/route-netlink.js';
-import { RouteManager } from '../../../src/runtime/route-manager.js';
+import { RouteManager, hasEffectiveCapability } from '../../../src/runtime/route-manager.js';
 import { wantedRoutes } from '../../../src/runtime/wanted-routes.js';
 import type { Binding } from '../../../src/bindings/binding.js';
 import { testBinding } from '../../helpers/binding.js';
@@ -93,5 +93,13 @@ describe.runIf(LITTLE_ENDIAN)('route manager', () => {
     expect(requests()).toEqual([]);
     m.sweep();
     expect(requests()).toEqual(['delete 203.0.113.99/32']);
+  });
+});
+
+describe('capability check', () => {
+  it('reads CapEff: CAP_NET_ADMIN (12) present or not; unreadable status is "not"', () => {
+    expect(hasEffectiveCapability(12, () => 'Name:\tx\nCapEff:\t0000000000003000\n')).toBe(true);
+    expect(hasEffectiveCapability(12, () => 'CapEff:\t0000000000002000\n')).toBe(false);
+    expect(hasEffectiveCapability(12, () => { throw new Error('EACCES'); })).toBe(false);
   });
 });
