@@ -54,6 +54,24 @@ describe('systemd/onlinkd.service', () => {
     expect(Number(m![1])).toBeLessThan(2.0);
   });
 
+  it('with the routing drop-in (systemd/onlinkd-routing.conf): CAP_NET_ADMIN added, still below 2.0', () => {
+    const dropIn = readFileSync(fileURLToPath(new URL('../../systemd/onlinkd-routing.conf', import.meta.url)), 'utf8');
+    expect(dropIn).toMatch(/^CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN$/m);
+    // A drop-in's [Service] lines apply after the unit's: appended, the unit reads the same to systemd.
+    const dir = mkdtempSync(join(tmpdir(), 'onlinkd-unit-'));
+    try {
+      const unit = join(dir, 'onlinkd.service');
+      writeFileSync(unit, `${readFileSync(UNIT, 'utf8')}\n${dropIn}`);
+      const r = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', unit], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.stdout + r.stderr).toMatch(/✗ CapabilityBoundingSet=~CAP_NET_ADMIN/); // read: the capability is there
+      const m = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.stdout + r.stderr);
+      expect(m, r.stdout + r.stderr).not.toBeNull();
+      expect(Number(m![1])).toBeLessThanOrEqual(2.0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('starts node with the flags the tests and the bench use, as npm start and the README do', async () => {
     const { ONLINKD_NODE_FLAGS } = await import('../helpers/node-flags.js');
     const flags = ONLINKD_NODE_FLAGS.join(' ');
