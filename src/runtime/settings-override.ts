@@ -28,8 +28,9 @@ export const withDatapath = (settings: Settings, datapath: string | undefined): 
  * The settings a reload puts in force: `next` (the file read again, with the
  * command line's datapath), except what only a restart can change — the
  * state directory (the watcher and the server DUID are in it) and the
- * account onlinkd runs as (privileges are dropped once) — which stays as in
- * `running`, with a warning.
+ * account onlinkd runs as (privileges are dropped once) and `[routing]`
+ * (routes in place were made under it, and CAP_NET_ADMIN is kept or not at
+ * the drop) — which stays as in `running`, with a warning.
  */
 export function settingsForReload(next: Settings, running: Settings, log: { warn(obj: Record<string, unknown>, msg: string): void }): Settings {
   const { datapath, user, group } = running.general;
@@ -37,6 +38,11 @@ export function settingsForReload(next: Settings, running: Settings, log: { warn
   const keepAccount = next.general.user !== user || next.general.group !== group;
   if (keepDatapath) log.warn({ datapath: next.general.datapath }, 'datapath changes need a restart; keeping the current one');
   if (keepAccount) log.warn({ user: next.general.user, group: next.general.group }, '[general] user/group changes need a restart; keeping the current ones');
-  if (!keepDatapath && !keepAccount) return next;
-  return withOverrides(next, { general: { ...(keepDatapath ? { datapath } : {}), ...(keepAccount ? { user, group } : {}) } });
+  const keepRouting = next.routing.manage !== running.routing.manage || next.routing.table !== running.routing.table;
+  if (keepRouting) log.warn({ manage: next.routing.manage, table: next.routing.table }, '[routing] changes need a restart; keeping the current ones');
+  if (!keepDatapath && !keepAccount && !keepRouting) return next;
+  return withOverrides(next, {
+    general: { ...(keepDatapath ? { datapath } : {}), ...(keepAccount ? { user, group } : {}) },
+    ...(keepRouting ? { routing: running.routing } : {}),
+  });
 }

@@ -33,4 +33,14 @@ describe('settings overrides', () => {
     expect(settingsForReload(same, running, log)).toBe(same);
     expect(warned).toHaveLength(2);
   });
+
+  it('a reload keeps the running [routing] (its routes and CAP_NET_ADMIN were set up for it), with a warning', () => {
+    const running = withOverrides(defaultSettings(), { routing: { manage: true, table: 254 } });
+    const warned: string[] = [];
+    const log = { warn: (_o: unknown, msg: string) => void warned.push(msg) };
+    const next = settingsForReload(withOverrides(defaultSettings(), { routing: { manage: false, table: 100 }, general: { logLevel: 'debug' } }), running, log);
+    expect(next.routing).toEqual({ manage: true, table: 254 });
+    expect(next.general.logLevel).toBe('debug');
+    expect(warned).toEqual(['[routing] changes need a restart; keeping the current ones']);
+  });
 });
