@@ -102,6 +102,8 @@ describeLab('Debian package on Debian 12 (bookworm) nodejs', () => {
     expect(r.code).toBe(0);
     for (const page of ['man8/onlinkd.8.gz', 'man8/onlinkctl.8.gz', 'man5/onlinkd.conf.5.gz']) expect(existsSync(join(root, 'usr/share/man', page)), page).toBe(true);
     expect(existsSync(join(root, 'usr/share/doc/onlinkd/examples/ganeti/onlinkd-ifup'))).toBe(true);
+    expect(existsSync(join(root, 'usr/share/doc/onlinkd/examples/nfdhcpd-migration.conf'))).toBe(true);
+    expect(existsSync(join(root, 'usr/share/bash-completion/completions/onlinkctl'))).toBe(true);
   });
 
   it('serves a lease: /usr/sbin/onlinkd as the unit runs it (user onlinkd, CAP_NET_RAW only), a tap bound with the root\'s onlinkctl, udhcpc', async () => {
