@@ -103,7 +103,7 @@ export interface Settings {
     readonly manage: boolean;
     readonly table: number;
   };
-  /** Prometheus endpoint (runtime/metrics-server.ts): off when unset. */
+  /** Prometheus endpoint (metrics/server.ts): off when unset. */
   readonly metrics: {
     readonly listen: MetricsListen | undefined;
   };
