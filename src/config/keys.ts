@@ -116,7 +116,7 @@ export const KEYS: KeyTable = {
   ipv6: {
     enable: { key: 'enable_ipv6', parse: bool, default: 'yes', doc: 'answer RS and NS, send RAs' },
     enableDhcpv6: { key: 'enable_dhcpv6', parse: bool, default: 'yes', doc: 'answer DHCPv6 (what a mode answers: `mode`)' },
-    mode: { key: 'mode', parse: ipv6Mode, default: 'slaac+dhcpv6', doc: "`slaac+dhcpv6` (M=0 O=1; nfdhcpd's `auto`: DHCPv6 answers Information-Request), `dhcpv6` (M=1 O=1: also stateful DHCPv6), `slaac` (M=0 O=0) or `none` (no DHCPv6); a binding's MODE6= overrides" },
+    mode: { key: 'mode', parse: ipv6Mode, default: 'slaac+dhcpv6', doc: "`slaac+dhcpv6` (M=0 O=1: DHCPv6 answers Information-Request), `dhcpv6` (M=1 O=1: also stateful DHCPv6), `slaac` (M=0 O=0) or `none` (no DHCPv6); nfdhcpd's `auto` picks `slaac` when the file's `[ipv6]` has only `rs_queue`/`ns_queue`, else `slaac+dhcpv6`; a binding's MODE6= overrides" },
     // RFC 8319 raised MaxRtrAdvInterval's ceiling to 65535 s.
     raPeriod: { key: 'ra_period', parse: int(4, 65535), default: '300', doc: 'period of unsolicited RAs per tap, seconds' },
     nameservers: { key: 'nameservers', parse: ipv6List, default: '', doc: "IPv6 DNS servers (RDNSS, DHCPv6 option 23); a binding's DNS6= overrides" },
