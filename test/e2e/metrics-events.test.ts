@@ -46,8 +46,9 @@ describeLab(
         const r = await d.ctl(['bind', 'tap61', '--mac', 'aa:00:00:00:00:61', '--ip', '203.0.113.61', '--subnet', '203.0.113.0/24', '--gateway', '203.0.113.1']);
         expect(r.code).toBe(0);
         await new Promise((res) => setTimeout(res, 300));
+        if (watcher.stderrLines.some((l) => l.startsWith('onlinkctl:'))) throw new Error(`onlinkctl watch failed: ${watcher.stderrLines.join('\n')}`);
         return events().find((e) => e.event === 'binding-applied' && e.tap === 'tap61');
-      }, 10_000);
+      }, 20_000);
     }, 60_000);
 
     afterAll(async () => {
