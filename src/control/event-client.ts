@@ -41,7 +41,10 @@ export function subscribeEvents(socketPath: string, onLine: (line: string) => vo
     sock.on('close', () => {
       if (!answered) fail(new ControlClientError('ECLOSED', socketPath, `onlinkd on ${socketPath} closed the connection without answering`));
     });
-    createInterface({ input: sock, crlfDelay: Infinity }).on('line', (line) => {
+    const lines = createInterface({ input: sock, crlfDelay: Infinity });
+    // readline re-emits its input's errors; the socket's own 'error' handler above already answers them.
+    lines.on('error', () => undefined);
+    lines.on('line', (line) => {
       if (answered) return onLine(line);
       answered = true;
       clearTimeout(timer);

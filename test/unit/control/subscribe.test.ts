@@ -154,6 +154,13 @@ describe('onlinkctl watch', () => {
     expect(await run(['--socket', path, 'watch', 'tap1'], { stdout: () => {}, stderr: (s) => (err += s), env: {} })).toBe(2);
     expect(err).toContain('watch: expected no arguments');
   });
+
+  it('with no daemon, says so and exits 1 (the socket error is not thrown a second time through readline)', async () => {
+    let err = '';
+    const code = await run(['--socket', join(dir, 'absent.sock'), 'watch'], { stdout: () => undefined, stderr: (s) => (err += s), env: {} });
+    expect(code).toBe(1);
+    expect(err).toContain('absent.sock');
+  });
 });
 
 describe('EventBus', () => {
