@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/settings.js';
-import { AF_NETLINK, NETLINK_ROUTE, SOCK_RAW, errnoName, loadNative } from '../io/native.js';
+import { AF_NETLINK, NETLINK_ROUTE, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, errnoName, loadNative } from '../io/native.js';
 import type { NetlinkTransport } from '../io/link-monitor.js';
 import { NLM_F_MULTI, RTPROT_ONLINKD, buildRouteDump, buildRouteRequest, parseRouteMessages, routeKey, type Route } from '../io/route-netlink.js';
 import type { Tap } from './tap-table.js';
@@ -29,12 +29,24 @@ import { wantedRoutes } from './wanted-routes.js';
 const ESRCH = 3;
 const EEXIST = 17;
 const ENODEV = 19;
+const ENOBUFS = 105;
+/**
+ * Receive buffer: every request is ACKed, and a start with thousands of
+ * bindings sends thousands of requests before the loop reads one ACK (an
+ * ACK costs ~768 bytes of buffer: the default ~212 KiB holds ~280).
+ */
+const RECEIVE_BUFFER = 16 * 1024 * 1024;
 
 /** A NETLINK_ROUTE socket in no multicast group: requests, their ACKs and dump replies only. */
 export function openRouteSocket(): NetlinkTransport {
   const n = loadNative();
   const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
   try {
+    try {
+      n.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER); // CAP_NET_ADMIN, which routing needs anyway
+    } catch {
+      n.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER);
+    }
     n.bindNetlink(fd, 0);
   } catch (e) {
     n.close(fd);
@@ -117,6 +129,11 @@ export class RouteManager {
     for (const [key, r] of this.#installed) if (!wanted.has(key)) this.#request('delete', r, undefined);
   }
 
+  /** Requests sent whose ACK has not come yet. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** Every route onlinkd manages now, by tap. */
   managed(): Array<{ tap: string; route: Route }> {
     return [...this.#wanted].flatMap(([tap, routes]) => routes.map((route) => ({ tap, route })));
@@ -151,7 +168,13 @@ export class RouteManager {
   #receive(err: number, data: Buffer | null): void {
     if (this.#closed) return;
     if (err !== 0 || data === null) {
-      this.#d.log.warn({ err: errnoName(err) }, 'route netlink socket error');
+      // ENOBUFS: replies were dropped. Their requests are done or failed; which, no one can say now.
+      this.#d.log.warn({ err: errnoName(err), unanswered: this.#pending.size }, err === ENOBUFS ? 'route replies lost (receive buffer full): refusals among them are not logged' : 'route netlink socket error');
+      if (err === ENOBUFS) this.#pending.clear();
+      if (this.#dumpSeq !== undefined) {
+        this.#dumpSeq = undefined; // the dump is incomplete: a route missing from it is re-sent as a replace, which is harmless
+        this.#resolveReady();
+      }
       return;
     }
     for (const m of parseRouteMessages(data)) {
