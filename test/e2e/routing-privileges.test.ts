@@ -1,0 +1,45 @@
+/**
+ * `[routing] manage = yes` under `[general] user` (issue 15, item 5): the
+ * privilege drop keeps CAP_NET_ADMIN besides CAP_NET_RAW (read back from
+ * /proc), and the unprivileged daemon installs the bound VM's host route.
+ */
+import { chownSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Lab, describeLab, waitFor } from './lab.js';
+import { Onlinkd, bindingText } from './onlinkd.js';
+
+const NOBODY = 65534;
+
+describeLab('routing as an unprivileged user: CAP_NET_ADMIN kept for routes', () => {
+  let lab: Lab;
+  let d: Onlinkd;
+
+  beforeAll(async () => {
+    lab = await Lab.create({ vms: [{ tap: 'tap93', mac: 'aa:00:00:00:00:93' }] });
+    d = new Onlinkd(lab);
+    d.writeBinding('tap93', bindingText({ mac: 'aa:00:00:00:00:93', ip: '203.0.113.93' }));
+    chownSync(d.datapath, NOBODY, NOBODY);
+    await d.start('user = nobody\n[routing]\nmanage = yes\n');
+  });
+
+  afterAll(async () => {
+    await d?.stop();
+    await lab?.destroy();
+  });
+
+  it('drops to nobody keeping CAP_NET_RAW and CAP_NET_ADMIN, and says so', async () => {
+    const line = await d.waitLog({ msg: 'privileges dropped: running as the configured user with CAP_NET_RAW and CAP_NET_ADMIN only' });
+    expect(line).toMatchObject({ user: 'nobody', caps: ['CAP_NET_RAW', 'CAP_NET_ADMIN'] });
+    const status = readFileSync(`/proc/${d.process.pid}/status`, 'utf8');
+    expect(/^CapEff:\s*(\S+)$/m.exec(status)?.[1]).toBe('0000000000003000');
+    expect(d.logs().filter((l) => String(l.msg).includes('lacks CAP_NET_ADMIN'))).toEqual([]);
+  });
+
+  it('installs the host route as nobody', async () => {
+    await waitFor('route installed', async () => {
+      const out = await lab.run('hv', ['ip', '-4', 'route', 'show', 'proto', '183']);
+      return out.includes('203.0.113.93 dev tap93') ? true : undefined;
+    }, 3_000);
+    expect(d.logs().filter((l) => String(l.msg).startsWith('route add refused'))).toEqual([]);
+  });
+});
