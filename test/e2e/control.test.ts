@@ -68,6 +68,10 @@ describeLab('control socket and onlinkctl', () => {
   });
 
   it('onlinkctl announce sends the GARPs and unsolicited NAs on the uplink', async () => {
+    // The bind above started the binding's own announcement (GARP ×2 at 2 s, NA ×3 at 1 s); the command
+    // cancels and restarts it, so a capture begun while it still ran would also catch its last frames.
+    const first = d.logs().find((l) => l.tap === 'tap40' && l.msg === 'announcing VM addresses upstream');
+    if (first) await sleep(Math.min(3_000, Math.max(0, Date.parse(String(first.time)) + 2_500 - Date.now())));
     const cap = await lab.tcpdump('uplink', 'eth0', 'arp or icmp6', lab.path('announce.pcap'));
     const r = await d.ctl(['announce', 'tap40']);
     expect(r.code, r.stderr).toBe(0);
