@@ -41,9 +41,13 @@ describeLab(
       d.writeBinding('tap60', bindingText({ mac: 'aa:00:00:00:00:60', ip: '203.0.113.60' }));
       await d.start(`[metrics]\nlisten = 127.0.0.1:${PORT}\n`);
       watcher = lab.spawn('hv', [process.execPath, ONLINKCTL, '--socket', d.socketPath, 'watch', '--json']);
-      // Subscribed once a binding applied after it is seen (bind again until then: replacing is harmless).
+      // Subscribed once a binding applied after it is seen. Bind again until then, each time a changed
+      // binding (another hostname): the same binding again is no change and applies nothing, so a watcher
+      // that subscribed after the first bind would wait for ever.
+      let attempt = 0;
       await waitFor('the watcher to subscribe', async () => {
-        const r = await d.ctl(['bind', 'tap61', '--mac', 'aa:00:00:00:00:61', '--ip', '203.0.113.61', '--subnet', '203.0.113.0/24', '--gateway', '203.0.113.1']);
+        attempt += 1;
+        const r = await d.ctl(['bind', 'tap61', '--mac', 'aa:00:00:00:00:61', '--ip', '203.0.113.61', '--subnet', '203.0.113.0/24', '--gateway', '203.0.113.1', '--hostname', `vm61-${attempt}`]);
         expect(r.code).toBe(0);
         await new Promise((res) => setTimeout(res, 300));
         if (watcher.stderrLines.some((l) => l.startsWith('onlinkctl:'))) throw new Error(`onlinkctl watch failed: ${watcher.stderrLines.join('\n')}`);
