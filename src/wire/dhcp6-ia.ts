@@ -17,7 +17,7 @@
  * caller: values come from a validated binding or a decoder), and their
  * output decodes back to the same value.
  */
-import { Dhcp6Option } from './dhcp6.js';
+import { Dhcp6Option, dhcp6OptionsLength, putDhcp6Options } from './dhcp6.js';
 import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
 import { checkUint, putU16, putU32 } from './writer.js';
@@ -78,23 +78,6 @@ export function decodeOptionList(bytes: Uint8Array, off: number, where: string):
   return ok(out);
 }
 
-function optionListLength(options: RawOptions): number {
-  let n = 0;
-  for (const [, v] of options) n += OPTION_HEADER_LENGTH + v.length;
-  return n;
-}
-
-function putOptionList(out: Uint8Array, off: number, options: RawOptions): void {
-  for (const [code, v] of options) {
-    checkUint(code, 0xffff, LAYER, 'option code');
-    if (v.length > 0xffff) throw new EncodeError(LAYER, 'too-big', `option ${code} of ${v.length} octets`);
-    putU16(out, off, code);
-    putU16(out, off + 2, v.length);
-    out.set(v, off + OPTION_HEADER_LENGTH);
-    off += OPTION_HEADER_LENGTH + v.length;
-  }
-}
-
 function checkAddress(a: Uint8Array, field: string): void {
   if (a.length !== 16) throw new EncodeError(LAYER, 'bad-address', `${field}: ${a.length} octets, want 16`);
 }
@@ -116,13 +99,13 @@ export function encodeIa(ia: IdentityAssociation): Uint8Array {
   checkUint(ia.t1, 0xffffffff, LAYER, 't1');
   checkUint(ia.t2, 0xffffffff, LAYER, 't2');
   if (header === IA_TA_HEADER_LENGTH && (ia.t1 !== 0 || ia.t2 !== 0)) throw new EncodeError(LAYER, 'ia-ta-timers', 'IA_TA has no T1/T2');
-  const out = new Uint8Array(header + optionListLength(ia.options));
+  const out = new Uint8Array(header + dhcp6OptionsLength(ia.options));
   putU32(out, 0, ia.iaid);
   if (header === IA_NA_HEADER_LENGTH) {
     putU32(out, 4, ia.t1);
     putU32(out, 8, ia.t2);
   }
-  putOptionList(out, header, ia.options);
+  putDhcp6Options(out, header, ia.options, LAYER);
   return out;
 }
 
@@ -137,11 +120,11 @@ export function encodeIaAddress(a: IaAddress): Uint8Array {
   checkAddress(a.address, 'IA Address');
   checkUint(a.preferredLifetime, 0xffffffff, LAYER, 'preferred lifetime');
   checkUint(a.validLifetime, 0xffffffff, LAYER, 'valid lifetime');
-  const out = new Uint8Array(IA_ADDRESS_LENGTH + optionListLength(a.options));
+  const out = new Uint8Array(IA_ADDRESS_LENGTH + dhcp6OptionsLength(a.options));
   out.set(a.address, 0);
   putU32(out, 16, a.preferredLifetime);
   putU32(out, 20, a.validLifetime);
-  putOptionList(out, IA_ADDRESS_LENGTH, a.options);
+  putDhcp6Options(out, IA_ADDRESS_LENGTH, a.options, LAYER);
   return out;
 }
 
@@ -159,12 +142,12 @@ export function encodeIaPrefix(p: IaPrefix): Uint8Array {
   checkUint(p.preferredLifetime, 0xffffffff, LAYER, 'preferred lifetime');
   checkUint(p.validLifetime, 0xffffffff, LAYER, 'valid lifetime');
   checkUint(p.prefixLength, 128, LAYER, 'prefix length');
-  const out = new Uint8Array(IA_PREFIX_LENGTH + optionListLength(p.options));
+  const out = new Uint8Array(IA_PREFIX_LENGTH + dhcp6OptionsLength(p.options));
   putU32(out, 0, p.preferredLifetime);
   putU32(out, 4, p.validLifetime);
   out[8] = p.prefixLength;
   out.set(p.prefix, 9);
-  putOptionList(out, IA_PREFIX_LENGTH, p.options);
+  putDhcp6Options(out, IA_PREFIX_LENGTH, p.options, LAYER);
   return out;
 }
 

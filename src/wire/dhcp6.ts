@@ -101,9 +101,27 @@ export function decodeDhcp6(bytes: Uint8Array): Decoded<Dhcp6Message> {
 }
 
 export function dhcp6MessageLength(msg: Pick<Dhcp6Message, 'options'>): number {
-  let n = DHCP6_HEADER_LENGTH;
-  for (const [, v] of msg.options) n += OPTION_HEADER_LENGTH + v.length;
+  return DHCP6_HEADER_LENGTH + dhcp6OptionsLength(msg.options);
+}
+
+/** Octets of options packed one after another (§21.1): a message's, or those inside an IA option. */
+export function dhcp6OptionsLength(options: ReadonlyArray<readonly [number, Uint8Array]>): number {
+  let n = 0;
+  for (const [, v] of options) n += OPTION_HEADER_LENGTH + v.length;
   return n;
+}
+
+/** Writes `options` from `out[off]` in order; returns the offset after them. Throws EncodeError (under `layer`). */
+export function putDhcp6Options(out: Uint8Array, off: number, options: ReadonlyArray<readonly [number, Uint8Array]>, layer = LAYER): number {
+  for (const [code, v] of options) {
+    checkUint(code, 0xffff, layer, 'option code');
+    if (v.length > 0xffff) throw new EncodeError(layer, 'too-big', `option ${code} of ${v.length} octets`);
+    putU16(out, off, code);
+    putU16(out, off + 2, v.length);
+    out.set(v, off + OPTION_HEADER_LENGTH);
+    off += OPTION_HEADER_LENGTH + v.length;
+  }
+  return off;
 }
 
 /** Writes the message at `out[offset]`, options in array order; returns its length. Throws EncodeError. */
@@ -116,15 +134,7 @@ export function encodeDhcp6Into(msg: Dhcp6Message, out: Uint8Array, offset = 0):
   const len = dhcp6MessageLength(msg);
   if (out.length - offset < len) throw new EncodeError(LAYER, 'buffer-too-small');
   putU32(out, offset, ((msg.msgType << 24) | msg.transactionId) >>> 0);
-  let p = offset + DHCP6_HEADER_LENGTH;
-  for (const [code, v] of msg.options) {
-    checkUint(code, 0xffff, LAYER, 'option code');
-    if (v.length > 0xffff) throw new EncodeError(LAYER, 'too-big', `option ${code} of ${v.length} octets`);
-    putU16(out, p, code);
-    putU16(out, p + 2, v.length);
-    out.set(v, p + OPTION_HEADER_LENGTH);
-    p += OPTION_HEADER_LENGTH + v.length;
-  }
+  putDhcp6Options(out, offset + DHCP6_HEADER_LENGTH, msg.options);
   return len;
 }
 
