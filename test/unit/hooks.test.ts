@@ -116,6 +116,17 @@ describe('hook examples', () => {
       expect(parsed.ok && parsed.binding).toMatchObject({ mac: 'aa:00:00:00:00:12', ip: '203.0.113.12', hostname: 'vm12' });
     });
 
+    it('onlinkd-ifup writes a value sh would expand quoted: sourced, it reads back exactly and runs nothing', () => {
+      const marker = join(dir, 'pwned');
+      const hostile = `vm'$(touch ${marker})\`id\` b\\c`;
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...vm, INSTANCE: hostile, FAKE_DOWN: '1' }), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const file = join(dir, 'bindings/tap12');
+      const sourced = spawnSync('sh', ['-c', '. "$1"; printf %s "$HOSTNAME"', 'sh', file], { encoding: 'utf8' });
+      expect(sourced.stdout).toBe(hostile);
+      expect(existsSync(marker)).toBe(false);
+    });
+
     it('onlinkd-ifup still fails when the daemon answers and refuses the binding, writing nothing', () => {
       const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...vm, FAKE_REFUSE: '1' }), encoding: 'utf8' });
       expect(r.status).toBe(1);
