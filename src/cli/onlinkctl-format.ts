@@ -140,6 +140,23 @@ export function formatStats(args: unknown): string {
   return out;
 }
 
+/**
+ * `routes`: what the routing keeps, a row per route. Other kinds of state a
+ * tap's entry may list beside `routes` (policy rules) get a table of their own.
+ */
+export function formatRouteList(args: unknown): string {
+  const a = obj(args);
+  const head = `[routing] manage = ${a.manage === true ? 'yes' : a.manage === false ? 'no' : '?'}, table ${str(a.table) || '?'}\n`;
+  const taps = Array.isArray(a.taps) ? a.taps.map(obj) : [];
+  const rows = taps.flatMap((t) =>
+    (Array.isArray(t.routes) ? t.routes.map(obj) : []).map((r) => [
+      str(t.tap), str(r.family), str(r.destination), str(r.gateway) || '-', str(r.table), str(r.oif) || `#${str(r.ifindex)}`,
+    ]),
+  );
+  if (rows.length === 0) return `${head}no routes managed\n`;
+  return head + table(['TAP', 'FAMILY', 'DESTINATION', 'GATEWAY', 'TABLE', 'OIF'], rows);
+}
+
 export function formatStatus(args: unknown): string {
   const s = obj(args);
   const rows: Array<[string, unknown]> = [

@@ -9,7 +9,7 @@ import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '
 import type { ControlResponse } from '../control/protocol.js';
 import { VERSION } from '../util/version.js';
 import { watch } from './onlinkctl-watch.js';
-import { formatBindingList, formatBindingShow, formatJson, formatStats, formatStatus } from './onlinkctl-format.js';
+import { formatBindingList, formatBindingShow, formatJson, formatRouteList, formatStats, formatStatus } from './onlinkctl-format.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -52,6 +52,8 @@ Commands:
   announce TAP                 gratuitous ARP / unsolicited NA for TAP's
                                addresses on the uplink(s)           (announce)
   stats [TAP]                  counters                             (statistic-get)
+  routes                       host routes onlinkd keeps to the taps
+                               ([routing] manage, ROUTED=)          (route-list)
   reload                       re-read the configuration file       (config-reload)
   status                       daemon status                        (status-get)
   version                      daemon and client versions           (version-get)
@@ -182,6 +184,9 @@ function plan(positionals: string[], values: Record<string, unknown>): Plan {
     case 'stats':
       if (rest.length > 1) throw new UsageError('stats: expected at most one TAP');
       return { command: 'statistic-get', args: rest[0] === undefined ? {} : { tap: rest[0] }, format: formatStats };
+    case 'routes':
+      want(0, 'no arguments');
+      return { command: 'route-list', format: formatRouteList };
     case 'reload':
       want(0, 'no arguments');
       return { command: 'config-reload', format: text };

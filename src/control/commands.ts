@@ -133,6 +133,20 @@ export const COMMANDS = {
     },
   }),
 
+  // Kernel state onlinkd keeps per tap (runtime/route-manager.ts): each kind is a list of the tap's entry (context.ts ManagedTapView).
+  'route-list': command({
+    schema: noArgsSchema,
+    mutating: false,
+    run: (_a, { ctx }) => {
+      if (!ctx.routing) return unsupported('this onlinkd does not manage routes');
+      const v = ctx.routing();
+      const taps = [...v.taps].sort((x, y) => compareNatural(x.tap, y.tap));
+      const routes = taps.reduce((n, t) => n + t.routes.length, 0);
+      const text = `${routes} route${routes === 1 ? '' : 's'} on ${taps.length} tap${taps.length === 1 ? '' : 's'} ([routing] manage = ${v.manage ? 'yes' : 'no'})`;
+      return success(text, { manage: v.manage, table: v.table, taps });
+    },
+  }),
+
   // Read-only: after its answer the connection carries one JSON line per event and takes no more requests (connection.ts).
   subscribe: command({
     schema: noArgsSchema,

@@ -75,6 +75,38 @@ export type AnnounceOutcome =
 
 export type ReloadOutcome = { ok: true; source?: string } | { ok: false; message: string };
 
+/** One route onlinkd keeps to a tap (runtime/route-manager.ts, proto 183). */
+export interface ManagedRouteView {
+  family: 'ipv4' | 'ipv6';
+  /** `ADDRESS/LENGTH`. */
+  destination: string;
+  /** Next hop (PREFIX6 via IP6); absent for a device route. */
+  gateway?: string | undefined;
+  table: number;
+  /** The interface the route leads to, by name (absent when the link is not known) and index. */
+  oif?: string | undefined;
+  ifindex: number;
+}
+
+/**
+ * What onlinkd's routing keeps for one tap. Each kind of kernel state it
+ * manages is a list of its own beside `routes` (policy rules, `[routing]
+ * rule`, would be `rules`): a client reads the lists it knows, so a new
+ * kind breaks none.
+ */
+export interface ManagedTapView {
+  tap: string;
+  routes: ManagedRouteView[];
+}
+
+export interface RoutingView {
+  /** `[routing] manage` in force (a binding's ROUTED= may still route its tap when it is off). */
+  manage: boolean;
+  /** `[routing] table` in force. */
+  table: number;
+  taps: ManagedTapView[];
+}
+
 export interface ControlContext {
   readonly version: string;
   /** Cheap snapshot: counts and paths, no I/O. */
@@ -102,6 +134,8 @@ export interface ControlContext {
   /** Counters; with `tap`, `taps` holds at most that tap. */
   stats(tap?: string): StatsView;
   reload(): Promise<ReloadOutcome>;
+  /** What the routing manages now, per tap (no I/O); omitted: `route-list` is unsupported. */
+  routing?(): RoutingView;
   /** Streams events to `sink` until the returned function is called (runtime/events.ts); omitted: `subscribe` is unsupported. */
   subscribe?(sink: EventSink): () => void;
 }

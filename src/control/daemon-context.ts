@@ -18,10 +18,13 @@ import { sameBinding, type Binding } from '../bindings/binding.js';
 import { serializeBinding } from '../bindings/binding-file.js';
 import { removeBindingFile, writeBindingFile, type PersistOptions } from '../bindings/persist.js';
 import type { BindingEntry, BindingStore } from '../bindings/store.js';
+import { AF_INET, type Route } from '../io/route-netlink.js';
 import type { Settings } from '../config/config.js';
 import type { Stats } from '../runtime/stats.js';
 import type { LinkInfo, Tap, TapTable } from '../runtime/tap-table.js';
-import type { AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ReloadOutcome, StatsView, StatusSnapshot } from './context.js';
+import type {
+  AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ManagedTapView, ReloadOutcome, RoutingView, StatsView, StatusSnapshot,
+} from './context.js';
 
 export interface DaemonContextDeps {
   store: BindingStore;
@@ -33,7 +36,7 @@ export interface DaemonContextDeps {
   /** Undefined until the daemon has opened its link monitor. */
   taps: () => TapTable | undefined;
   /** Name → live interface (the link monitor): O(1), where TapTable.byName is a scan. */
-  links: () => { byName(name: string): LinkInfo | undefined } | undefined;
+  links: () => { byName(name: string): LinkInfo | undefined; byIndex(ifindex: number): LinkInfo | undefined } | undefined;
   settings: () => Settings;
   /** Why a binding may not be added (src/runtime/interface-policy.ts); omitted: none is refused. */
   refuseBinding?: (binding: Binding) => { key: string | undefined; detail: string } | undefined;
@@ -55,6 +58,8 @@ export interface DaemonContextDeps {
    * report what is, not the configuration file. Omitted: taken from settings.
    */
   control?: () => ControlSocketStatus | undefined;
+  /** The routes the route manager keeps now, by tap (RouteManager.managed); undefined until it is open. Omitted: route-list is unsupported. */
+  managedRoutes?: () => ReadonlyArray<{ tap: string; route: Route }> | undefined;
   startedAt: Date;
   version: string;
   /** The event stream `subscribe` attaches to (runtime/events.ts); omitted: subscribe is unsupported. */
@@ -202,10 +207,34 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       return { global: structuredClone(deps.stats.global), taps: c ? { [tap]: structuredClone(c) } : {} };
     },
 
+    ...(deps.managedRoutes ? { routing: () => routingView(deps.managedRoutes!() ?? [], deps.settings().routing, deps.links()) } : {}),
+
     ...(deps.events ? { subscribe: (sink: EventSink) => deps.events!.subscribe(sink) } : {}),
 
     async reload(): Promise<ReloadOutcome> {
       return deps.reload();
     },
   };
+}
+
+/** The route manager's routes as route-list shows them: grouped by tap, the oif by name. */
+function routingView(
+  managed: ReadonlyArray<{ tap: string; route: Route }>,
+  routing: Settings['routing'],
+  links: { byIndex(ifindex: number): LinkInfo | undefined } | undefined,
+): RoutingView {
+  const taps = new Map<string, ManagedTapView>();
+  for (const { tap, route: r } of managed) {
+    let t = taps.get(tap);
+    if (!t) taps.set(tap, (t = { tap, routes: [] }));
+    t.routes.push({
+      family: r.family === AF_INET ? 'ipv4' : 'ipv6',
+      destination: `${r.dst}/${r.dstLen}`,
+      ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
+      table: r.table,
+      oif: links?.byIndex(r.oif)?.name,
+      ifindex: r.oif,
+    });
+  }
+  return { manage: routing.manage, table: routing.table, taps: [...taps.values()] };
 }

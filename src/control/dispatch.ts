@@ -13,7 +13,7 @@ import { failure, formatIssues, requestSchema, unsupported, type ControlResponse
 
 export type {
   AnnounceOutcome, AuditEvent, BindingInfo, BindingLink, ControlContext, ControlSocketStatus, DispatchHooks, Peer, ReloadOutcome,
-  StatsView, StatusSnapshot,
+  RoutingView, StatsView, StatusSnapshot,
 } from './context.js';
 
 /** One request line parsed as JSON, or why it is not JSON (the text of its result-1 answer). */

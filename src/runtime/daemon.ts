@@ -195,6 +195,7 @@ export class Daemon {
         refreshStats: () => this.#parts?.kernelDrops.read(),
         taps: () => this.#interfaces?.taps,
         links: () => this.#interfaces?.links,
+        managedRoutes: () => this.#interfaces?.routes.managed(),
         settings: () => this.#settings,
         refuseBinding: (b) => this.#policy.refuseBinding(b),
         announce: (tap) => {

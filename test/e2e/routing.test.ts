@@ -5,7 +5,7 @@
  * namespace reaches the VM through them (the test makes no host route);
  * a restart changes no route (watched with `ip monitor route`), removes its
  * own stale route and leaves another protocol's; unbinding and deleting the
- * tap take the routes away.
+ * tap take the routes away; `onlinkctl routes` lists what it keeps.
  */
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +31,15 @@ describeLab('routed hypervisor: host routes over netlink', () => {
     const v4 = await lab.run('hv', ['ip', '-4', 'route', 'show', 'table', 'main', 'proto', '183']);
     const v6 = await lab.run('hv', ['ip', '-6', 'route', 'show', 'table', 'main', 'proto', '183']);
     return `${v4}${v6}`.split('\n').map((l) => l.trim().replace(/ linkdown$/, '')).filter(Boolean).sort();
+  };
+
+  /** What `onlinkctl routes --json` lists, one `TAP FAMILY DESTINATION OIF TABLE` each, sorted. */
+  const listed = async (): Promise<string[]> => {
+    const r = await d.ctl(['routes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout) as { manage: boolean; taps: Array<{ tap: string; routes: Array<Record<string, unknown>> }> };
+    expect(a.manage).toBe(true);
+    return a.taps.flatMap((t) => t.routes.map((x) => `${t.tap} ${x.family} ${x.destination} ${x.oif} ${x.table}`)).sort();
   };
 
   beforeAll(async () => {
@@ -64,6 +73,12 @@ describeLab('routed hypervisor: host routes over netlink', () => {
       '203.0.113.41 dev tap41 scope link',
     ]);
     expect(await lab.run('hv', ['ip', '-4', 'route', 'show', '203.0.113.98'])).toMatch(/203\.0\.113\.98 dev tap41 proto static/);
+    expect(await listed()).toEqual([
+      'tap40 ipv4 203.0.113.40/32 tap40 254',
+      'tap40 ipv6 2001:db8:40:0:a800:ff:fe00:40/128 tap40 254',
+      'tap41 ipv4 203.0.113.41/32 tap41 254',
+      'tap41 ipv6 2001:db8:41:0:a800:ff:fe00:41/128 tap41 254',
+    ]);
   });
 
   it('the router reaches the VM through the hypervisor, with no host route made by the test', async () => {
@@ -89,6 +104,7 @@ describeLab('routed hypervisor: host routes over netlink', () => {
       await monitor?.kill();
     }
     expect(await ours()).toEqual(['2001:db8:40:0:a800:ff:fe00:40 dev tap40 metric 1024 pref medium', '203.0.113.40 dev tap40 scope link']);
+    expect(await listed()).toEqual(['tap40 ipv4 203.0.113.40/32 tap40 254', 'tap40 ipv6 2001:db8:40:0:a800:ff:fe00:40/128 tap40 254']);
   });
 
   it('a deleted tap takes its routes away', async () => {

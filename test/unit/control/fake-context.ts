@@ -5,7 +5,7 @@
 import type { Binding } from '../../../src/bindings/binding.js';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import type {
-  AnnounceOutcome, BindingInfo, ControlContext, Peer, ReloadOutcome, StatsView, StatusSnapshot,
+  AnnounceOutcome, BindingInfo, ControlContext, Peer, ReloadOutcome, RoutingView, StatsView, StatusSnapshot,
 } from '../../../src/control/dispatch.js';
 import type { TapCounters } from '../../../src/runtime/stats.js';
 import { EventBus, type EventSink } from '../../../src/runtime/events.js';
@@ -89,6 +89,11 @@ export class FakeContext implements ControlContext {
     const taps: Record<string, TapCounters> = {};
     for (const [k, v] of this.counters) if (tap === undefined || k === tap) taps[k] = v;
     return { global: { frames: 7, drops: { 'no-binding': 7 } }, taps };
+  }
+
+  routing(): RoutingView {
+    this.calls.push('routing');
+    return { manage: false, table: 254, taps: [] };
   }
 
   async reload(): Promise<ReloadOutcome> {

@@ -7,7 +7,7 @@ import {
 describe('control protocol', () => {
   it('knows the commands DESIGN.md requires', () => {
     expect(Object.keys(COMMANDS).sort()).toEqual([
-      'announce', 'binding-add', 'binding-del', 'binding-get', 'binding-list', 'config-reload', 'statistic-get', 'status-get', 'subscribe', 'version-get',
+      'announce', 'binding-add', 'binding-del', 'binding-get', 'binding-list', 'config-reload', 'route-list', 'statistic-get', 'status-get', 'subscribe', 'version-get',
     ]);
     expect(isCommand('binding-add')).toBe(true);
     expect(isCommand('toString')).toBe(false); // no prototype keys

@@ -1,0 +1,155 @@
+/**
+ * route-list (issue 15 item 4): what onlinkd's routing keeps, per tap, from
+ * the route manager's managed() through the daemon context, the command,
+ * and `onlinkctl routes` (table and --json) against a control server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BindingStore } from '../../../src/bindings/store.js';
+import { formatRouteList } from '../../../src/cli/onlinkctl-format.js';
+import { run } from '../../../src/cli/onlinkctl-run.js';
+import { createDaemonContext, type DaemonContextDeps } from '../../../src/control/daemon-context.js';
+import { dispatch } from '../../../src/control/dispatch.js';
+import { ControlServer } from '../../../src/control/server.js';
+import type { Route } from '../../../src/io/route-netlink.js';
+import { Stats } from '../../../src/runtime/stats.js';
+import type { LinkInfo } from '../../../src/runtime/tap-table.js';
+import { wantedRoutes } from '../../../src/runtime/wanted-routes.js';
+import { testBinding } from '../../helpers/binding.js';
+import { settingsWith } from '../../helpers/settings.js';
+import { READER, ROOT } from './fake-context.js';
+
+const ROUTING = { manage: true, table: 254 };
+const link = (ifindex: number, name: string): LinkInfo =>
+  ({ ifindex, name, mac: 'fe:00:00:00:00:01', up: true, running: true, lowerUp: true, operstate: 'up', mtu: 1500, kind: 'tun' }) as LinkInfo;
+const LINKS = new Map([[9, link(9, 'tap9')], [10, link(10, 'tap10')]]);
+
+/** What the route manager holds for tap10 (IPv4, EUI64, PREFIX6 via IP6) and tap9 (IPv4), in its (insertion) order. */
+function managed(): Array<{ tap: string; route: Route }> {
+  const b10 = testBinding({ eui64: '2001:db8:10::a800:ff:fe00:10', ip6: '2001:db8:10::10', prefix6: { network: '2001:db8:100::', prefixLength: 56 } });
+  const b9 = testBinding({ tap: 'tap9', indev: 'tap9', ip: '203.0.113.9' });
+  return [
+    ...wantedRoutes(b10, 10, ROUTING).map((route) => ({ tap: 'tap10', route })),
+    ...wantedRoutes(b9, 9, ROUTING).map((route) => ({ tap: 'tap9', route })),
+  ];
+}
+
+function context(over: Partial<DaemonContextDeps> = {}) {
+  return createDaemonContext({
+    store: new BindingStore(),
+    datapath: () => '/nonexistent',
+    stats: new Stats(),
+    taps: () => undefined,
+    links: () => ({ byName: () => undefined, byIndex: (i: number) => LINKS.get(i) }),
+    settings: () => settingsWith({ routing: ROUTING }),
+    reload: () => ({ ok: true }),
+    managedRoutes: managed,
+    startedAt: new Date('2026-01-01T00:00:00Z'),
+    version: '1.2.3',
+    ...over,
+  });
+}
+
+const ANSWER = {
+  manage: true,
+  table: 254,
+  taps: [
+    { tap: 'tap9', routes: [{ family: 'ipv4', destination: '203.0.113.9/32', table: 254, oif: 'tap9', ifindex: 9 }] },
+    {
+      tap: 'tap10',
+      routes: [
+        { family: 'ipv4', destination: '203.0.113.10/32', table: 254, oif: 'tap10', ifindex: 10 },
+        { family: 'ipv6', destination: '2001:db8:10::10/128', table: 254, oif: 'tap10', ifindex: 10 },
+        // RFC 5952 §4.2.2: `::` never stands for one group (the kernel's text, which routes compare by).
+        { family: 'ipv6', destination: '2001:db8:10:0:a800:ff:fe00:10/128', table: 254, oif: 'tap10', ifindex: 10 },
+        { family: 'ipv6', destination: '2001:db8:100::/56', gateway: '2001:db8:10::10', table: 254, oif: 'tap10', ifindex: 10 },
+      ],
+    },
+  ],
+};
+
+describe('route-list', () => {
+  it('answers the managed routes per tap (natural tap order), the oif by name, with [routing] in force; read-only', async () => {
+    const r = await dispatch({ command: 'route-list' }, context(), READER);
+    expect(r).toEqual({ result: 0, text: '5 routes on 2 taps ([routing] manage = yes)', arguments: ANSWER });
+  });
+
+  it('says when [routing] manage is off (a ROUTED=yes binding may still have routes), and an oif no longer known', async () => {
+    const ctx = context({
+      settings: () => settingsWith({ routing: { manage: false, table: 7 } }),
+      links: () => ({ byName: () => undefined, byIndex: () => undefined }),
+      managedRoutes: () => managed().slice(-1),
+    });
+    const r = await dispatch({ command: 'route-list' }, ctx, ROOT);
+    expect(r).toEqual({
+      result: 0,
+      text: '1 route on 1 tap ([routing] manage = no)',
+      arguments: { manage: false, table: 7, taps: [{ tap: 'tap9', routes: [{ family: 'ipv4', destination: '203.0.113.9/32', table: 254, ifindex: 9 }] }] },
+    });
+    // Before the route manager is open: nothing yet, not an error.
+    const early = await dispatch({ command: 'route-list' }, context({ managedRoutes: () => undefined }), ROOT);
+    expect(early).toMatchObject({ result: 0, arguments: { taps: [] } });
+  });
+
+  it('takes no arguments; without a route manager it is unsupported', async () => {
+    expect(await dispatch({ command: 'route-list', arguments: { tap: 'tap9' } }, context(), ROOT)).toMatchObject({ result: 1 });
+    expect(await dispatch({ command: 'route-list' }, context({ managedRoutes: undefined }), ROOT)).toMatchObject({ result: 2 });
+  });
+});
+
+describe('onlinkctl routes', () => {
+  it('formats a row per route, "-" for no gateway, the ifindex when the oif has no name; tolerates odd input', () => {
+    const out = formatRouteList({
+      ...ANSWER,
+      taps: [...ANSWER.taps, { tap: 'tap11', routes: [{ family: 'ipv4', destination: '203.0.113.11/32', table: 254, ifindex: 11 }] }],
+    });
+    expect(out).toBe(
+      [
+        '[routing] manage = yes, table 254',
+        'TAP    FAMILY  DESTINATION                        GATEWAY          TABLE  OIF',
+        'tap9   ipv4    203.0.113.9/32                     -                254    tap9',
+        'tap10  ipv4    203.0.113.10/32                    -                254    tap10',
+        'tap10  ipv6    2001:db8:10::10/128                -                254    tap10',
+        'tap10  ipv6    2001:db8:10:0:a800:ff:fe00:10/128  -                254    tap10',
+        'tap10  ipv6    2001:db8:100::/56                  2001:db8:10::10  254    tap10',
+        'tap11  ipv4    203.0.113.11/32                    -                254    #11',
+        '',
+      ].join('\n'),
+    );
+    expect(formatRouteList({ manage: false, table: 254, taps: [] })).toBe('[routing] manage = no, table 254\nno routes managed\n');
+    expect(formatRouteList({ taps: [{ tap: 'x', routes: 'no', rules: [1] }, 7] })).toBe('[routing] manage = ?, table ?\nno routes managed\n');
+  });
+
+  describe('against a control server', () => {
+    let dir: string;
+    let server: ControlServer;
+    const ctl = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await run(['-s', join(dir, 'control.sock'), ...args], { stdout: (x) => void (out += x), stderr: (x) => void (err += x), env: {} });
+      return { code, out, err };
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'onlinkctl-routes-'));
+      server = await ControlServer.start({ path: join(dir, 'control.sock'), context: context(), log: pino({ level: 'silent' }) });
+    });
+    afterAll(async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('prints the table, --json the raw answer; an argument is a usage error', async () => {
+      const t = await ctl(['routes']);
+      expect(t).toMatchObject({ code: 0, err: '' });
+      expect(t.out).toBe(formatRouteList(ANSWER));
+      const j = await ctl(['--json', 'routes']);
+      expect(j.code).toBe(0);
+      expect(JSON.parse(j.out)).toEqual(ANSWER);
+      expect((await ctl(['routes', 'tap9'])).code).toBe(2);
+    });
+  });
+});
