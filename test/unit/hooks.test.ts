@@ -1,6 +1,7 @@
 /**
  * The shipped hook examples call onlinkctl with the right arguments. A fake
- * onlinkctl records its argv, so this runs without a daemon or root.
+ * onlinkctl records its argv, so this runs without a daemon or root; for
+ * the routed setup, fake ip and sysctl record any call (there must be none).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,6 +97,84 @@ describe('hook examples', () => {
       ['unbind', 'vm10-0'],
       ['unbind', 'vm10-1'],
     ]);
+  });
+
+  describe('routed setup: ONLINKD_ROUTED=yes binds with ROUTED and runs no ip(8) (issue 15)', () => {
+    /** PATH whose ip and sysctl record their call and fail: a hook that touches routes, rules or proxies is seen. */
+    const env = (extra: Record<string, string>) => {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin, { recursive: true });
+      for (const tool of ['ip', 'sysctl']) {
+        writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> ${dir}/net-calls\nexit 1\n`);
+        chmodSync(join(bin, tool), 0o755);
+      }
+      return { PATH: `${bin}:${process.env.PATH}`, ONLINKCTL: fake, ONLINKD_DATAPATH: join(dir, 'bindings'), ONLINKD_ROUTED: 'yes', ...extra };
+    };
+    const ganeti = { INTERFACE: 'tap13', MAC: 'aa:00:00:00:00:13', IP: '203.0.113.13', INSTANCE: 'vm13', MODE: 'routed', LINK: 'rt100',
+      NETWORK_SUBNET: '203.0.113.0/24', NETWORK_GATEWAY: '203.0.113.1', NETWORK_SUBNET6: '2001:db8:13::/64', NETWORK_GATEWAY6: '2001:db8:13::1' };
+    const netCalls = () => (existsSync(join(dir, 'net-calls')) ? readFileSync(join(dir, 'net-calls'), 'utf8') : '');
+    beforeEach(() => mkdirSync(join(dir, 'bindings')));
+
+    it('onlinkd-ifup binds a routed NIC with --routed yes and announces; a bridged one gets --routed no', () => {
+      // Positive control: the fake ip is on the PATH and records.
+      expect(spawnSync('ip', ['route', 'show'], { env: env({}) }).status).toBe(1);
+      expect(netCalls()).toBe('ip route show\n');
+      rmSync(join(dir, 'net-calls'));
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env(ganeti), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const b = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...ganeti, INTERFACE: 'tap14', MODE: 'bridged', LINK: 'br0' }), encoding: 'utf8' });
+      expect(b.status, b.stderr).toBe(0);
+      expect(calls()).toEqual([
+        ['bind', 'tap13', '--mac', 'aa:00:00:00:00:13', '--hostname', 'vm13', '--ip', '203.0.113.13', '--subnet', '203.0.113.0/24',
+          '--gateway', '203.0.113.1', '--subnet6', '2001:db8:13::/64', '--gateway6', '2001:db8:13::1', '--routed', 'yes'],
+        ['announce', 'tap13'],
+        ['bind', 'tap14', '--mac', 'aa:00:00:00:00:13', '--hostname', 'vm13', '--ip', '203.0.113.13', '--subnet', '203.0.113.0/24',
+          '--gateway', '203.0.113.1', '--subnet6', '2001:db8:13::/64', '--gateway6', '2001:db8:13::1', '--indev', 'br0', '--routed', 'no'],
+        ['announce', 'tap14'],
+      ]);
+      expect(netCalls()).toBe('');
+    });
+
+    it('onlinkd-ifup with onlinkd down writes ROUTED=yes into the binding file', () => {
+      const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifup'), [], { env: env({ ...ganeti, FAKE_DOWN: '1' }), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const text = readFileSync(join(dir, 'bindings/tap13'), 'utf8');
+      expect(text).toMatch(/^ROUTED=yes$/m);
+      const parsed = parseBindingFile('tap13', text);
+      expect(parsed.ok && parsed.binding.routed).toBe(true);
+      expect(netCalls()).toBe('');
+    });
+
+    it('onlinkd-ifdown only unbinds (onlinkd removes its routes), up or down', () => {
+      writeFileSync(join(dir, 'bindings/tap13'), 'MAC=aa:00:00:00:00:13\nROUTED=yes\n');
+      for (const extra of [{}, { FAKE_DOWN: '1' }]) {
+        const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifdown'), [], { env: env({ ...ganeti, ...extra }), encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+      }
+      expect(calls()).toEqual([['unbind', 'tap13'], ['unbind', 'tap13'], ['status']]);
+      expect(existsSync(join(dir, 'bindings/tap13'))).toBe(false);
+      expect(netCalls()).toBe('');
+    });
+
+    it('the libvirt qemu hook binds with --routed yes', () => {
+      const confDir = join(dir, 'etc');
+      const hook = join(dir, 'qemu');
+      writeFileSync(hook, readFileSync(join(HOOKS, 'libvirt/qemu'), 'utf8').replaceAll('/etc/onlinkd/libvirt/', `${confDir}/`));
+      chmodSync(hook, 0o755);
+      mkdirSync(confDir);
+      writeFileSync(join(confDir, 'vm13'), '52:54:00:00:00:13 203.0.113.13/24 203.0.113.1\n');
+      const xml = `<domain><devices><interface type='ethernet'><mac address='52:54:00:00:00:13'/><target dev='vm13-0'/></interface></devices></domain>`;
+      for (const op of ['started', 'stopped']) {
+        const r = spawnSync(hook, ['vm13', op, '-', '-'], { input: xml, env: env({}), encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+      }
+      expect(calls()).toEqual([
+        ['bind', 'vm13-0', '--mac', '52:54:00:00:00:13', '--ip', '203.0.113.13', '--subnet', '203.0.113.0/24', '--gateway', '203.0.113.1', '--hostname', 'vm13', '--routed', 'yes'],
+        ['announce', 'vm13-0'],
+        ['unbind', 'vm13-0'],
+      ]);
+      expect(netCalls()).toBe('');
+    });
   });
 
   describe('ganeti hooks when onlinkd is down (issue 16)', () => {
