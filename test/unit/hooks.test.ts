@@ -147,7 +147,7 @@ describe('hook examples', () => {
 
     it('onlinkd-ifdown only unbinds (onlinkd removes its routes), up or down', () => {
       writeFileSync(join(dir, 'bindings/tap13'), 'MAC=aa:00:00:00:00:13\nROUTED=yes\n');
-      for (const extra of [{}, { FAKE_DOWN: '1' }]) {
+      for (const extra of [{}, { FAKE_DOWN: '1' }] as Array<Record<string, string>>) {
         const r = spawnSync(join(HOOKS, 'ganeti/onlinkd-ifdown'), [], { env: env({ ...ganeti, ...extra }), encoding: 'utf8' });
         expect(r.status, r.stderr).toBe(0);
       }
