@@ -6,7 +6,9 @@
 # onlinkd, the load generator and the bench, then runs test/bench/run.ts with
 # the arguments given (see that file, or BENCHMARKS.md, for the options).
 # `npm run bench -- profile [--exchange dora|rs|ns|ir] [--duration S] [--taps N]`
-# profiles onlinkd under load instead (test/bench/profile.ts).
+# profiles onlinkd under load instead (test/bench/profile.ts);
+# `npm run bench -- routes [--bindings N] [--rounds R]` runs only the routed
+# hypervisor scenario (test/bench/routes.ts: 1,000 bindings' host routes).
 # Needs root: everything runs in network namespaces it creates and removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +20,12 @@ fi
 
 need=()
 have() { [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ] || [ -x "/sbin/$1" ] || [ -x "/bin/$1" ]; }
-have dnsmasq || need+=(dnsmasq-base)
-have kea-dhcp4 || need+=(kea-dhcp4-server)
-have kea-dhcp6 || need+=(kea-dhcp6-server)
-have cc || need+=(gcc libc6-dev)
+if [ "${1:-}" != routes ]; then # the routes scenario runs onlinkd alone
+  have dnsmasq || need+=(dnsmasq-base)
+  have kea-dhcp4 || need+=(kea-dhcp4-server)
+  have kea-dhcp6 || need+=(kea-dhcp6-server)
+  have cc || need+=(gcc libc6-dev)
+fi
 have ip || need+=(iproute2)
 have ss || need+=(iproute2)
 
@@ -64,5 +68,9 @@ npx tsc -p test/bench/tsconfig.json
 if [ "${1:-}" = profile ]; then
   shift
   exec node node_modules/.cache/onlinkd-bench/js/test/bench/profile.js "$@"
+fi
+if [ "${1:-}" = routes ]; then
+  shift
+  exec node node_modules/.cache/onlinkd-bench/js/test/bench/routes.js "$@"
 fi
 exec node node_modules/.cache/onlinkd-bench/js/test/bench/run.js "$@"

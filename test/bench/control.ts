@@ -20,6 +20,8 @@ export interface ControlOptions {
   pipeline: number;
   /** First index of the generated taps (names ctl<index>). */
   firstIndex?: number;
+  /** The k-th request (0-based) instead of binding-add of the generated tap firstIndex + k (routes.ts: its own bindings, then binding-del). */
+  request?: (k: number) => { command: string; arguments: Record<string, unknown> };
   timeoutMs?: number;
 }
 
@@ -92,11 +94,11 @@ export async function benchBindingAdd(o: ControlOptions): Promise<ControlResult>
       };
       const pump = (): void => {
         while (inflight < o.pipeline && next < o.count) {
-          const i = first + next++;
+          const k = next++;
           inflight++;
           sentAt.push(process.hrtime.bigint());
-          acked.push(i);
-          sock.write(`${JSON.stringify({ command: 'binding-add', arguments: controlArgs(i) })}\n`);
+          acked.push(first + k);
+          sock.write(`${JSON.stringify(o.request?.(k) ?? { command: 'binding-add', arguments: controlArgs(first + k) })}\n`);
         }
         if (inflight === 0 && next >= o.count) finish();
       };

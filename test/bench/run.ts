@@ -19,6 +19,7 @@
  *   --idle S           BENCH_IDLE        idle CPU measurement (20)
  *   --settle S         BENCH_SETTLE      seconds after ready before idle is measured (30)
  *   --control N        BENCH_CONTROL     binding-add requests (20000)
+ *   --routes N         BENCH_ROUTES      routed-hypervisor bindings (1000; 0 = skip it; alone: `npm run bench -- routes`)
  *   --no-compare                         only the scale scenario
  *   --reuse-compare FILE                 take the comparison from an earlier results JSON, run the scale part
  *   --no-write                           print only (no JSON, no BENCHMARKS.md)
@@ -34,6 +35,7 @@ import { EXCHANGES, ROOT, ensureGenerator, type Exchange, type GenMode } from '.
 import { EXCHANGE_LABEL, detailTable, headlineTable, machine, scaleTable, summarize, type Summary } from './report.js';
 import { cpuPlacement } from './procstat.js';
 import { runScale, type ScaleResult } from './scale.js';
+import { routesSection, runRoutes, type RoutesResult } from './routes.js';
 import { dnsmasqAdapter, keaAdapter, kernelAdapter, onlinkdAdapter, type Adapter } from './servers.js';
 
 const { values: f } = parseArgs({
@@ -51,6 +53,7 @@ const { values: f } = parseArgs({
     idle: { type: 'string' },
     settle: { type: 'string' },
     control: { type: 'string' },
+    routes: { type: 'string' },
     'no-compare': { type: 'boolean' },
     'reuse-compare': { type: 'string' },
     'no-write': { type: 'boolean' },
@@ -90,6 +93,7 @@ const opts = {
   idleS: num(f.idle, 'BENCH_IDLE', quick ? 5 : 20),
   settleS: num(f.settle, 'BENCH_SETTLE', quick ? 7 : 30),
   control: num(f.control, 'BENCH_CONTROL', quick ? 2000 : 20000),
+  routes: num(f.routes, 'BENCH_ROUTES', 1000),
   compare: !f['no-compare'],
   write: !f['no-write'],
 };
@@ -176,6 +180,9 @@ async function main(): Promise<void> {
     });
   }
 
+  let routes: RoutesResult | undefined;
+  if (opts.routes > 0 && opts.servers.includes('onlinkd')) routes = await runRoutes({ bindings: opts.routes, rounds: opts.rounds, log });
+
   const loadAfter = os.loadavg()[0]!;
   const servers = adapters.map((a) => a.name);
   const singleTap = summary.find((s) => s.server === 'onlinkd' && s.exchange === 'dora');
@@ -191,6 +198,7 @@ async function main(): Promise<void> {
     parts.push(`\n### Scale: ${scale.taps} bound taps\n`);
     parts.push(scaleTable(scale, singleTap));
   }
+  if (routes) parts.push(`\n${routesSection(routes)}\n`);
   const goals = goalTable(summary, scale, singleTap);
   if (goals) parts.push(`\n### Issue 5 goals\n\n${goals}`);
   const text = parts.join('\n');
@@ -204,7 +212,7 @@ async function main(): Promise<void> {
   writeFileSync(
     json,
     JSON.stringify(
-      { date: started.toISOString(), finished: new Date().toISOString(), machine: m, loadavg: { before: loadBefore, after: loadAfter }, placement: cpuPlacement() ?? 'scheduler', versions, options: opts, skipped, summary, records, scale },
+      { date: started.toISOString(), finished: new Date().toISOString(), machine: m, loadavg: { before: loadBefore, after: loadAfter }, placement: cpuPlacement() ?? 'scheduler', versions, options: opts, skipped, summary, records, scale, routes },
       null,
       1,
     ) + '\n',
