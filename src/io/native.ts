@@ -70,6 +70,8 @@ export interface NativeAddon {
   /** Closes an fd opened by socket() (stops receiving first); EBADF otherwise. */
   close(fd: number): void;
   setsockoptInt(fd: number, level: number, name: number, value: number): void;
+  /** An option that is a struct (at most 256 bytes), laid out by the caller in host order. */
+  setsockoptBuffer(fd: number, level: number, name: number, value: Uint8Array): void;
   /** Returns at most `length` bytes: what the kernel wrote. */
   getsockoptBuffer(fd: number, level: number, name: number, length: number): Buffer;
   /** SO_ATTACH_FILTER with an array of struct sock_filter (see bpf.ts). */
@@ -156,6 +158,9 @@ export const SO_RCVBUF = 8;
 export const SO_RCVBUFFORCE = 33;
 export const SOL_PACKET = 263;
 export const PACKET_STATISTICS = 6;
+export const PACKET_ADD_MEMBERSHIP = 1;
+/** packet_mreq.mr_type: every multicast frame the device sees (IFF_ALLMULTI, counted per membership). */
+export const PACKET_MR_ALLMULTI = 2;
 /** sll_pkttype values (linux/if_packet.h). */
 export const PACKET_HOST = 0;
 export const PACKET_BROADCAST = 1;

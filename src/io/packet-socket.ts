@@ -20,7 +20,7 @@
  */
 import { buildOnlinkFilter } from './bpf.js';
 import {
-  AF_PACKET, LITTLE_ENDIAN, PACKET_OUTGOING,
+  AF_PACKET, LITTLE_ENDIAN, PACKET_ADD_MEMBERSHIP, PACKET_MR_ALLMULTI, PACKET_OUTGOING,
   PACKET_STATISTICS, SOCK_RAW, SOL_PACKET,
   RECV_DROPPED, RECV_META, RECV_META_FIELDS, RECV_TRUNCATED, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID, errnoName, loadNative,
   type NativeAddon,
@@ -61,6 +61,15 @@ function onGroup(count: number, fd: number): void {
   }
 }
 
+/** struct packet_mreq {int mr_ifindex; u16 mr_type; u16 mr_alen; u8 mr_address[8]} (packet(7)), host order. */
+function allMulticastRequest(ifindex: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, ifindex, LITTLE_ENDIAN);
+  v.setUint16(4, PACKET_MR_ALLMULTI, LITTLE_ENDIAN);
+  return b;
+}
+
 export interface ReceivedFrame {
   /** Interface the frame arrived on (per namespace). */
   ifindex: number;
@@ -88,6 +97,15 @@ export interface PacketSocketOptions {
   ifindex?: number;
   /** false: a send-only socket (bound to no protocol, the kernel queues nothing for it). Default true. */
   receive?: boolean;
+  /** Receive filter (SO_ATTACH_FILTER program); default the taps' (bpf.ts). */
+  filter?: Uint8Array;
+  /**
+   * Also receive every multicast frame of `ifindex` (PACKET_MR_ALLMULTI): a
+   * NIC filters multicast in hardware, and an NS for a VM's address goes to
+   * a solicited-node group no local address joined (the uplink proxy).
+   * The membership ends with the socket.
+   */
+  allMulticast?: boolean;
 }
 
 export class PacketSocket {
@@ -118,9 +136,10 @@ export class PacketSocket {
       }
       return new PacketSocket(n, fd);
     }
-    const fd = n.openPacketReceiver(options.ifindex ?? 0, filter(), options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER);
+    const fd = n.openPacketReceiver(options.ifindex ?? 0, options.filter ?? filter(), options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER);
     const sock = new PacketSocket(n, fd);
     try {
+      if (options.allMulticast) n.setsockoptBuffer(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, allMulticastRequest(options.ifindex ?? 0));
       sock.start();
     } catch (e) {
       sock.close();

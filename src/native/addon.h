@@ -106,6 +106,7 @@ unsigned short filter_insns(size_t n);
 napi_value js_socket(napi_env env, napi_callback_info info);
 napi_value js_close(napi_env env, napi_callback_info info);
 napi_value js_setsockopt_int(napi_env env, napi_callback_info info);
+napi_value js_setsockopt_buffer(napi_env env, napi_callback_info info);
 napi_value js_getsockopt_buffer(napi_env env, napi_callback_info info);
 napi_value js_attach_filter(napi_env env, napi_callback_info info);
 napi_value js_bind_packet(napi_env env, napi_callback_info info);

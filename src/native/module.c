@@ -111,6 +111,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       FN("socket", js_socket),
       FN("close", js_close),
       FN("setsockoptInt", js_setsockopt_int),
+      FN("setsockoptBuffer", js_setsockopt_buffer),
       FN("getsockoptBuffer", js_getsockopt_buffer),
       FN("attachFilter", js_attach_filter),
       FN("bindPacket", js_bind_packet),

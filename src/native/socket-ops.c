@@ -42,6 +42,22 @@ napi_value js_setsockopt_int(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* setsockoptBuffer(fd, level, name, bytes): an option that is a struct
+ * (PACKET_ADD_MEMBERSHIP's packet_mreq), laid out by the caller. */
+napi_value js_setsockopt_buffer(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t fd, level, name;
+  void *data;
+  size_t len;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
+      !get_i32(env, argv[2], &name) || !get_bytes(env, argv[3], &data, &len))
+    return NULL;
+  if (len > 256) return throw_errno(env, "setsockopt", EINVAL);
+  if (setsockopt(fd, level, name, data, (socklen_t)len) < 0)
+    return throw_errno(env, "setsockopt", errno);
+  return undefined(env);
+}
+
 /* getsockoptBuffer(fd, level, name, length) -> Buffer of the returned size. */
 napi_value js_getsockopt_buffer(napi_env env, napi_callback_info info) {
   ARGS(4);

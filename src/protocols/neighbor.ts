@@ -128,7 +128,7 @@ function isServiceAddress(target: Uint8Array, addresses: readonly string[]): boo
 }
 
 /** `dst` is `target`'s solicited-node group, ff02::1:ffXX:XXXX (RFC 4291 §2.7.1). */
-function isSolicitedNodeOf(dst: Uint8Array, target: Uint8Array): boolean {
+export function isSolicitedNodeOf(dst: Uint8Array, target: Uint8Array): boolean {
   for (let i = 0; i < 13; i++) if (dst[i] !== SOLICITED_NODE_PREFIX[i]) return false;
   return dst[13] === target[13] && dst[14] === target[14] && dst[15] === target[15];
 }

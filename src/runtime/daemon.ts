@@ -14,6 +14,8 @@ import { removeStaleTempFiles } from '../bindings/persist.js';
 import { loadConfig, type Settings } from '../config/config.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import { RouteManager, hasEffectiveCapability } from './route-manager.js';
+import { UplinkProxy } from './uplink-proxy.js';
+import { uplinkFilter } from '../io/bpf-uplink.js';
 import { CAP_NET_ADMIN } from '../io/native.js';
 import { PacketSocket } from '../io/packet-socket.js';
 import { TapSockets } from '../io/tap-sockets.js';
@@ -66,6 +68,8 @@ interface Parts extends Interfaces {
   directory: BindingDirectory;
   ra: RaScheduler;
   announcer: Announcer;
+  /** ARP/NS answered on the uplinks for routed VMs (`[routing] manage`, ROUTED=). */
+  proxy: UplinkProxy;
   kernelDrops: KernelDrops;
 }
 
@@ -167,7 +171,7 @@ export class Daemon {
     const directory = await this.#loadBindings(interfaces, sockets, served.lifecycle);
     const kernelDrops = this.#own(new KernelDrops({ sockets, store: this.store, stats: this.stats, log: this.log }), (k) => k.stop());
     kernelDrops.start();
-    this.#parts = { ...interfaces, control, sockets, path, directory, ra: served.ra, announcer: served.announcer, kernelDrops };
+    this.#parts = { ...interfaces, control, sockets, path, directory, ra: served.ra, announcer: served.announcer, proxy: served.proxy, kernelDrops };
     this.log.info(
       { bindings: this.store.size, attached: interfaces.taps.attachedCount, datapath, systemd: this.#status.enabled },
       'onlinkd ready',
@@ -282,8 +286,17 @@ export class Daemon {
     const raSender = new RaSender({ taps, settings, out: sockets, stats: this.stats, log: this.log, withdrawals });
     const ra = this.#own(new RaScheduler({ settings, send: (tap, kind) => raSender.unsolicited(tap, kind), log: this.log }), (r) => r.stop());
     const announcer = this.#own(new Announcer({ settings, links, send: (i, f) => sockets.send(i, f), stats: this.stats, log: this.log, events: this.events }), (a) => a.stop());
-    const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, withdrawals, settings, announcer, path, status: this.#status, routes, log: this.log });
-    return { ra, announcer, lifecycle };
+    const proxy = this.#own(new UplinkProxy({
+      bindings: () => this.store.bindings(),
+      tap: (name) => taps.byName(name),
+      links,
+      settings,
+      open: (ifindex) => PacketSocket.open({ ifindex, filter: uplinkFilter(), allMulticast: true, receiveBufferBytes: UPLINK_RECEIVE_BUFFER }),
+      stats: this.stats,
+      log: this.log,
+    }), (p) => p.close());
+    const lifecycle = new TapLifecycle({ taps, links, store: this.store, sockets, ra, raSender, withdrawals, settings, announcer, path, status: this.#status, routes, proxy, log: this.log });
+    return { ra, announcer, proxy, lifecycle };
   }
 
   /**
@@ -315,6 +328,7 @@ export class Daemon {
       this.log.level = settings.general.logLevel;
       if (periodChanged) p?.ra.reschedule();
       p?.taps.recheck(); // [announce] uplink/uplink6 may now name a bound tap (or no longer)
+      p?.proxy.changed(); // and which uplink answers for the routed VMs
       this.log.info({ config: source }, 'configuration reloaded');
       return { ok: true };
     } catch (e) {
@@ -341,6 +355,9 @@ export class Daemon {
     this.log.info('onlinkd stopped');
   }
 }
+
+/** An uplink socket queues only ARP requests and NSs (its filter): 1 MiB holds thousands. */
+const UPLINK_RECEIVE_BUFFER = 1024 * 1024;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

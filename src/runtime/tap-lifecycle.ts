@@ -34,6 +34,8 @@
  *   4. forget the packet path's per-tap state (rate limiters, log state);
  *   5. the status line changed.
  *   Also its host routes are removed (a deleted tap took them already).
+ * The uplink proxy (uplink-proxy.ts) is told of every attach, detach and
+ * up/down change: it answers upstream for the routed taps that are up.
  *
  * Start-up: while the binding directory loads, only sockets open (step 1);
  * serve() then gives every tap bound at start its socket and RA schedule
@@ -51,6 +53,7 @@ import type { NotifyStatus } from './notify-status.js';
 import type { RaScheduler } from './ra-scheduler.js';
 import type { RaSender } from './ra-sender.js';
 import type { RouteManager } from './route-manager.js';
+import type { UplinkProxy } from './uplink-proxy.js';
 import type { PrefixWithdrawals } from './prefix-withdrawals.js';
 import type { Settings } from '../config/config.js';
 import { advertises } from '../protocols/router-advert.js';
@@ -72,6 +75,8 @@ export interface TapLifecycleDeps {
   status: Pick<NotifyStatus, 'changed'>;
   /** Host routes to the taps (`[routing] manage`), when onlinkd keeps them. */
   routes?: Pick<RouteManager, 'attach' | 'linkChanged' | 'detach' | 'sweep'>;
+  /** The uplink proxy: which addresses it answers for follows the bound taps and their state. */
+  proxy?: Pick<UplinkProxy, 'changed'>;
   log: Logger;
 }
 
@@ -99,11 +104,13 @@ export class TapLifecycle {
       this.#d.ra.attach(tap);
     }
     this.#d.routes?.sweep(); // every binding present at start has claimed its routes: the others are stale
+    this.#d.proxy?.changed();
   }
 
   #attached(tap: Tap, previous?: Binding): void {
     this.#listen(tap);
     this.#d.routes?.attach(tap); // at start too: a route already in place is kept, not re-added
+    this.#d.proxy?.changed();
     if (!this.#serving) return;
     if (previous) this.#withdraw(tap, previous);
     this.#d.ra.attach(tap);
@@ -113,7 +120,10 @@ export class TapLifecycle {
 
   #linkChanged(tap: Tap, previous: LinkInfo | undefined): void {
     if (!this.#d.sockets.has(tap.link.ifindex)) this.#listen(tap);
-    if (tap.link.up !== (previous?.up ?? false)) this.#d.routes?.linkChanged(tap);
+    if (tap.link.up !== (previous?.up ?? false)) {
+      this.#d.routes?.linkChanged(tap);
+      this.#d.proxy?.changed();
+    }
     if (!this.#serving) return;
     const wasUp = previous?.up ?? false;
     this.#d.ra.linkChanged(tap, wasUp);
@@ -129,6 +139,7 @@ export class TapLifecycle {
       else if (!link || link.name !== binding.tap) this.#d.withdrawals?.forget(binding.tap);
     }
     this.#d.routes?.detach(binding);
+    this.#d.proxy?.changed(); // a VM unbound (migrated away) is not answered upstream from the next turn
     this.#d.sockets.close(ifindex);
     this.#d.path.forget(binding.tap);
     if (this.#serving) this.#d.status.changed();

@@ -400,6 +400,14 @@ export interface VmSpec {
   mac: string;
   /** MAC of the hypervisor-side end (random when omitted). */
   tapMac?: string;
+  /** The hypervisor namespace the tap is in: `hv` (default) or one made by addHypervisor(). */
+  hv?: string;
+  /**
+   * IPv6 on the tap as a real hypervisor's is (the kernel's defaults: a
+   * link-local, DAD, MLD), not silenced: the routed setup, where the hv
+   * kernel resolves the VM's address on the tap itself.
+   */
+  kernelIpv6?: boolean;
 }
 
 export interface LabOptions {
@@ -584,17 +592,41 @@ export class Lab {
     const vm: LabVm = { tap: spec.tap, mac: spec.mac.toLowerCase(), ns: `${this.id}-vm-${spec.tap}`, iface: 'eth0' };
     await this.addNamespace(vm.ns);
     this.vmMap.set(vm.tap, vm);
-    await this.ipChecked(['-n', this.hvNs, 'link', 'add', vm.tap, ...(spec.tapMac ? ['address', spec.tapMac] : []),
+    const hv = this.nsName(spec.hv ?? 'hv');
+    await this.ipChecked(['-n', hv, 'link', 'add', vm.tap, ...(spec.tapMac ? ['address', spec.tapMac] : []),
       'type', 'veth', 'peer', 'name', vm.iface, 'address', vm.mac, 'netns', vm.ns]);
-    // Before the tap goes up, so the hv kernel never generates a link-local on it.
-    await this.sysctl('hv', {
-      ...this.quietIpv6(vm.tap),
+    // Before the tap goes up, so the hv kernel never generates a link-local on it (unless asked to).
+    await this.sysctl(hv, {
+      ...(spec.kernelIpv6 ? {} : this.quietIpv6(vm.tap)),
       [`net/ipv4/conf/${vm.tap}/proxy_arp`]: 0,
       [`net/ipv4/conf/${vm.tap}/arp_ignore`]: 8,
     });
     await this.ipBatch(vm.ns, ['link set lo up', `link set ${vm.iface} up`]);
-    await this.ipBatch(this.hvNs, [`link set ${vm.tap} up`]);
+    await this.ipBatch(hv, [`link set ${vm.tap} up`]);
     return vm;
+  }
+
+  /**
+   * A second hypervisor namespace (`<lab id>-<name>`, lo up), for tests that
+   * move a VM between hosts; give it taps with addVm({hv}) and an uplink
+   * with link(). Returns its namespace name (a valid NsRef).
+   */
+  async addHypervisor(name: string): Promise<string> {
+    if (!/^[a-z0-9]{1,8}$/.test(name)) throw new Error(`lab: bad hypervisor name ${JSON.stringify(name)}`);
+    const ns = `${this.id}-${name}`;
+    await this.addNamespace(ns);
+    await this.ipBatch(ns, ['link set lo up']);
+    return ns;
+  }
+
+  /** A veth pair between two of the lab's namespaces, `ifA` in `a` and `ifB` in `b`, both up. */
+  async link(a: NsRef, ifA: string, b: NsRef, ifB: string): Promise<void> {
+    const nsA = this.nsName(a);
+    const nsB = this.nsName(b);
+    if (!TAP_RE.test(ifA) || !TAP_RE.test(ifB)) throw new Error(`lab: bad interface name ${ifA} / ${ifB}`);
+    await this.ipChecked(['-n', nsA, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB]);
+    await this.ipBatch(nsA, [`link set ${ifA} up`]);
+    await this.ipBatch(nsB, [`link set ${ifB} up`]);
   }
 
   /**

@@ -6,7 +6,7 @@
 import { mkdirSync, renameSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lab, LabProcess } from './lab.js';
+import type { Lab, LabProcess, NsRef } from './lab.js';
 import { ONLINKD_NODE_FLAGS } from '../helpers/node-flags.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,6 +45,8 @@ export class Onlinkd {
   constructor(
     readonly lab: Lab,
     readonly name = 'onlinkd',
+    /** The hypervisor namespace it runs in (a second one: Lab.addHypervisor). */
+    readonly ns: NsRef = 'hv',
   ) {
     this.datapath = lab.path(name, 'bindings');
     this.configPath = lab.path(name, 'onlinkd.conf');
@@ -77,13 +79,13 @@ export class Onlinkd {
   async start(config = '', extraArgs: string[] = [], opts: { prefix?: string[] } = {}): Promise<void> {
     assertBuilt();
     writeFileSync(this.configPath, `[general]\nlog_level = debug\ncontrol_socket = ${this.socketPath}\n${config}`);
-    this.#proc = this.lab.spawn('hv', [...(opts.prefix ?? []), process.execPath, ...ONLINKD_NODE_FLAGS, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
+    this.#proc = this.lab.spawn(this.ns, [...(opts.prefix ?? []), process.execPath, ...ONLINKD_NODE_FLAGS, ONLINKD, '--config', this.configPath, '--datapath', this.datapath, ...extraArgs]);
     await this.#proc.waitForLine(/"msg":"onlinkd ready"/, { timeoutMs: 10_000 });
   }
 
   /** Runs onlinkctl against this daemon (from the hv namespace); never throws on a non-zero exit. */
   async ctl(args: string[], timeoutMs = 10_000) {
-    return this.lab.exec('hv', [process.execPath, ONLINKCTL, '--socket', this.socketPath, ...args], { timeoutMs });
+    return this.lab.exec(this.ns, [process.execPath, ONLINKCTL, '--socket', this.socketPath, ...args], { timeoutMs });
   }
 
   async stop(): Promise<void> {
