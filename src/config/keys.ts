@@ -17,7 +17,7 @@ import { DHCP6_CATALOG } from '../wire/dhcp6-option-catalog.js';
 import { v6OnlyWait } from '../bindings/modern-values.js';
 import { ndAddresses, optionalPref64 } from './nd-values.js';
 import { metricsListen } from './metrics-values.js';
-import { routeTable } from './routing-values.js';
+import { RULE_PRIORITY, routeTable } from './routing-values.js';
 import {
   bool, domainList, int, ipv4List, ipv6List, ipv6Mode, linkLocalTargets, oneOf, optionalDomain, optionalInterface, optionalIpv4, optionalStr,
   routes, str, type ArpForm, type Parser,
@@ -176,6 +176,10 @@ export const KEYS: KeyTable = {
       doc: "`yes`: a host route per bound address (IP/32, IP6 and EUI64/128, PREFIX6 via IP6) to its tap, installed and removed over netlink (proto 183); a binding's ROUTED= overrides; needs CAP_NET_ADMIN",
     },
     table: { key: 'table', parse: routeTable, default: 'main', doc: 'route table for those routes: `main` or a number (1..4294967295)' },
+    rule: {
+      key: 'rule', parse: bool, default: 'no',
+      doc: `\`yes\`: also a policy rule \`iif TAP lookup TABLE\` (IPv4 and IPv6, priority ${RULE_PRIORITY}, proto 183) per tap with routes, so the VM's traffic is routed by that table first; removed with the binding`,
+    },
   },
   metrics: {
     listen: {

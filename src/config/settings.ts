@@ -102,6 +102,7 @@ export interface Settings {
   readonly routing: {
     readonly manage: boolean;
     readonly table: number;
+    readonly rule: boolean;
   };
   /** Prometheus endpoint (metrics/server.ts): off when unset. */
   readonly metrics: {

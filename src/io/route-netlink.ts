@@ -2,30 +2,23 @@
  * NETLINK_ROUTE route messages (rtnetlink(7), linux/rtnetlink.h): builders
  * for RTM_NEWROUTE / RTM_DELROUTE / the RTM_GETROUTE dump, and a pure,
  * bounds-checked parser of RTM_NEWROUTE (dump replies). Nothing here throws
- * on input: a malformed message is skipped with a reason.
- *
- * Wire layout (host byte order):
- *   nlmsghdr u32 len, u16 type, u16 flags, u32 seq, u32 pid           (16)
+ * on input: a malformed message is skipped with a reason. The framing is
+ * rtnl-message.ts's; the family header here is
  *   rtmsg    u8 family, dst_len, src_len, tos, table, protocol, scope,
  *            type, u32 flags                                           (12)
- *   rtattr   u16 len, u16 type, payload padded to 4                    (repeated)
  */
-import { LITTLE_ENDIAN } from './native.js';
 import { formatIpv4, parseIpv4 } from '../wire/addr.js';
 import { formatIpv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
+import {
+  FAMILY_HDRLEN, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, forEachAttr, parseRtnlMessages, rtnlRequest, u32, view, type FramingMessage,
+} from './rtnl-message.js';
+import { LITTLE_ENDIAN } from './native.js';
 
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
-const NLM_F_REQUEST = 0x1;
-const NLM_F_MULTI = 0x2;
-const NLM_F_ACK = 0x4;
 const NLM_F_REPLACE = 0x100;
 const NLM_F_CREATE = 0x400;
-const NLM_F_DUMP = 0x300;
-const NLM_F_DUMP_INTR = 0x10;
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
@@ -47,9 +40,6 @@ const RT_TABLE_COMPAT = 252;
  */
 export const RTPROT_ONLINKD = 183;
 
-const NLMSG_HDRLEN = 16;
-const RTMSG_LEN = 12;
-
 /** One host route (or prefix via a gateway) to a tap. */
 export interface Route {
   family: typeof AF_INET | typeof AF_INET6;
@@ -65,14 +55,7 @@ export interface Route {
 /** Identity of a route in the kernel's table (what RTM_DELROUTE matches on). */
 export const routeKey = (r: Route): string => `${r.family}|${r.table}|${r.dst}/${r.dstLen}|${r.oif}|${r.gateway ?? ''}`;
 
-export type RouteMessage =
-  | { type: 'route'; seq: number; flags: number; protocol: number; route: Route }
-  | { type: 'done'; seq: number; interrupted: boolean }
-  | { type: 'error'; seq: number; errno: number }
-  | { type: 'skip'; seq: number; reason: string };
-
-const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
-const align4 = (n: number): number => (n + 3) & ~3;
+export type RouteMessage = { type: 'route'; seq: number; flags: number; protocol: number; route: Route } | FramingMessage;
 
 function addressBytes(family: number, text: string): Uint8Array | undefined {
   return family === AF_INET ? parseIpv4(text) : parseIpv6Address(text);
@@ -86,7 +69,7 @@ export function buildRouteRequest(kind: 'add' | 'delete', r: Route, seq: number,
   const attrs: Array<[number, Uint8Array]> = [[RTA_TABLE, u32(r.table)], [RTA_DST, dst], [RTA_OIF, u32(r.oif)]];
   if (gw) attrs.push([RTA_GATEWAY, gw]);
   const flags = NLM_F_REQUEST | NLM_F_ACK | (kind === 'add' ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-  const b = header(kind === 'add' ? RTM_NEWROUTE : RTM_DELROUTE, flags, seq, attrs);
+  const b = rtnlRequest(kind === 'add' ? RTM_NEWROUTE : RTM_DELROUTE, flags, seq, attrs);
   b[16] = r.family;
   b[17] = r.dstLen;
   b[20] = r.table < 256 ? r.table : RT_TABLE_COMPAT;
@@ -99,60 +82,16 @@ export function buildRouteRequest(kind: 'add' | 'delete', r: Route, seq: number,
 
 /** RTM_GETROUTE dump of every family's routes (filtered by protocol on reading). */
 export function buildRouteDump(seq: number): Buffer {
-  return header(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, []);
-}
-
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  view(b).setUint32(0, n >>> 0, LITTLE_ENDIAN);
-  return b;
-}
-
-function header(type: number, flags: number, seq: number, attrs: Array<[number, Uint8Array]>): Buffer {
-  const len = NLMSG_HDRLEN + RTMSG_LEN + attrs.reduce((n, [, p]) => n + align4(4 + p.length), 0);
-  const b = Buffer.alloc(len);
-  const dv = view(b);
-  dv.setUint32(0, len, LITTLE_ENDIAN);
-  dv.setUint16(4, type, LITTLE_ENDIAN);
-  dv.setUint16(6, flags, LITTLE_ENDIAN);
-  dv.setUint32(8, seq >>> 0, LITTLE_ENDIAN);
-  let off = NLMSG_HDRLEN + RTMSG_LEN;
-  for (const [t, p] of attrs) {
-    dv.setUint16(off, 4 + p.length, LITTLE_ENDIAN);
-    dv.setUint16(off + 2, t, LITTLE_ENDIAN);
-    b.set(p, off + 4);
-    off += align4(4 + p.length);
-  }
-  return b;
+  return rtnlRequest(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, []);
 }
 
 /** Parses every message of one datagram; never throws. */
 export function parseRouteMessages(buf: Uint8Array): RouteMessage[] {
-  const dv = view(buf);
-  const out: RouteMessage[] = [];
-  let off = 0;
-  while (off + NLMSG_HDRLEN <= buf.length) {
-    const len = dv.getUint32(off, LITTLE_ENDIAN);
-    const type = dv.getUint16(off + 4, LITTLE_ENDIAN);
-    const flags = dv.getUint16(off + 6, LITTLE_ENDIAN);
-    const seq = dv.getUint32(off + 8, LITTLE_ENDIAN);
-    if (len < NLMSG_HDRLEN || off + len > buf.length) {
-      out.push({ type: 'skip', seq, reason: `bad nlmsg_len ${len} at ${off}` });
-      return out; // the framing is broken: nothing after this can be trusted
-    }
-    const body = buf.subarray(off + NLMSG_HDRLEN, off + len);
-    if (type === NLMSG_DONE) out.push({ type: 'done', seq, interrupted: (flags & NLM_F_DUMP_INTR) !== 0 });
-    else if (type === NLMSG_ERROR) {
-      out.push(body.length < 4 ? { type: 'skip', seq, reason: 'short NLMSG_ERROR' } : { type: 'error', seq, errno: 0 - view(body).getInt32(0, LITTLE_ENDIAN) });
-    } else if (type === RTM_NEWROUTE) out.push(parseRoute(seq, flags, body));
-    else out.push({ type: 'skip', seq, reason: `message type ${type}` });
-    off += align4(len);
-  }
-  return out;
+  return parseRtnlMessages(buf, RTM_NEWROUTE, parseRoute);
 }
 
 function parseRoute(seq: number, flags: number, body: Uint8Array): RouteMessage {
-  if (body.length < RTMSG_LEN) return { type: 'skip', seq, reason: 'short rtmsg' };
+  if (body.length < FAMILY_HDRLEN) return { type: 'skip', seq, reason: 'short rtmsg' };
   const family = body[0]!;
   if (family !== AF_INET && family !== AF_INET6) return { type: 'skip', seq, reason: `family ${family}` };
   const size = family === AF_INET ? 4 : 16;
@@ -162,13 +101,7 @@ function parseRoute(seq: number, flags: number, body: Uint8Array): RouteMessage 
   let dst: string | undefined;
   let gateway: string | undefined;
   let oif = 0;
-  const dv = view(body);
-  let off = RTMSG_LEN;
-  while (off + 4 <= body.length) {
-    const alen = dv.getUint16(off, LITTLE_ENDIAN);
-    const atype = dv.getUint16(off + 2, LITTLE_ENDIAN) & 0x3fff;
-    if (alen < 4 || off + alen > body.length) return { type: 'skip', seq, reason: `bad rtattr at ${off}` };
-    const p = body.subarray(off + 4, off + alen);
+  const bad = forEachAttr(body, (atype, p) => {
     if (atype === RTA_TABLE && p.length === 4) table = view(p).getUint32(0, LITTLE_ENDIAN);
     else if (atype === RTA_OIF && p.length === 4) oif = view(p).getUint32(0, LITTLE_ENDIAN);
     else if ((atype === RTA_DST || atype === RTA_GATEWAY) && p.length === size) {
@@ -176,8 +109,8 @@ function parseRoute(seq: number, flags: number, body: Uint8Array): RouteMessage 
       if (atype === RTA_DST) dst = text;
       else gateway = text;
     }
-    off += align4(alen);
-  }
+  });
+  if (bad) return { type: 'skip', seq, reason: bad };
   dst ??= family === AF_INET ? '0.0.0.0' : '::';
   return { type: 'route', seq, flags, protocol: body[5]!, route: { family, dst, dstLen, table, oif, gateway } };
 }

@@ -38,8 +38,8 @@ export function settingsForReload(next: Settings, running: Settings, log: { warn
   const keepAccount = next.general.user !== user || next.general.group !== group;
   if (keepDatapath) log.warn({ datapath: next.general.datapath }, 'datapath changes need a restart; keeping the current one');
   if (keepAccount) log.warn({ user: next.general.user, group: next.general.group }, '[general] user/group changes need a restart; keeping the current ones');
-  const keepRouting = next.routing.manage !== running.routing.manage || next.routing.table !== running.routing.table;
-  if (keepRouting) log.warn({ manage: next.routing.manage, table: next.routing.table }, '[routing] changes need a restart; keeping the current ones');
+  const keepRouting = (Object.keys(running.routing) as Array<keyof Settings['routing']>).some((k) => next.routing[k] !== running.routing[k]);
+  if (keepRouting) log.warn({ ...next.routing }, '[routing] changes need a restart; keeping the current ones');
   if (!keepDatapath && !keepAccount && !keepRouting) return next;
   return withOverrides(next, {
     general: { ...(keepDatapath ? { datapath } : {}), ...(keepAccount ? { user, group } : {}) },

@@ -14,7 +14,7 @@ import type { Binding } from '../../../src/bindings/binding.js';
 import { testBinding } from '../../helpers/binding.js';
 import { attr, nlmsg, u32 } from '../io/nlmsg.js';
 
-const ROUTING = { manage: true, table: 254 };
+const ROUTING = { manage: true, table: 254, rule: false };
 const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
 /** A dump reply route of `protocol`. */

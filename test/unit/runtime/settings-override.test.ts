@@ -39,8 +39,12 @@ describe('settings overrides', () => {
     const warned: string[] = [];
     const log = { warn: (_o: unknown, msg: string) => void warned.push(msg) };
     const next = settingsForReload(withOverrides(defaultSettings(), { routing: { manage: false, table: 100 }, general: { logLevel: 'debug' } }), running, log);
-    expect(next.routing).toEqual({ manage: true, table: 254 });
+    expect(next.routing).toEqual({ manage: true, table: 254, rule: false });
     expect(next.general.logLevel).toBe('debug');
     expect(warned).toEqual(['[routing] changes need a restart; keeping the current ones']);
+    // `rule` alone is a change too (its rules were installed under it).
+    const ruleOnly = withOverrides(running, { routing: { rule: true } });
+    expect(settingsForReload(ruleOnly, running, log).routing.rule).toBe(false);
+    expect(warned).toHaveLength(2);
   });
 });
