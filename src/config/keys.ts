@@ -173,7 +173,7 @@ export const KEYS: KeyTable = {
   routing: {
     manage: {
       key: 'manage', parse: bool, default: 'no',
-      doc: "`yes`: a host route per bound address (IP/32, IP6 and EUI64/128, PREFIX6 via IP6) to its tap, installed and removed over netlink (proto 183); a binding's ROUTED= overrides; needs CAP_NET_ADMIN",
+      doc: "`yes`: a host route per bound address (IP/32, IP6 and EUI64/128, PREFIX6 via IP6) to its tap, installed and removed over netlink (proto 183), and ARP/NS on the uplinks answered for those addresses (README \"Routed hypervisors\"); a binding's ROUTED= overrides; needs CAP_NET_ADMIN",
     },
     table: { key: 'table', parse: routeTable, default: 'main', doc: 'route table for those routes: `main` or a number (1..4294967295)' },
     rule: {
