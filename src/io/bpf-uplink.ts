@@ -8,13 +8,9 @@
  * An NS behind IPv6 extension headers is not accepted: RFC 4861 §7.1.1
  * gives an NS none, and routers send none.
  */
-import { ACCEPT, Assembler, encode, type Insn } from './bpf.js';
+import { ACCEPT, Assembler, ETH_HLEN, ETH_P_ARP, ETH_P_IPV6, IPPROTO_ICMPV6, encode, type Insn } from './bpf.js';
 
-const ETH_HLEN = 14;
-const ETH_P_ARP = 0x0806;
-const ETH_P_IPV6 = 0x86dd;
 const ARP_OP_REQUEST = 1;
-const IPPROTO_ICMPV6 = 58;
 const ND_NEIGHBOR_SOLICIT = 135;
 
 export function uplinkProgram(): Insn[] {

@@ -165,12 +165,13 @@ export function decode(buf: Uint8Array): Insn[] {
   return out;
 }
 
-const ETH_HLEN = 14;
+/** Offsets and numbers the filters test (also bpf-uplink.ts's). */
+export const ETH_HLEN = 14;
 const ETH_P_IP = 0x0800;
-const ETH_P_ARP = 0x0806;
-const ETH_P_IPV6 = 0x86dd;
+export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
 const IPPROTO_UDP = 17;
-const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_ICMPV6 = 58;
 const IPV6_HOPOPTS = 0;
 const IPV6_ROUTING = 43;
 const IPV6_DSTOPTS = 60;
