@@ -378,6 +378,12 @@ Measured with \`npm run bench -- profile\` and small probes; these hold for this
   wake-ups and the VMs' kernels answering RAs.
 - Memory: onlinkd runs with \`--max-semi-space-size=2\`, as the systemd unit starts it. V8's default young
   generation (16 MB per semi-space) cost about 24 MB of RSS at 4096 taps, for no measurable speed.
+- Routed hypervisor: the 2,000 host routes of 1,000 bindings cost onlinkd about 0.2 s of CPU, half in the kernel
+  inserting them (\`ip -batch\` of the same 2,000 routes takes about 90 ms, their removal about 30 ms) and half its
+  own (the requests built, 2,000 ACKs read). The rest of the start figure is the start itself: without
+  \`[routing] manage\` the same start reaches READY=1 about 0.2 s sooner. The \`binding-add\` figure is mostly
+  \`binding-add\` itself, whose files are written durably (the same 1,000 adds without routing: 0.6 to 0.8 s here);
+  the last route is in the kernel about 40 ms after the last add is acknowledged.
 `;
 }
 
