@@ -141,20 +141,25 @@ export function formatStats(args: unknown): string {
 }
 
 /**
- * `routes`: what the routing keeps, a row per route. Other kinds of state a
- * tap's entry may list beside `routes` (policy rules) get a table of their own.
+ * `routes`: what the routing keeps, a row per route; then, when there are
+ * any, the policy rules (`[routing] rule`) and the uplinks the proxy answers
+ * ARP/NS on, each a table of its own under a title.
  */
 export function formatRouteList(args: unknown): string {
   const a = obj(args);
-  const head = `[routing] manage = ${a.manage === true ? 'yes' : a.manage === false ? 'no' : '?'}, table ${str(a.table) || '?'}\n`;
-  const taps = Array.isArray(a.taps) ? a.taps.map(obj) : [];
-  const rows = taps.flatMap((t) =>
-    (Array.isArray(t.routes) ? t.routes.map(obj) : []).map((r) => [
-      str(t.tap), str(r.family), str(r.destination), str(r.gateway) || '-', str(r.table), str(r.oif) || `#${str(r.ifindex)}`,
-    ]),
+  const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '?');
+  const head = `[routing] manage = ${yesNo(a.manage)}, table ${str(a.table) || '?'}, rule = ${yesNo(a.rule)}\n`;
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(obj) : []);
+  const taps = list(a.taps);
+  const routes = taps.flatMap((t) =>
+    list(t.routes).map((r) => [str(t.tap), str(r.family), str(r.destination), str(r.gateway) || '-', str(r.table), str(r.oif) || `#${str(r.ifindex)}`]),
   );
-  if (rows.length === 0) return `${head}no routes managed\n`;
-  return head + table(['TAP', 'FAMILY', 'DESTINATION', 'GATEWAY', 'TABLE', 'OIF'], rows);
+  const rules = taps.flatMap((t) => list(t.rules).map((r) => [str(t.tap), str(r.family), str(r.iif) || '-', str(r.table), str(r.priority)]));
+  const uplinks = list(a.uplinks).map((u) => [str(u.uplink), str(u.ipv4Addresses), str(u.ipv6Addresses), yesNo(u.listening)]);
+  let out = head + (routes.length === 0 ? 'no routes managed\n' : table(['TAP', 'FAMILY', 'DESTINATION', 'GATEWAY', 'TABLE', 'OIF'], routes));
+  if (rules.length > 0) out += `\nRULES\n${table(['TAP', 'FAMILY', 'IIF', 'TABLE', 'PRIORITY'], rules)}`;
+  if (uplinks.length > 0) out += `\nUPLINK PROXY (ARP/NS answered for routed VMs)\n${table(['UPLINK', 'IPV4', 'IPV6', 'LISTENING'], uplinks)}`;
+  return out;
 }
 
 export function formatStatus(args: unknown): string {

@@ -142,8 +142,11 @@ export const COMMANDS = {
       const v = ctx.routing();
       const taps = [...v.taps].sort((x, y) => compareNatural(x.tap, y.tap));
       const routes = taps.reduce((n, t) => n + t.routes.length, 0);
-      const text = `${routes} route${routes === 1 ? '' : 's'} on ${taps.length} tap${taps.length === 1 ? '' : 's'} ([routing] manage = ${v.manage ? 'yes' : 'no'})`;
-      return success(text, { manage: v.manage, table: v.table, taps });
+      const rules = taps.reduce((n, t) => n + t.rules.length, 0);
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+      const text = `${count(routes, 'route')}, ${count(rules, 'rule')} on ${count(taps.length, 'tap')} ([routing] manage = ${v.manage ? 'yes' : 'no'}, rule = ${v.rule ? 'yes' : 'no'})`;
+      const uplinks = [...v.uplinks].sort((x, y) => compareNatural(x.uplink, y.uplink));
+      return success(text, { manage: v.manage, table: v.table, rule: v.rule, taps, uplinks });
     },
   }),
 

@@ -88,15 +88,32 @@ export interface ManagedRouteView {
   ifindex: number;
 }
 
+/** A policy rule `iif TAP lookup TABLE` onlinkd keeps (`[routing] rule`, src/io/rule-netlink.ts). */
+export interface ManagedRuleView {
+  family: 'ipv4' | 'ipv6';
+  /** Input interface name; '' for a stale rule of ours without one. */
+  iif: string;
+  table: number;
+  priority: number;
+}
+
 /**
  * What onlinkd's routing keeps for one tap. Each kind of kernel state it
- * manages is a list of its own beside `routes` (policy rules, `[routing]
- * rule`, would be `rules`): a client reads the lists it knows, so a new
- * kind breaks none.
+ * manages is a list of its own (`routes`, `rules`; empty when none): a
+ * client reads the lists it knows, so a new kind breaks none.
  */
 export interface ManagedTapView {
   tap: string;
   routes: ManagedRouteView[];
+  rules: ManagedRuleView[];
+}
+
+/** One uplink the proxy answers ARP requests / NSs on for routed VMs (src/runtime/uplink-proxy.ts): how many addresses, and whether its socket is open. */
+export interface UplinkProxyView {
+  uplink: string;
+  ipv4Addresses: number;
+  ipv6Addresses: number;
+  listening: boolean;
 }
 
 export interface RoutingView {
@@ -104,7 +121,11 @@ export interface RoutingView {
   manage: boolean;
   /** `[routing] table` in force. */
   table: number;
+  /** `[routing] rule` in force. */
+  rule: boolean;
   taps: ManagedTapView[];
+  /** Uplinks the proxy answers on (natural order); empty before it starts or with nothing routed. */
+  uplinks: UplinkProxyView[];
 }
 
 export interface ControlContext {

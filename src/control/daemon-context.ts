@@ -18,13 +18,15 @@ import { sameBinding, type Binding } from '../bindings/binding.js';
 import { serializeBinding } from '../bindings/binding-file.js';
 import { removeBindingFile, writeBindingFile, type PersistOptions } from '../bindings/persist.js';
 import type { BindingEntry, BindingStore } from '../bindings/store.js';
-import { AF_INET, type Route } from '../io/route-netlink.js';
+import type { Route } from '../io/route-netlink.js';
+import type { Rule } from '../io/rule-netlink.js';
 import type { Settings } from '../config/config.js';
 import type { Stats } from '../runtime/stats.js';
 import type { LinkInfo, Tap, TapTable } from '../runtime/tap-table.js';
 import type {
-  AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ManagedTapView, ReloadOutcome, RoutingView, StatsView, StatusSnapshot,
+  AnnounceOutcome, BindingInfo, ControlContext, ControlSocketStatus, ReloadOutcome, StatsView, StatusSnapshot,
 } from './context.js';
+import { routingView, type UplinkAnswering } from './routing-view.js';
 
 export interface DaemonContextDeps {
   store: BindingStore;
@@ -60,6 +62,10 @@ export interface DaemonContextDeps {
   control?: () => ControlSocketStatus | undefined;
   /** The routes the route manager keeps now, by tap (RouteManager.managed); undefined until it is open. Omitted: route-list is unsupported. */
   managedRoutes?: () => ReadonlyArray<{ tap: string; route: Route }> | undefined;
+  /** The policy rules it keeps (RouteManager.managedRules), likewise. */
+  managedRules?: () => ReadonlyArray<{ tap: string; rule: Rule }> | undefined;
+  /** What the uplink proxy answers for (UplinkProxy.answering); undefined until it is started. */
+  uplinkProxy?: () => UplinkAnswering | undefined;
   startedAt: Date;
   version: string;
   /** The event stream `subscribe` attaches to (runtime/events.ts); omitted: subscribe is unsupported. */
@@ -207,7 +213,16 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       return { global: structuredClone(deps.stats.global), taps: c ? { [tap]: structuredClone(c) } : {} };
     },
 
-    ...(deps.managedRoutes ? { routing: () => routingView(deps.managedRoutes!() ?? [], deps.settings().routing, deps.links()) } : {}),
+    ...(deps.managedRoutes
+      ? {
+          routing: () =>
+            routingView(
+              { routes: deps.managedRoutes!() ?? [], rules: deps.managedRules?.() ?? [], uplinks: deps.uplinkProxy?.() ?? {} },
+              deps.settings().routing,
+              deps.links(),
+            ),
+        }
+      : {}),
 
     ...(deps.events ? { subscribe: (sink: EventSink) => deps.events!.subscribe(sink) } : {}),
 
@@ -215,26 +230,4 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
       return deps.reload();
     },
   };
-}
-
-/** The route manager's routes as route-list shows them: grouped by tap, the oif by name. */
-function routingView(
-  managed: ReadonlyArray<{ tap: string; route: Route }>,
-  routing: Settings['routing'],
-  links: { byIndex(ifindex: number): LinkInfo | undefined } | undefined,
-): RoutingView {
-  const taps = new Map<string, ManagedTapView>();
-  for (const { tap, route: r } of managed) {
-    let t = taps.get(tap);
-    if (!t) taps.set(tap, (t = { tap, routes: [] }));
-    t.routes.push({
-      family: r.family === AF_INET ? 'ipv4' : 'ipv6',
-      destination: `${r.dst}/${r.dstLen}`,
-      ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
-      table: r.table,
-      oif: links?.byIndex(r.oif)?.name,
-      ifindex: r.oif,
-    });
-  }
-  return { manage: routing.manage, table: routing.table, taps: [...taps.values()] };
 }

@@ -200,6 +200,8 @@ export class Daemon {
         taps: () => this.#interfaces?.taps,
         links: () => this.#interfaces?.links,
         managedRoutes: () => this.#interfaces?.routes.managed(),
+        managedRules: () => this.#interfaces?.routes.managedRules(),
+        uplinkProxy: () => this.#parts?.proxy.answering(),
         settings: () => this.#settings,
         refuseBinding: (b) => this.#policy.refuseBinding(b),
         announce: (tap) => {

@@ -77,6 +77,14 @@ describeLab('routed hypervisor: [routing] rule = yes', () => {
     expect(await lab.run('hv', ['ip', '-4', 'route', 'show', 'table', '100', 'proto', '183'])).toMatch(/^203\.0\.113\.40 dev tap40 scope link/m);
     expect(await lab.run('hv', ['ip', '-6', 'route', 'show', 'table', '100', 'proto', '183'])).toMatch(/^2001:db8:40:0:a800:ff:fe00:40 dev tap40/m);
     expect(await lab.run('hv', ['ip', 'route', 'show', 'table', 'main', 'proto', '183'])).toBe('');
+    // onlinkctl routes lists the same rules (the stale one is swept, so not among them) and the setting in force.
+    const r = await d.ctl(['--json', 'routes']);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout) as { rule: boolean; taps: Array<{ tap: string; rules: Array<{ family: string; iif: string; table: number; priority: number }> }> };
+    expect(a.rule).toBe(true);
+    expect(a.taps.map((t) => ({ tap: t.tap, rules: t.rules }))).toEqual(
+      [40, 41].map((n) => ({ tap: `tap${n}`, rules: ['ipv4', 'ipv6'].map((family) => ({ family, iif: `tap${n}`, table: 100, priority: 32700 })) })),
+    );
   });
 
   it('the VM\'s traffic is routed by table 100: it reaches an address main has no route to', async () => {

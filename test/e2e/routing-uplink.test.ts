@@ -150,6 +150,10 @@ describeLab('routed hypervisor: ARP/NS answered on the uplink for bound VMs only
       expect(await routerNeighbour(VM6)).toBe(uplinkMac[lab.hvNs]);
       // And the hv kernel answers nothing itself: proxy_arp and proxy_ndp stay off.
       expect((await lab.run('hv', ['sysctl', '-n', 'net.ipv4.conf.uplink0.proxy_arp', 'net.ipv6.conf.uplink0.proxy_ndp'])).split('\n').filter(Boolean)).toEqual(['0', '0']);
+      // onlinkctl routes shows what the proxy answers for: VM4 and VM6 (EUI64 is the SLAAC address, one address).
+      const routes = await d1.ctl(['--json', 'routes']);
+      expect(routes.code, routes.stderr).toBe(0);
+      expect(JSON.parse(routes.stdout).uplinks).toEqual([{ uplink: 'uplink0', ipv4Addresses: 1, ipv6Addresses: 1, listening: true }]);
     });
 
     it('answers ARP/NS for the bound addresses only (positive control first)', async () => {

@@ -93,7 +93,7 @@ export class FakeContext implements ControlContext {
 
   routing(): RoutingView {
     this.calls.push('routing');
-    return { manage: false, table: 254, taps: [] };
+    return { manage: false, table: 254, rule: false, taps: [], uplinks: [] };
   }
 
   async reload(): Promise<ReloadOutcome> {

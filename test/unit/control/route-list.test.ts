@@ -1,7 +1,8 @@
 /**
  * route-list (issue 15 item 4): what onlinkd's routing keeps, per tap, from
- * the route manager's managed() through the daemon context, the command,
- * and `onlinkctl routes` (table and --json) against a control server.
+ * the route manager's managed() and managedRules() and the uplink proxy's
+ * answering() through the daemon context, the command, and `onlinkctl
+ * routes` (tables and --json) against a control server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,13 @@ import { ControlServer } from '../../../src/control/server.js';
 import type { Route } from '../../../src/io/route-netlink.js';
 import { Stats } from '../../../src/runtime/stats.js';
 import type { LinkInfo } from '../../../src/runtime/tap-table.js';
-import { wantedRoutes } from '../../../src/runtime/wanted-routes.js';
+import type { Rule } from '../../../src/io/rule-netlink.js';
+import { wantedRoutes, wantedRules } from '../../../src/runtime/wanted-routes.js';
 import { testBinding } from '../../helpers/binding.js';
 import { settingsWith } from '../../helpers/settings.js';
 import { READER, ROOT } from './fake-context.js';
 
-const ROUTING = { manage: true, table: 254 };
+const ROUTING = { manage: true, table: 254, rule: true };
 const link = (ifindex: number, name: string): LinkInfo =>
   ({ ifindex, name, mac: 'fe:00:00:00:00:01', up: true, running: true, lowerUp: true, operstate: 'up', mtu: 1500, kind: 'tun' }) as LinkInfo;
 const LINKS = new Map([[9, link(9, 'tap9')], [10, link(10, 'tap10')]]);
@@ -37,6 +39,15 @@ function managed(): Array<{ tap: string; route: Route }> {
   ];
 }
 
+/** What it holds with `[routing] rule = yes`: tap10's two families' rules, none for tap9 (whose rules are not wanted here). */
+function managedRules(): Array<{ tap: string; rule: Rule }> {
+  const b10 = testBinding({ eui64: '2001:db8:10::a800:ff:fe00:10', ip6: '2001:db8:10::10' });
+  return wantedRules(b10, ROUTING).map((rule) => ({ tap: 'tap10', rule }));
+}
+
+/** UplinkProxy.answering(), in its (insertion) order: the command sorts naturally. */
+const ANSWERING = { uplink10: { v4: 0, v6: 1, listening: false }, uplink9: { v4: 2, v6: 3, listening: true } };
+
 function context(over: Partial<DaemonContextDeps> = {}) {
   return createDaemonContext({
     store: new BindingStore(),
@@ -47,6 +58,8 @@ function context(over: Partial<DaemonContextDeps> = {}) {
     settings: () => settingsWith({ routing: ROUTING }),
     reload: () => ({ ok: true }),
     managedRoutes: managed,
+    managedRules,
+    uplinkProxy: () => ANSWERING,
     startedAt: new Date('2026-01-01T00:00:00Z'),
     version: '1.2.3',
     ...over,
@@ -56,8 +69,9 @@ function context(over: Partial<DaemonContextDeps> = {}) {
 const ANSWER = {
   manage: true,
   table: 254,
+  rule: true,
   taps: [
-    { tap: 'tap9', routes: [{ family: 'ipv4', destination: '203.0.113.9/32', table: 254, oif: 'tap9', ifindex: 9 }] },
+    { tap: 'tap9', routes: [{ family: 'ipv4', destination: '203.0.113.9/32', table: 254, oif: 'tap9', ifindex: 9 }], rules: [] },
     {
       tap: 'tap10',
       routes: [
@@ -67,31 +81,54 @@ const ANSWER = {
         { family: 'ipv6', destination: '2001:db8:10:0:a800:ff:fe00:10/128', table: 254, oif: 'tap10', ifindex: 10 },
         { family: 'ipv6', destination: '2001:db8:100::/56', gateway: '2001:db8:10::10', table: 254, oif: 'tap10', ifindex: 10 },
       ],
+      rules: [
+        { family: 'ipv4', iif: 'tap10', table: 254, priority: 32700 },
+        { family: 'ipv6', iif: 'tap10', table: 254, priority: 32700 },
+      ],
     },
+  ],
+  uplinks: [
+    { uplink: 'uplink9', ipv4Addresses: 2, ipv6Addresses: 3, listening: true },
+    { uplink: 'uplink10', ipv4Addresses: 0, ipv6Addresses: 1, listening: false },
   ],
 };
 
 describe('route-list', () => {
-  it('answers the managed routes per tap (natural tap order), the oif by name, with [routing] in force; read-only', async () => {
+  it('answers the managed routes and rules per tap (natural tap order), the oif by name, the proxied uplinks, with [routing] in force; read-only', async () => {
     const r = await dispatch({ command: 'route-list' }, context(), READER);
-    expect(r).toEqual({ result: 0, text: '5 routes on 2 taps ([routing] manage = yes)', arguments: ANSWER });
+    expect(r).toEqual({ result: 0, text: '5 routes, 2 rules on 2 taps ([routing] manage = yes, rule = yes)', arguments: ANSWER });
   });
 
   it('says when [routing] manage is off (a ROUTED=yes binding may still have routes), and an oif no longer known', async () => {
     const ctx = context({
-      settings: () => settingsWith({ routing: { manage: false, table: 7 } }),
+      settings: () => settingsWith({ routing: { manage: false, table: 7, rule: false } }),
       links: () => ({ byName: () => undefined, byIndex: () => undefined }),
       managedRoutes: () => managed().slice(-1),
+      // A stale rule of ours without an iif, kept under the tap it was read for until swept.
+      managedRules: () => [{ tap: 'tap8', rule: { family: 10, iif: '', table: 7, priority: 32700 } }],
+      uplinkProxy: () => undefined,
     });
     const r = await dispatch({ command: 'route-list' }, ctx, ROOT);
     expect(r).toEqual({
       result: 0,
-      text: '1 route on 1 tap ([routing] manage = no)',
-      arguments: { manage: false, table: 7, taps: [{ tap: 'tap9', routes: [{ family: 'ipv4', destination: '203.0.113.9/32', table: 254, ifindex: 9 }] }] },
+      text: '1 route, 1 rule on 2 taps ([routing] manage = no, rule = no)',
+      arguments: {
+        manage: false,
+        table: 7,
+        rule: false,
+        taps: [
+          { tap: 'tap8', routes: [], rules: [{ family: 'ipv6', iif: '', table: 7, priority: 32700 }] },
+          { tap: 'tap9', routes: [{ family: 'ipv4', destination: '203.0.113.9/32', table: 254, ifindex: 9 }], rules: [] },
+        ],
+        uplinks: [],
+      },
     });
-    // Before the route manager is open: nothing yet, not an error.
-    const early = await dispatch({ command: 'route-list' }, context({ managedRoutes: () => undefined }), ROOT);
-    expect(early).toMatchObject({ result: 0, arguments: { taps: [] } });
+    // Before the route manager and the proxy are open: nothing yet, not an error.
+    const early = await dispatch({ command: 'route-list' }, context({ managedRoutes: () => undefined, managedRules: () => undefined, uplinkProxy: () => undefined }), ROOT);
+    expect(early).toMatchObject({ result: 0, arguments: { taps: [], uplinks: [] } });
+    // A context without the rule and proxy dependencies answers empty lists.
+    const bare = await dispatch({ command: 'route-list' }, context({ managedRules: undefined, uplinkProxy: undefined }), ROOT);
+    expect(bare).toMatchObject({ result: 0, arguments: { uplinks: [], taps: [{ tap: 'tap9', rules: [] }, { tap: 'tap10', rules: [] }] } });
   });
 
   it('takes no arguments; without a route manager it is unsupported', async () => {
@@ -101,14 +138,14 @@ describe('route-list', () => {
 });
 
 describe('onlinkctl routes', () => {
-  it('formats a row per route, "-" for no gateway, the ifindex when the oif has no name; tolerates odd input', () => {
+  it('formats a row per route, "-" for no gateway, the ifindex when the oif has no name; then the rules and the uplinks; tolerates odd input', () => {
     const out = formatRouteList({
       ...ANSWER,
-      taps: [...ANSWER.taps, { tap: 'tap11', routes: [{ family: 'ipv4', destination: '203.0.113.11/32', table: 254, ifindex: 11 }] }],
+      taps: [...ANSWER.taps, { tap: 'tap11', routes: [{ family: 'ipv4', destination: '203.0.113.11/32', table: 254, ifindex: 11 }], rules: [{ family: 'ipv6', iif: '', table: 7, priority: 32700 }] }],
     });
     expect(out).toBe(
       [
-        '[routing] manage = yes, table 254',
+        '[routing] manage = yes, table 254, rule = yes',
         'TAP    FAMILY  DESTINATION                        GATEWAY          TABLE  OIF',
         'tap9   ipv4    203.0.113.9/32                     -                254    tap9',
         'tap10  ipv4    203.0.113.10/32                    -                254    tap10',
@@ -117,10 +154,26 @@ describe('onlinkctl routes', () => {
         'tap10  ipv6    2001:db8:100::/56                  2001:db8:10::10  254    tap10',
         'tap11  ipv4    203.0.113.11/32                    -                254    #11',
         '',
+        'RULES',
+        'TAP    FAMILY  IIF    TABLE  PRIORITY',
+        'tap10  ipv4    tap10  254    32700',
+        'tap10  ipv6    tap10  254    32700',
+        'tap11  ipv6    -      7      32700',
+        '',
+        'UPLINK PROXY (ARP/NS answered for routed VMs)',
+        'UPLINK    IPV4  IPV6  LISTENING',
+        'uplink9   2     3     yes',
+        'uplink10  0     1     no',
+        '',
       ].join('\n'),
     );
-    expect(formatRouteList({ manage: false, table: 254, taps: [] })).toBe('[routing] manage = no, table 254\nno routes managed\n');
-    expect(formatRouteList({ taps: [{ tap: 'x', routes: 'no', rules: [1] }, 7] })).toBe('[routing] manage = ?, table ?\nno routes managed\n');
+    // No rules and no uplinks: no empty tables.
+    expect(formatRouteList({ manage: false, table: 254, rule: false, taps: [], uplinks: [] })).toBe('[routing] manage = no, table 254, rule = no\nno routes managed\n');
+    // Rules and uplinks show even when no route does.
+    expect(formatRouteList({ manage: true, table: 9, rule: true, taps: [{ tap: 't', routes: [], rules: [{ family: 'ipv4', iif: 't', table: 9, priority: 1 }] }], uplinks: [{ uplink: 'u', ipv4Addresses: 1, ipv6Addresses: 0, listening: true }] })).toBe(
+      '[routing] manage = yes, table 9, rule = yes\nno routes managed\n\nRULES\nTAP  FAMILY  IIF  TABLE  PRIORITY\nt    ipv4    t    9      1\n\nUPLINK PROXY (ARP/NS answered for routed VMs)\nUPLINK  IPV4  IPV6  LISTENING\nu       1     0     yes\n',
+    );
+    expect(formatRouteList({ taps: [{ tap: 'x', routes: 'no', rules: 'no' }, 7], uplinks: 3 })).toBe('[routing] manage = ?, table ?, rule = ?\nno routes managed\n');
   });
 
   describe('against a control server', () => {
