@@ -52,7 +52,8 @@ Commands:
   announce TAP                 gratuitous ARP / unsolicited NA for TAP's
                                addresses on the uplink(s)           (announce)
   stats [TAP]                  counters                             (statistic-get)
-  routes                       host routes onlinkd keeps to the taps
+  routes                       host routes and rules onlinkd keeps to
+                               the taps, uplinks it answers ARP/NS on
                                ([routing] manage, ROUTED=)          (route-list)
   reload                       re-read the configuration file       (config-reload)
   status                       daemon status                        (status-get)
