@@ -58,6 +58,74 @@ interface Ctx {
 
 const fromVm = (f: Uint8Array): boolean => peekEthernet(f)?.src === VM_MAC;
 
+/**
+ * The uplink proxy's fixtures (protocols/uplink-proxy.ts): the VM namespace
+ * plays the upstream Linux router, on-link for the VMs' subnets, resolving
+ * a routed VM's address on its segment. ROUTED_MAC stands for the
+ * hypervisor uplink's MAC: the router's neighbour entry for the VM points
+ * there (the unicast probes go to it).
+ */
+const ROUTER4 = '203.0.113.1';
+const ROUTER6 = '2001:db8:40::1';
+const ROUTED_VM4 = '203.0.113.40';
+const ROUTED_VM6 = '2001:db8:40:0:a800:ff:fe00:40';
+const ROUTED_MAC = 'fe:00:00:00:00:40';
+
+/** ARP op and target protocol address of an untagged Ethernet/ARP frame. */
+function peekArp(f: Uint8Array): { op: number; tpa: string } | undefined {
+  const e = peekEthernet(f);
+  if (!e || e.ethertype !== 0x0806 || e.payload.length < 28) return undefined;
+  const p = e.payload;
+  return { op: (p[6]! << 8) | p[7]!, tpa: `${p[24]}.${p[25]}.${p[26]}.${p[27]}` };
+}
+
+/**
+ * Run `fn` with the VM namespace's eth0 as the router: its addresses on
+ * (no DAD, so that no probe mixes in) and, for `stale`, a STALE neighbour
+ * entry for the VM at ROUTED_MAC with a 1 s first-probe delay, so that
+ * the next packet makes the kernel probe it by unicast (RFC 4861 §7.3.3
+ * DELAY → PROBE; ARP does the same). Everything is removed afterwards.
+ */
+async function asRouter(ctx: Ctx, stale: boolean, fn: () => Promise<void>): Promise<void> {
+  const { lab, vm } = ctx;
+  await lab.run(vm, ['ip', 'addr', 'add', `${ROUTER4}/24`, 'dev', 'eth0']);
+  await lab.run(vm, ['ip', '-6', 'addr', 'add', `${ROUTER6}/64`, 'dev', 'eth0', 'nodad']);
+  try {
+    if (stale) {
+      await lab.sysctl(vm, { 'net/ipv4/neigh/eth0/delay_first_probe_time': 1, 'net/ipv6/neigh/eth0/delay_first_probe_time': 1 });
+      await lab.run(vm, ['ip', 'neigh', 'replace', ROUTED_VM4, 'lladdr', ROUTED_MAC, 'dev', 'eth0', 'nud', 'stale']);
+      await lab.run(vm, ['ip', '-6', 'neigh', 'replace', ROUTED_VM6, 'lladdr', ROUTED_MAC, 'dev', 'eth0', 'nud', 'stale']);
+    }
+    await fn();
+  } finally {
+    await lab.run(vm, ['ip', 'addr', 'flush', 'dev', 'eth0', 'scope', 'global']);
+    await lab.run(vm, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+    await lab.run(vm, ['ip', '-6', 'neigh', 'flush', 'dev', 'eth0']);
+  }
+}
+
+/**
+ * The router pings a routed VM once (nobody answers: the kernel resolves
+ * it, then gives up) and the first ARP request / NS for it is kept: to the
+ * group (broadcast, solicited-node) or, for a `probe` of a STALE entry,
+ * unicast to ROUTED_MAC (ARP) or to the address itself (NS).
+ */
+function routerResolves(name: string, family: 4 | 6, probe: boolean, what: string): Spec {
+  const to = family === 4 ? ROUTED_VM4 : ROUTED_VM6;
+  const waitSec = probe ? 3 : 1; // a probe waits out delay_first_probe_time
+  return {
+    name,
+    what,
+    filter: family === 4 ? 'arp' : 'icmp6',
+    run: (ctx) => asRouter(ctx, probe, async () => {
+      await runFor(ctx, ['busybox', 'ping', '-c', '1', '-W', String(waitSec), to], (waitSec + 1) * 1_000);
+    }),
+    keep: family === 4
+      ? (f) => fromVm(f) && peekArp(f)?.op === 1 && peekArp(f)?.tpa === to && peekEthernet(f)?.dst === (probe ? ROUTED_MAC : 'ff:ff:ff:ff:ff:ff')
+      : (f) => fromVm(f) && peekIcmpv6(f)?.type === 135 && peekIcmpv6(f)?.target === to && peekIcmpv6(f)?.dst === (probe ? to : 'ff02::1:ff00:40'),
+  };
+}
+
 function args(): { out: string; only: Set<string> | undefined } {
   const a = process.argv.slice(2);
   let out = resolve('test/fixtures');
@@ -95,10 +163,12 @@ function describeFrame(f: Uint8Array): string {
     const opts = [...d.options.entries()].map(([c, v]) => (c === 55 ? `55[${[...v].join(',')}]` : String(c))).join(' ');
     return `${names[d.messageType ?? 0] ?? `DHCP type ${d.messageType}`} chaddr=${d.chaddr} flags=0x${d.flags.toString(16)} options: ${opts}`;
   }
+  const arp = peekArp(f);
+  if (arp) return `ARP op ${arp.op} for ${arp.tpa} to ${peekEthernet(f)?.dst}`;
   const icmp = peekIcmpv6(f);
   if (icmp) {
     const names: Record<number, string> = { 133: 'RS', 135: 'NS' };
-    return `ICMPv6 ${names[icmp.type] ?? icmp.type} ${icmp.src} -> ${icmp.dst}${icmp.target ? ` target ${icmp.target}` : ''} hlim=${icmp.hopLimit}`;
+    return `ICMPv6 ${names[icmp.type] ?? icmp.type} ${icmp.src} -> ${icmp.dst} (${peekEthernet(f)?.dst})${icmp.target ? ` target ${icmp.target}` : ''} hlim=${icmp.hopLimit}`;
   }
   const t6 = peekDhcp6Type(f);
   if (t6 !== undefined) {
@@ -224,6 +294,23 @@ const SPECS: Spec[] = [
     },
     keep: (f) => fromVm(f) && peekDhcp6Type(f) === 1,
     partialChecksumCopy: 'dhcpcd6-solicit-na-pd-csum-partial',
+  },
+  routerResolves('linux-router-arp-request', 4, false,
+    'the router kernel (Linux) resolving a routed VM: broadcast ARP request for 203.0.113.40 from 203.0.113.1 (busybox ping)'),
+  routerResolves('linux-router-arp-probe', 4, true,
+    'the router kernel re-checking a STALE entry: unicast ARP request for 203.0.113.40 to the uplink MAC (busybox ping)'),
+  routerResolves('linux-router-ns', 6, false,
+    'the router kernel resolving a routed VM: NS for 2001:db8:40:0:a800:ff:fe00:40 to its solicited-node group from 2001:db8:40::1 (busybox ping)'),
+  routerResolves('linux-router-ns-unicast', 6, true,
+    'the router kernel re-checking a STALE entry (NUD probe): NS for the VM address to itself, at the uplink MAC (busybox ping)'),
+  {
+    name: 'arping-request',
+    what: 'busybox 1.35.0 arping: broadcast ARP request for 203.0.113.40 from 203.0.113.1',
+    filter: 'arp',
+    run: (ctx) => asRouter(ctx, false, async () => {
+      await runFor(ctx, ['busybox', 'arping', '-c', '1', '-w', '1', '-I', 'eth0', '-s', ROUTER4, ROUTED_VM4], 2_500);
+    }),
+    keep: (f) => fromVm(f) && peekArp(f)?.op === 1 && peekArp(f)?.tpa === ROUTED_VM4,
   },
 ];
 

@@ -80,7 +80,12 @@ export class UplinkProxy {
     const linkEvent = (l: LinkInfo): void => {
       if (this.#index.uplinks.has(l.name) || this.#listening.has(l.name)) this.changed();
     };
-    deps.links.on('link', linkEvent);
+    deps.links.on('link', (l: LinkInfo) => {
+      // A socket that failed to open on this interface is tried again at its next link event (up, carrier,
+      // flags), not at every binding change: #listen skips an ifindex marked failed.
+      if (this.#failed.get(l.name) === l.ifindex) this.#failed.delete(l.name);
+      linkEvent(l);
+    });
     deps.links.on('unlink', linkEvent);
   }
 
@@ -116,6 +121,7 @@ export class UplinkProxy {
     this.#index = proxyIndex(candidates, this.#d.settings());
     this.#reportConflicts();
     for (const name of [...this.#listening.keys()]) if (!this.#index.uplinks.has(name)) this.#stop(name, 'nothing to answer for');
+    for (const name of [...this.#failed.keys()]) if (!this.#index.uplinks.has(name)) this.#failed.delete(name); // wanted again later: tried (and logged) again
     for (const [name, a] of this.#index.uplinks) this.#listen(name, a);
   }
 
