@@ -7,14 +7,16 @@
 import { expect, it } from 'vitest';
 import { describeLab } from '../e2e/lab.js';
 import { assertBuilt } from '../e2e/onlinkd.js';
+import { routedRouteCount } from '../e2e/routed-taps.js';
 import { routesSection, runRoutes, withRoutesSection, type RoutesResult, type RoutesRound } from './routes.js';
 
 const round = (ms: number): RoutesRound => ({ startToReadyMs: ms, startToRoutesMs: ms + 1, filesDeletedToGoneMs: ms, addsAckedMs: ms, addsToRoutesMs: ms + 2, delsToGoneMs: ms, errors: 0 });
-const result = (ms: number): RoutesResult => ({ bindings: 1000, routes: 2000, date: '2026-12-07T00:00:00.000Z', load: [0.1, 0.2], rounds: [round(ms)], median: round(ms) });
+const result = (ms: number): RoutesResult => ({ bindings: 1000, routes: routedRouteCount(1000), date: '2026-12-07T00:00:00.000Z', load: [0.1, 0.2], rounds: [round(ms)], median: round(ms) });
 
 it('the section says the goal per way of giving the bindings, and replaces only itself', () => {
   const fast = routesSection(result(500));
   expect(fast).toContain('### Routed hypervisor: 1,000 bindings');
+  expect(fast).toContain('each binding wants EUI64/128 and IP6/128, the first 508 also IP/32 (2,508 routes)');
   expect(fast).toContain('at start: met (501 ms); by `binding-add`: met (502 ms)');
   expect(routesSection(result(1200))).toContain('at start: not met (1201 ms)');
 
@@ -35,7 +37,7 @@ describeLab('routes bench harness (smoke)', () => {
     assertBuilt();
     const lines: string[] = [];
     const x = await runRoutes({ bindings: 20, rounds: 1, log: (l) => lines.push(l) });
-    expect(x.routes).toBe(40);
+    expect(x.routes).toBe(routedRouteCount(20)); // 60: 20 bindings, each IPv6 twice and IPv4
     expect(x.rounds).toHaveLength(1);
     expect(x.median.errors).toBe(0);
     expect(x.median.startToRoutesMs).toBeGreaterThan(0);

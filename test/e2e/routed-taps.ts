@@ -7,10 +7,12 @@
  *    `ip -batch`. With no reader attached they have no carrier; the kernel
  *    takes routes to them all the same (flagged `linkdown`), and onlinkd
  *    installs a tap's routes once it is administratively up;
- *  - one binding per tap with its own IPv4 and IPv6 address, so every VM
- *    wants two distinct host routes (IP/32, EUI64/128). 1,000 distinct IPv4
- *    addresses do not fit the two documentation /24s: they come from
- *    198.18.0.0/15 (RFC 2544, benchmarking), inside the lab's namespace only;
+ *  - one binding per tap with two IPv6 addresses of its own (EUI64, IP6) in
+ *    one shared SUBNET6, 2001:db8:183::/64, so every VM wants two distinct
+ *    /128 host routes; the first 508 VMs also get an IPv4 address (IP/32):
+ *    the project allows only the documentation ranges in tests (RFC 5737
+ *    203.0.113.0/24 and 198.51.100.0/24, RFC 3849 2001:db8::/32), and their
+ *    two /24s hold 508 hosts. Without GATEWAY: every host address is a VM's;
  *  - the routes of onlinkd's protocol (183) as the kernel lists them.
  */
 import { writeFileSync } from 'node:fs';
@@ -20,40 +22,62 @@ import { sleep, type Lab } from './lab.js';
 export interface RoutedVm {
   tap: string;
   mac: string;
-  ip: string;
+  /** Only the first ROUTED_IPV4.length VMs have one. */
+  ip?: string;
+  /** The IPv4 subnet `ip` lies in. */
+  subnet?: string;
   eui64: string;
+  ip6: string;
 }
 
 const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, '0');
 const hex4 = (n: number): string => (n & 0xffff).toString(16);
 
-/** VM `i` (0..65533): tap rt<i>, IPv4 198.18.0.2 + i, EUI64 in 2001:db8:183::/64. */
+/** The IPv4 subnets (RFC 5737) whose hosts .1-.254 go to the first VMs, in order. */
+const IPV4_SUBNETS = ['203.0.113', '198.51.100'] as const;
+/** How many VMs get an IPv4 address (508): the routed plan written once. */
+export const ROUTED_IPV4_VMS = IPV4_SUBNETS.length * 254;
+
+/** The routes `n` VMs want: EUI64/128 and IP6/128 each, IP/32 for the first ROUTED_IPV4_VMS. */
+export function routedRouteCount(n: number): number {
+  return 2 * n + Math.min(n, ROUTED_IPV4_VMS);
+}
+
+export const ROUTED_SUBNET6 = '2001:db8:183::/64';
+
+/**
+ * VM `i` (0..65533): tap rt<i>, EUI64 2001:db8:183::a818:3fff:fe00:<i> and
+ * IP6 2001:db8:183::1:<i>; IPv4 203.0.113.1 + i, then 198.51.100.1 + (i - 254),
+ * while those last.
+ */
 export function routedVm(i: number): RoutedVm {
-  const a = 2 + i;
+  const s = Math.floor(i / 254);
+  const v4 = s < IPV4_SUBNETS.length ? { ip: `${IPV4_SUBNETS[s]}.${1 + (i % 254)}`, subnet: `${IPV4_SUBNETS[s]}.0/24` } : {};
   return {
     tap: `rt${i}`,
     mac: `aa:18:3f:00:${hex2(i >> 8)}:${hex2(i)}`,
-    ip: `198.${18 + (a >> 16)}.${(a >> 8) & 0xff}.${a & 0xff}`,
-    // Written as ip(8) prints it (RFC 5952: one zero group is not "::"), so wanted and listed lines compare.
+    ...v4,
+    // Written as ip(8) prints them (RFC 5952: one zero group is not "::", the longest run is), so wanted and listed lines compare.
     eui64: `2001:db8:183:0:a818:3fff:fe00:${hex4(i)}`,
+    ip6: `2001:db8:183::1:${hex4(i)}`,
   };
 }
 
-export const ROUTED_SUBNET = { subnet: '198.18.0.0/15', gateway: '198.18.0.1', subnet6: '2001:db8:183::/64' } as const;
-
 /** The binding file of a VM (what a hook writes). */
 export function routedBindingFile(v: RoutedVm): string {
-  return [`MAC=${v.mac}`, `IP=${v.ip}`, `SUBNET=${ROUTED_SUBNET.subnet}`, `GATEWAY=${ROUTED_SUBNET.gateway}`, `SUBNET6=${ROUTED_SUBNET.subnet6}`, `EUI64=${v.eui64}`].join('\n') + '\n';
+  const v4 = v.ip ? [`IP=${v.ip}`, `SUBNET=${v.subnet}`] : [];
+  return [`MAC=${v.mac}`, ...v4, `SUBNET6=${ROUTED_SUBNET6}`, `EUI64=${v.eui64}`, `IP6=${v.ip6}`].join('\n') + '\n';
 }
 
 /** The same as `binding-add` arguments. */
 export function routedBindingArgs(v: RoutedVm): Record<string, unknown> {
-  return { tap: v.tap, mac: v.mac, ip: v.ip, subnet: ROUTED_SUBNET.subnet, gateway: ROUTED_SUBNET.gateway, subnet6: ROUTED_SUBNET.subnet6, eui64: v.eui64 };
+  const v4 = v.ip ? { ip: v.ip, subnet: v.subnet } : {};
+  return { tap: v.tap, mac: v.mac, ...v4, subnet6: ROUTED_SUBNET6, eui64: v.eui64, ip6: v.ip6 };
 }
 
 /** `ip route` lines (`DST dev TAP`) the VMs want, sorted: what the kernel must show, each once. */
 export function wantedRouteLines(vms: readonly RoutedVm[]): string[] {
-  return vms.flatMap((v) => [`${v.ip} dev ${v.tap}`, `${v.eui64} dev ${v.tap}`]).sort();
+  return vms.flatMap((v) => [...(v.ip ? [v.ip] : []), v.eui64, v.ip6].map((a) => `${a} dev ${v.tap}`)).sort();
 }
 
 /** Makes the VMs' taps in the hypervisor namespace (one `ip -batch`), up. */
