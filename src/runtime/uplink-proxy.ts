@@ -72,6 +72,7 @@ export class UplinkProxy {
   /** Uplinks whose socket failed to open, by name → ifindex tried (logged once per ifindex). */
   readonly #failed = new Map<string, number>();
   #reported = new Set<string>();
+  #internalErrorLoggedAt = -Infinity;
   #scheduled = false;
   #closed = false;
 
@@ -158,7 +159,7 @@ export class UplinkProxy {
     }
     this.#failed.delete(name);
     const l: Listening = { ifindex: link.ifindex, mac: { value: mac, text: link.mac! }, socket };
-    socket.onFrame((f) => this.#frame(name, l, f.data, f.vlanTci));
+    socket.onFrame((f) => this.#guarded(name, l, f.data, f.vlanTci));
     this.#listening.set(name, l);
     this.#d.log.info({ uplink: name, ifindex: link.ifindex, v4: a.v4.size, v6: a.v6.size }, 'answering ARP/NS on the uplink for routed VMs');
   }
@@ -171,7 +172,25 @@ export class UplinkProxy {
     this.#d.log.info({ uplink: name, why }, 'no longer answering ARP/NS on the uplink');
   }
 
-  /** One frame from an uplink; never throws (a decoder's failure is a counted drop). */
+  /**
+   * A frame from the uplink network: whatever happens in it is a counted
+   * drop, never an exception into the receive loop (as the taps' path,
+   * packet/path.ts); the error is logged at most once a minute.
+   */
+  #guarded(name: string, l: Listening, data: Uint8Array, vlanTci: number | undefined): void {
+    try {
+      this.#frame(name, l, data, vlanTci);
+    } catch (e) {
+      this.#d.stats.drop(name, 'uplink-internal-error');
+      const now = Date.now();
+      if (now - this.#internalErrorLoggedAt >= 60_000) {
+        this.#internalErrorLoggedAt = now;
+        this.#d.log.error({ uplink: name, err: (e as Error).stack }, 'internal error answering on the uplink; frame dropped');
+      }
+    }
+  }
+
+  /** One frame from an uplink (a decoder's failure is a counted drop). */
   #frame(name: string, l: Listening, data: Uint8Array, vlanTci: number | undefined): void {
     if (this.#listening.get(name) !== l) return; // closed since it was read
     const { stats } = this.#d;

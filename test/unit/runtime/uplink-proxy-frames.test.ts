@@ -56,6 +56,16 @@ describe('uplink proxy: frames', () => {
     expect(r.counters().drops).toEqual({ 'uplink-not-bound': 2 });
   });
 
+  it('an exception while answering is a counted drop, logged once a minute, never thrown into the receive loop', () => {
+    const { r, s } = bound();
+    s.sendBound = () => {
+      throw new Error('boom');
+    };
+    for (let i = 0; i < 3; i++) expect(() => s.deliver(fixtureFrame('linux-router-arp-request'))).not.toThrow();
+    expect(r.counters().drops).toEqual({ 'uplink-internal-error': 3 });
+    expect(r.logs.filter((l) => l.level === 'error' && /internal error/.test(l.msg))).toHaveLength(1);
+  });
+
   it('counts each drop under uplink-<reason>', () => {
     const { r, s } = bound();
     const arp = (over: Partial<Parameters<typeof buildArpFrame>[0]>) =>
