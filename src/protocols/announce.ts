@@ -89,13 +89,12 @@ export function announcementPlan(
   settings: AnnounceSettings,
 ): Announcement[] {
   const out: Announcement[] = [];
-  const uplink4 = nonEmpty(binding.uplink) ?? nonEmpty(settings.uplink);
+  const { uplink4, uplink6 } = bindingUplinks(binding, settings);
   if (uplink4 !== undefined && binding.ip !== undefined) {
     for (let i = 0; i < settings.arpCount; i++) {
       out.push({ at: i * settings.arpInterval * 1000, kind: 'garp', interface: uplink4, address: binding.ip });
     }
   }
-  const uplink6 = nonEmpty(binding.uplink6) ?? nonEmpty(settings.uplink6);
   if (uplink6 !== undefined && binding.eui64 !== undefined) {
     for (let i = 0; i < settings.naCount; i++) {
       out.push({ at: i * settings.naInterval * 1000, kind: 'una', interface: uplink6, address: binding.eui64 });
@@ -103,6 +102,18 @@ export function announcementPlan(
   }
   // Array.prototype.sort is stable: GARPs were pushed first, so they stay first at equal times.
   return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * The uplinks of a binding, per family: its UPLINK/UPLINK6, else [announce]
+ * uplink/uplink6; undefined when neither is set. Where its addresses are
+ * announced, and where the uplink proxy answers for them (proxied-addresses.ts).
+ */
+export function bindingUplinks(
+  binding: Pick<Binding, 'uplink' | 'uplink6'>,
+  settings: Pick<AnnounceSettings, 'uplink' | 'uplink6'>,
+): { uplink4: string | undefined; uplink6: string | undefined } {
+  return { uplink4: nonEmpty(binding.uplink) ?? nonEmpty(settings.uplink), uplink6: nonEmpty(binding.uplink6) ?? nonEmpty(settings.uplink6) };
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

@@ -7,7 +7,7 @@
  * its tap is up (the kernel keeps no route to a tap that is down, so
  * answering would draw traffic nowhere).
  *
- * Uplinks are the announcements' (announce.ts): the binding's
+ * Uplinks are the announcements' (announce.ts bindingUplinks): the binding's
  * UPLINK/UPLINK6, else `[announce] uplink`/`uplink6`; IP is answered on the
  * IPv4 one, IP6 and EUI64 on the IPv6 one. An address two taps claim is
  * answered for the first and reported (the second route would replace the
@@ -15,6 +15,7 @@
  */
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/settings.js';
+import { bindingUplinks } from '../protocols/announce.js';
 import { bindingAddresses } from '../protocols/binding-addresses.js';
 import { ipv6Key, type ProxiedAddresses } from '../protocols/uplink-proxy.js';
 import { parseIpv6Address } from '../wire/ipv6-address.js';
@@ -33,8 +34,6 @@ export interface ProxyIndex {
   readonly conflicts: ReadonlyArray<{ address: string; tap: string; other: string }>;
 }
 
-const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
-
 export function proxyIndex(candidates: Iterable<ProxyCandidate>, settings: Pick<Settings, 'routing' | 'announce'>): ProxyIndex {
   const uplinks = new Map<string, { v4: Map<number, string>; v6: Map<string, string> }>();
   const conflicts: Array<{ address: string; tap: string; other: string }> = [];
@@ -50,10 +49,9 @@ export function proxyIndex(candidates: Iterable<ProxyCandidate>, settings: Pick<
   };
   for (const { binding: b, up } of candidates) {
     if (!up || !routingWanted(b, settings.routing)) continue;
-    const uplink4 = nonEmpty(b.uplink) ?? nonEmpty(settings.announce.uplink);
+    const { uplink4, uplink6 } = bindingUplinks(b, settings.announce);
     const ip = bindingAddresses(b).ip;
     if (uplink4 !== undefined && b.ip !== undefined && ip !== undefined && ip >= 0) claim(on(uplink4).v4, ip, b.tap, b.ip);
-    const uplink6 = nonEmpty(b.uplink6) ?? nonEmpty(settings.announce.uplink6);
     if (uplink6 === undefined) continue;
     for (const text of [b.ip6, b.eui64]) {
       const octets = text === undefined ? undefined : parseIpv6Address(text);

@@ -33,6 +33,7 @@ import { proxyIndex, type ProxyIndex } from './proxied-addresses.js';
 import type { Stats } from './stats.js';
 import type { LinkInfo, Tap } from './tap-table.js';
 import type { Binding } from '../bindings/binding.js';
+import { OncePerInterval } from '../util/interval.js';
 
 /** What the proxy needs of a packet socket (io/packet-socket.ts; a fake in tests). */
 export interface UplinkSocket {
@@ -72,7 +73,8 @@ export class UplinkProxy {
   /** Uplinks whose socket failed to open, by name → ifindex tried (logged once per ifindex). */
   readonly #failed = new Map<string, number>();
   #reported = new Set<string>();
-  #internalErrorLoggedAt = -Infinity;
+  /** Internal errors are logged at most once a minute per uplink (util/interval.ts). */
+  readonly #errorLogged = new OncePerInterval();
   #scheduled = false;
   #closed = false;
 
@@ -182,9 +184,7 @@ export class UplinkProxy {
       this.#frame(name, l, data, vlanTci);
     } catch (e) {
       this.#d.stats.drop(name, 'uplink-internal-error');
-      const now = Date.now();
-      if (now - this.#internalErrorLoggedAt >= 60_000) {
-        this.#internalErrorLoggedAt = now;
+      if (this.#errorLogged.take(name, Date.now(), 60_000)) {
         this.#d.log.error({ uplink: name, err: (e as Error).stack }, 'internal error answering on the uplink; frame dropped');
       }
     }
