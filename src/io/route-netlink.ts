@@ -10,15 +10,13 @@
 import { formatIpv4, parseIpv4 } from '../wire/addr.js';
 import { formatIpv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
 import {
-  FAMILY_HDRLEN, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, forEachAttr, parseRtnlMessages, rtnlRequest, u32, view, type FramingMessage,
+  FAMILY_HDRLEN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REQUEST, forEachAttr, parseRtnlMessages, readU32, rtnlRequest, u32, type FramingMessage,
 } from './rtnl-message.js';
-import { LITTLE_ENDIAN } from './native.js';
 
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 const NLM_F_REPLACE = 0x100;
-const NLM_F_CREATE = 0x400;
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
@@ -102,8 +100,8 @@ function parseRoute(seq: number, flags: number, body: Uint8Array): RouteMessage 
   let gateway: string | undefined;
   let oif = 0;
   const bad = forEachAttr(body, (atype, p) => {
-    if (atype === RTA_TABLE && p.length === 4) table = view(p).getUint32(0, LITTLE_ENDIAN);
-    else if (atype === RTA_OIF && p.length === 4) oif = view(p).getUint32(0, LITTLE_ENDIAN);
+    if (atype === RTA_TABLE && p.length === 4) table = readU32(p);
+    else if (atype === RTA_OIF && p.length === 4) oif = readU32(p);
     else if ((atype === RTA_DST || atype === RTA_GATEWAY) && p.length === size) {
       const text = family === AF_INET ? formatIpv4(p) : formatIpv6Address(p);
       if (atype === RTA_DST) dst = text;
@@ -114,5 +112,3 @@ function parseRoute(seq: number, flags: number, body: Uint8Array): RouteMessage 
   dst ??= family === AF_INET ? '0.0.0.0' : '::';
   return { type: 'route', seq, flags, protocol: body[5]!, route: { family, dst, dstLen, table, oif, gateway } };
 }
-
-export { NLM_F_MULTI };

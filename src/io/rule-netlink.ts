@@ -9,15 +9,15 @@
  * onlinkd's rules are `iif TAP lookup TABLE` (`[routing] rule = yes`), one
  * per family: IPv4 and IPv6 rules are separate lists in the kernel.
  */
-import { FAMILY_HDRLEN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, forEachAttr, parseRtnlMessages, rtnlRequest, u32, view, type FramingMessage } from './rtnl-message.js';
+import {
+  FAMILY_HDRLEN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REQUEST, forEachAttr, parseRtnlMessages, readU32, rtnlRequest, u32, type FramingMessage,
+} from './rtnl-message.js';
 import { AF_INET, AF_INET6, RTPROT_ONLINKD } from './route-netlink.js';
-import { LITTLE_ENDIAN } from './native.js';
 
 export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
 export const RTM_GETRULE = 34;
 const NLM_F_EXCL = 0x200;
-const NLM_F_CREATE = 0x400;
 const FRA_IIFNAME = 3;
 const FRA_PRIORITY = 6;
 const FRA_TABLE = 15;
@@ -77,8 +77,8 @@ function parseRule(seq: number, flags: number, body: Uint8Array): RuleMessage {
   let protocol = 0;
   let badName = false;
   const bad = forEachAttr(body, (atype, p) => {
-    if (atype === FRA_TABLE && p.length === 4) rule.table = view(p).getUint32(0, LITTLE_ENDIAN);
-    else if (atype === FRA_PRIORITY && p.length === 4) rule.priority = view(p).getUint32(0, LITTLE_ENDIAN);
+    if (atype === FRA_TABLE && p.length === 4) rule.table = readU32(p);
+    else if (atype === FRA_PRIORITY && p.length === 4) rule.priority = readU32(p);
     else if (atype === FRA_PROTOCOL && p.length >= 1) protocol = p[0]!;
     else if (atype === FRA_IIFNAME) {
       const end = p.indexOf(0);
