@@ -71,14 +71,10 @@ export function respondNeighborSolicitation(
   ndAddresses: readonly string[] = NO_ADDRESSES,
 ): NeighborDecision {
   if (!settings.enable) return drop('ipv6-disabled');
-  if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
-  if (ns.code !== 0) return drop('bad-code');
+  const invalid = invalidSolicitation(ns, meta);
+  if (invalid) return invalid;
   const { target } = ns;
   const { src, dst } = meta;
-  if (target.length !== IPV6_ADDRESS_LENGTH) return drop('bad-target');
-  if (isIpv6Multicast(target)) return drop('multicast-target');
-  if (src.length === IPV6_ADDRESS_LENGTH && isIpv6Unspecified(src)) return drop('duplicate-address-detection');
-  if (src.length !== IPV6_ADDRESS_LENGTH || isIpv6Multicast(src)) return drop('bad-source');
   if (dst.length !== IPV6_ADDRESS_LENGTH || (isIpv6Multicast(dst) && !isSolicitedNodeOf(dst, target))) {
     return drop('bad-destination');
   }
@@ -113,6 +109,25 @@ export function respondNeighborSolicitation(
       },
     },
   };
+}
+
+/**
+ * The checks every NS must pass whoever answers it (here for the taps,
+ * uplink-proxy.ts for the uplinks), in this order: hop limit 255 and code 0
+ * (RFC 4861 §7.1.1), a 16-octet unicast target, a source that is neither
+ * :: (DAD, never answered) nor multicast. The destination is the caller's:
+ * what may be addressed differs (a tap: any unicast; an uplink: the target).
+ */
+export function invalidSolicitation(ns: NeighborSolicitation, meta: Pick<Ipv6FrameMeta, 'src' | 'hopLimit'>): Drop | undefined {
+  if (meta.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
+  if (ns.code !== 0) return drop('bad-code');
+  const { target } = ns;
+  const { src } = meta;
+  if (target.length !== IPV6_ADDRESS_LENGTH) return drop('bad-target');
+  if (isIpv6Multicast(target)) return drop('multicast-target');
+  if (src.length === IPV6_ADDRESS_LENGTH && isIpv6Unspecified(src)) return drop('duplicate-address-detection');
+  if (src.length !== IPV6_ADDRESS_LENGTH || isIpv6Multicast(src)) return drop('bad-source');
+  return undefined;
 }
 
 const NO_ADDRESSES: readonly string[] = [];

@@ -37,12 +37,11 @@ import { BROADCAST_MAC48, isGroupMac48, type Mac48 } from '../wire/addr.js';
 import { ArpOp, type ArpFrame } from '../wire/arp.js';
 import type { Ipv6Frame } from '../wire/frame6.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
-import { IPV6_ND_HOP_LIMIT } from '../wire/ipv6.js';
-import { IPV6_ADDRESS_LENGTH, isIpv6Multicast, isIpv6Unspecified, sameIpv6 } from '../wire/ipv6-address.js';
+import { IPV6_ADDRESS_LENGTH, isIpv6Multicast, sameIpv6 } from '../wire/ipv6-address.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
 import type { ArpReply } from './arp.js';
 import { drop, type Drop } from './drop.js';
-import { isSolicitedNodeOf } from './neighbor.js';
+import { invalidSolicitation, isSolicitedNodeOf } from './neighbor.js';
 import type { NdpReply } from './ndp-frame.js';
 
 /** What one uplink answers for: each proxied address with the tap it is routed to. */
@@ -94,14 +93,10 @@ export function respondUplinkArp(arp: ArpFrame, proxied: ProxiedAddresses, uplin
 
 /** `frame`: the NS's decoded frame (addresses are views into it: build the reply before the next frame). */
 export function respondUplinkNs(ns: NeighborSolicitation, frame: Pick<Ipv6Frame, 'srcMac' | 'dstMac' | 'src' | 'dst' | 'hopLimit'>, proxied: ProxiedAddresses, uplink: UplinkMac): UplinkNsDecision {
-  if (frame.hopLimit !== IPV6_ND_HOP_LIMIT) return drop('bad-hop-limit');
-  if (ns.code !== 0) return drop('bad-code');
+  const invalid = invalidSolicitation(ns, frame);
+  if (invalid) return invalid;
   const { target } = ns;
   const { src, dst } = frame;
-  if (target.length !== IPV6_ADDRESS_LENGTH) return drop('bad-target');
-  if (isIpv6Multicast(target)) return drop('multicast-target');
-  if (src.length === IPV6_ADDRESS_LENGTH && isIpv6Unspecified(src)) return drop('duplicate-address-detection');
-  if (src.length !== IPV6_ADDRESS_LENGTH || isIpv6Multicast(src)) return drop('bad-source');
   if (dst.length !== IPV6_ADDRESS_LENGTH || (isIpv6Multicast(dst) ? !isSolicitedNodeOf(dst, target) : !sameIpv6(dst, 0, target, 0))) {
     return drop('bad-destination');
   }
