@@ -16,23 +16,13 @@
  * when a re-dump starts; 'ready' after the first dump.
  */
 import { EventEmitter } from 'node:events';
-import {
-  AF_NETLINK, NETLINK_ROUTE, RTMGRP_LINK, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE,
-  errnoName, loadNative,
-} from './native.js';
+import { RTMGRP_LINK, errnoName } from './native.js';
 import { NLM_F_DUMP_INTR, NLM_F_MULTI, buildGetLinkDump, parseNetlink, type Link } from './netlink.js';
+import { openRouteNetlinkSocket, type NetlinkTransport } from './netlink-socket.js';
 import { safeTimeout } from '../util/timer.js';
 
 export type { Link } from './netlink.js';
-
-/** What the monitor needs from a socket; injectable so tests can feed bytes. */
-export interface NetlinkTransport {
-  /** Returns bytes sent or -errno. */
-  send(data: Uint8Array): number;
-  /** err: positive errno (data null) or 0. */
-  start(onData: (err: number, data: Buffer | null) => void): void;
-  close(): void;
-}
+export type { NetlinkTransport } from './netlink-socket.js';
 
 export interface LinkMonitorOptions {
   /** Socket receive buffer (default 4 MiB): bursts of tap creation on a busy
@@ -42,25 +32,7 @@ export interface LinkMonitorOptions {
 
 /** A NETLINK_ROUTE socket bound to the link multicast group. */
 export function openRouteLinkSocket(options: LinkMonitorOptions = {}): NetlinkTransport {
-  const n = loadNative();
-  const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-  const size = options.receiveBufferBytes ?? 4 * 1024 * 1024;
-  try {
-    try {
-      n.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, size); // needs CAP_NET_ADMIN
-    } catch {
-      n.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUF, size);
-    }
-    n.bindNetlink(fd, RTMGRP_LINK);
-  } catch (e) {
-    n.close(fd);
-    throw e;
-  }
-  return {
-    send: (data) => n.send(fd, data),
-    start: (onData) => n.startRecv(fd, (err, data) => onData(err, data)),
-    close: () => n.close(fd),
-  };
+  return openRouteNetlinkSocket(RTMGRP_LINK, options.receiveBufferBytes ?? 4 * 1024 * 1024);
 }
 
 const ENOBUFS = 105;

@@ -20,7 +20,7 @@
  */
 import type { Logger } from 'pino';
 import { errnoName } from '../io/native.js';
-import type { NetlinkTransport } from '../io/link-monitor.js';
+import type { NetlinkTransport } from '../io/netlink-socket.js';
 import { NLM_F_MULTI, type FramingMessage } from '../io/rtnl-message.js';
 import { RTPROT_ONLINKD } from '../io/route-netlink.js';
 

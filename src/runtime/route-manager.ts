@@ -14,8 +14,7 @@
 import { readFileSync } from 'node:fs';
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/settings.js';
-import { AF_NETLINK, NETLINK_ROUTE, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, loadNative } from '../io/native.js';
-import type { NetlinkTransport } from '../io/link-monitor.js';
+import { openRouteNetlinkSocket, type NetlinkTransport } from '../io/netlink-socket.js';
 import { AF_INET, buildRouteDump, buildRouteRequest, parseRouteMessages, routeKey, type Route } from '../io/route-netlink.js';
 import { buildRuleDump, buildRuleRequest, parseRuleMessages, ruleKey, type Rule } from '../io/rule-netlink.js';
 import { NetlinkObjects, type NetlinkObjectsDeps, type ObjectCodec } from './netlink-objects.js';
@@ -32,22 +31,9 @@ const ENODEV = 19;
  */
 const RECEIVE_BUFFER = 16 * 1024 * 1024;
 
-/** A NETLINK_ROUTE socket in no multicast group: requests, their ACKs and dump replies only. */
+/** A NETLINK_ROUTE socket in no multicast group: requests, their ACKs and dump replies only (CAP_NET_ADMIN, which routing needs anyway, forces the buffer size). */
 export function openRouteSocket(): NetlinkTransport {
-  const n = loadNative();
-  const fd = n.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-  try {
-    try {
-      n.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER); // CAP_NET_ADMIN, which routing needs anyway
-    } catch {
-      n.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER);
-    }
-    n.bindNetlink(fd, 0);
-  } catch (e) {
-    n.close(fd);
-    throw e;
-  }
-  return { send: (d) => n.send(fd, d), start: (cb) => n.startRecv(fd, (err, data) => cb(err, data)), close: () => n.close(fd) };
+  return openRouteNetlinkSocket(0, RECEIVE_BUFFER);
 }
 
 /** Whether this process holds `cap` in its effective set (CapEff of /proc/self/status, proc(5)). */
