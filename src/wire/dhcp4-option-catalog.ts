@@ -13,7 +13,7 @@
  * One override is deliberate: 119 (domain search) replaces
  * `[dhcp] domain_search`, since no binding key gives a per-VM search list.
  */
-import { makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
+import { bindingKey as key, makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
 import {
   BOOL, DOMAIN_LIST_COMPRESSED, IPV4, IPV4_LIST, IPV4_PAIRS, OPAQUE, S32, TEXT, U16, U16_LIST, U32, U8,
 } from './option-value-types.js';
@@ -22,21 +22,21 @@ const o = (code: number, name: string, type: ValueType, more: Partial<OptionInfo
 const set = (code: number, name: string, type: ValueType, refused: string): OptionInfo => o(code, name, type, { refused });
 
 const ENTRIES: OptionInfo[] = [
-  set(1, 'subnet-mask', IPV4, 'the netmask comes from SUBNET'),
+  set(1, 'subnet-mask', IPV4, `the netmask comes from ${key('SUBNET')}`),
   o(2, 'time-offset', S32),
-  set(3, 'routers', IPV4_LIST, 'the router comes from GATEWAY (and PRIVATE)'),
+  set(3, 'routers', IPV4_LIST, `the router comes from ${key('GATEWAY')} (and ${key('PRIVATE')})`),
   o(4, 'time-servers', IPV4_LIST),
   o(5, 'name-servers', IPV4_LIST),
-  set(6, 'domain-name-servers', IPV4_LIST, 'name servers come from DNS or [dhcp] nameservers'),
+  set(6, 'domain-name-servers', IPV4_LIST, `name servers come from ${key('DNS')} or [dhcp] nameservers`),
   o(7, 'log-servers', IPV4_LIST),
   o(8, 'cookie-servers', IPV4_LIST),
   o(9, 'lpr-servers', IPV4_LIST),
   o(10, 'impress-servers', IPV4_LIST),
   o(11, 'resource-location-servers', IPV4_LIST),
-  set(12, 'host-name', TEXT, 'the host name comes from HOSTNAME'),
+  set(12, 'host-name', TEXT, `the host name comes from ${key('HOSTNAME')}`),
   o(13, 'boot-size', U16),
   o(14, 'merit-dump', TEXT),
-  set(15, 'domain-name', TEXT, 'the domain name comes from DOMAIN or [dhcp] domain'),
+  set(15, 'domain-name', TEXT, `the domain name comes from ${key('DOMAIN')} or [dhcp] domain`),
   o(16, 'swap-server', IPV4),
   o(17, 'root-path', TEXT),
   o(18, 'extensions-path', TEXT),
@@ -47,9 +47,9 @@ const ENTRIES: OptionInfo[] = [
   o(23, 'default-ip-ttl', U8),
   o(24, 'path-mtu-aging-timeout', U32),
   o(25, 'path-mtu-plateau-table', U16_LIST),
-  set(26, 'interface-mtu', U16, 'the MTU comes from MTU'),
+  set(26, 'interface-mtu', U16, `the MTU comes from ${key('MTU')}`),
   o(27, 'all-subnets-local', BOOL),
-  set(28, 'broadcast-address', IPV4, 'the broadcast address comes from SUBNET'),
+  set(28, 'broadcast-address', IPV4, `the broadcast address comes from ${key('SUBNET')}`),
   o(29, 'perform-mask-discovery', BOOL),
   o(30, 'mask-supplier', BOOL),
   o(31, 'router-discovery', BOOL),
@@ -75,7 +75,7 @@ const ENTRIES: OptionInfo[] = [
   set(51, 'lease-time', U32, 'the lease comes from [dhcp] lease_lifetime'),
   set(52, 'option-overload', U8, "the encoder's (RFC 2131 §4.1)"),
   set(53, 'message-type', U8, "the protocol's"),
-  set(54, 'server-identifier', IPV4, 'the server identifier comes from [dhcp] server_ip or GATEWAY'),
+  set(54, 'server-identifier', IPV4, `the server identifier comes from [dhcp] server_ip or ${key('GATEWAY')}`),
   set(55, 'parameter-request-list', U16_LIST, "the client's"),
   o(56, 'message', TEXT),
   set(57, 'max-message-size', U16, "the client's"),
@@ -87,8 +87,8 @@ const ENTRIES: OptionInfo[] = [
   o(63, 'netware-ip-option', OPAQUE),
   o(64, 'nisplus-domain', TEXT),
   o(65, 'nisplus-servers', IPV4_LIST),
-  set(66, 'tftp-server-name', TEXT, 'the TFTP server comes from NEXT_SERVER'),
-  set(67, 'bootfile-name', TEXT, 'the boot file comes from BOOTFILE, BOOTFILE_EFI or IPXE_BOOTFILE (README "Network boot")'),
+  set(66, 'tftp-server-name', TEXT, `the TFTP server comes from ${key('NEXT_SERVER')}`),
+  set(67, 'bootfile-name', TEXT, `the boot file comes from ${key('BOOTFILE')}, ${key('BOOTFILE_EFI')} or ${key('IPXE_BOOTFILE')} (README "Network boot")`),
   o(68, 'mobile-ip-home-agent', IPV4_LIST),
   o(69, 'smtp-server', IPV4_LIST),
   o(70, 'pop-server', IPV4_LIST),
@@ -113,14 +113,14 @@ const ENTRIES: OptionInfo[] = [
   o(97, 'client-machine-identifier', OPAQUE),
   o(100, 'pcode', TEXT), // RFC 4833
   o(101, 'tcode', TEXT),
-  set(108, 'ipv6-only-preferred', U32, 'it comes from IPV6_ONLY or [dhcp] ipv6_only_preferred (RFC 8925: only when asked, yiaddr 0.0.0.0 in the OFFER)'),
-  set(114, 'captive-portal', TEXT, 'the captive portal URI comes from CAPTIVE_PORTAL (RFC 8910)'),
+  set(108, 'ipv6-only-preferred', U32, `it comes from ${key('IPV6_ONLY')} or [dhcp] ipv6_only_preferred (RFC 8925: only when asked, yiaddr 0.0.0.0 in the OFFER)`),
+  set(114, 'captive-portal', TEXT, `the captive portal URI comes from ${key('CAPTIVE_PORTAL')} (RFC 8910)`),
   o(116, 'auto-configure', U8), // RFC 2563
   o(117, 'name-service-search', U16_LIST), // RFC 2937
   o(118, 'subnet-selection', IPV4), // RFC 3011
   o(119, 'domain-search', DOMAIN_LIST_COMPRESSED, { overrides: '[dhcp] domain_search' }), // RFC 3397
   o(120, 'sip-servers', OPAQUE), // RFC 3361
-  set(121, 'classless-static-routes', OPAQUE, 'routes come from ROUTES, [dhcp] routes and GATEWAY (RFC 3442)'),
+  set(121, 'classless-static-routes', OPAQUE, `routes come from ${key('ROUTES')}, [dhcp] routes and ${key('GATEWAY')} (RFC 3442)`),
   o(124, 'vendor-identifying-vendor-class', OPAQUE), // RFC 3925
   o(125, 'vendor-identifying-vendor-options', OPAQUE),
   o(141, 'sip-ua-configuration-domains', DOMAIN_LIST_COMPRESSED), // RFC 6011
@@ -129,7 +129,7 @@ const ENTRIES: OptionInfo[] = [
   o(209, 'pxelinux-configfile', TEXT), // RFC 5071
   o(210, 'pxelinux-pathprefix', TEXT),
   o(211, 'pxelinux-reboot-time', U32),
-  set(249, 'ms-classless-static-routes', OPAQUE, 'routes come from ROUTES, [dhcp] routes and GATEWAY (MS-DHCPE 2.2.8)'),
+  set(249, 'ms-classless-static-routes', OPAQUE, `routes come from ${key('ROUTES')}, [dhcp] routes and ${key('GATEWAY')} (MS-DHCPE 2.2.8)`),
   o(252, 'wpad', TEXT),
 ];
 

@@ -13,7 +13,7 @@
  * (domain search list) replaces `[ipv6] domains` in DHCPv6 replies, since no
  * binding key gives a per-VM search list.
  */
-import { makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
+import { bindingKey as key, makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
 import { DOMAIN, DOMAIN_LIST, IPV6_LIST, OPAQUE, TEXT, U32, U8 } from './option-value-types.js';
 import { NTP_SERVER_LIST } from './ntp-server-option.js';
 
@@ -43,7 +43,7 @@ const ENTRIES: OptionInfo[] = [
   set(20, 'reconf-accept', PROTOCOL),
   o(21, 'sip-server-d', DOMAIN_LIST), // RFC 3319
   o(22, 'sip-server-a', IPV6_LIST),
-  set(23, 'dns-servers', 'name servers come from DNS6 or [ipv6] nameservers'), // RFC 3646
+  set(23, 'dns-servers', `name servers come from ${key('DNS6')} or [ipv6] nameservers`), // RFC 3646
   o(24, 'domain-list', DOMAIN_LIST, { overrides: '[ipv6] domains' }),
   set(25, 'ia-pd', PROTOCOL), // RFC 8415
   set(26, 'iaprefix', PROTOCOL),
@@ -64,7 +64,7 @@ const ENTRIES: OptionInfo[] = [
   o(42, 'new-tzdb-timezone', TEXT),
   set(43, 'ero', "the relay's"),
   o(56, 'ntp-server', NTP_SERVER_LIST), // RFC 5908 (sub-options 1, 2, 3)
-  set(59, 'bootfile-url', 'the boot file URL comes from BOOTFILE6'), // RFC 5970
+  set(59, 'bootfile-url', `the boot file URL comes from ${key('BOOTFILE6')}`), // RFC 5970
   o(60, 'bootfile-param', OPAQUE),
   set(61, 'client-arch-type', "the client's"),
   o(62, 'nii', OPAQUE),
@@ -73,7 +73,7 @@ const ENTRIES: OptionInfo[] = [
   o(67, 'pd-exclude', OPAQUE), // RFC 6603
   o(82, 'sol-max-rt', U32), // RFC 8415 §21.24
   o(83, 'inf-max-rt', U32), // RFC 8415 §21.25
-  set(103, 'captive-portal', 'the captive portal URI comes from CAPTIVE_PORTAL (RFC 8910)'),
+  set(103, 'captive-portal', `the captive portal URI comes from ${key('CAPTIVE_PORTAL')} (RFC 8910)`),
 ];
 
 /**

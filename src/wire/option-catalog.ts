@@ -11,6 +11,7 @@
  *   - `text:...` (the UTF-8 octets of the rest, as written).
  * A code onlinkd does not know takes only `hex:` and `text:`. Pure; never throws.
  */
+import type { BindingKeySpec } from '../bindings/schema.js';
 import { OPAQUE, printableText, type ParsedValue, type ValueType } from './option-value-types.js';
 
 export type { ParsedValue, ValueType } from './option-value-types.js';
@@ -45,6 +46,14 @@ export interface OptionCatalog {
   /** Octets → the canonical text (typed when they fit the type, else `text:`/`hex:`); parses back to the same octets. */
   formatOptionValue(code: number, bytes: Uint8Array): string;
 }
+
+/**
+ * A binding key named in a message (`refused`): the name itself, checked
+ * against the binding schema (src/bindings/schema.ts) when compiled, so a
+ * renamed or removed key cannot live on in a message. Type-only: the schema
+ * imports the catalogues.
+ */
+export const bindingKey = <K extends BindingKeySpec['file']>(key: K): K => key;
 
 export const HEX_PREFIX = 'hex:';
 export const TEXT_PREFIX = 'text:';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DHCP4_CATALOG, formatOptionValue, optionInfo, parseOptionValue } from '../../../src/wire/dhcp4-option-catalog.js';
 import { DHCP6_CATALOG, formatOption6Value, parseOption6Value } from '../../../src/wire/dhcp6-option-catalog.js';
+import { CONFIG_KEYS } from '../../../src/config/keys.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -120,5 +121,17 @@ describe('DHCPv6 option catalogue', () => {
     // DHCPv6 names are never compressed (RFC 8415 §10): a pointer is not shown as a name.
     expect(formatOption6Value(24, Uint8Array.from(Buffer.from('076578616d706c6503636f6d000162c000', 'hex')))).toMatch(/^hex:/);
     for (const code of [1, 2, 3, 5, 6, 8, 13, 14, 20, 23, 25, 26, 32]) expect(DHCP6_CATALOG.optionInfo(code)?.refused, String(code)).toBeDefined();
+  });
+});
+
+describe('names in the catalogues', () => {
+  // Binding keys in `refused` are checked against the binding schema when compiled (bindingKey);
+  // configuration keys (`[section] key`) are checked here against the configuration's table.
+  it('names only configuration keys that exist', () => {
+    const named = [...DHCP4_CATALOG.known, ...DHCP6_CATALOG.known]
+      .flatMap((i) => [i.refused ?? '', i.overrides ?? ''])
+      .flatMap((t) => [...t.matchAll(/\[([a-z0-9-]+)\] ([a-z0-9_]+)/g)].map((m) => `${m[1]}.${m[2]}`));
+    expect(named.length).toBeGreaterThan(10);
+    for (const k of named) expect(CONFIG_KEYS, k).toContain(k);
   });
 });
