@@ -12,9 +12,9 @@
  * Pure. Settings and bindings are immutable, so their option lists are
  * encoded once per (binding list, config list) pair and kept by identity.
  */
-import type { OptionCatalog } from '../wire/option-catalog.js';
+import { ALWAYS_PREFIX, type OptionCatalog } from '../wire/option-catalog.js';
 
-export const ALWAYS_PREFIX = 'always:';
+export { ALWAYS_PREFIX };
 
 export interface OptionSetting {
   readonly code: number;

@@ -57,13 +57,14 @@ export const bindingKey = <K extends BindingKeySpec['file']>(key: K): K => key;
 
 export const HEX_PREFIX = 'hex:';
 export const TEXT_PREFIX = 'text:';
-/** Prefixes the catalogue reads before the type's text (the binding layer adds `always:`). */
-export const RESERVED_PREFIXES: readonly string[] = [HEX_PREFIX, TEXT_PREFIX, 'always:'];
+/** Kea's `always-send`, read before the value by the setting layer (protocols/option-settings.ts). */
+export const ALWAYS_PREFIX = 'always:';
+/** Prefixes read before the type's text: the catalogue's and the setting layer's `always:`. */
+export const RESERVED_PREFIXES: readonly string[] = [HEX_PREFIX, TEXT_PREFIX, ALWAYS_PREFIX];
 
 const utf8 = new TextEncoder();
 
 function parseHex(text: string): ParsedValue {
-  // `hex:` alone is an empty value: some options are flags of length 0 (RFC 4039 rapid commit).
   // `hex:` alone is an empty value: some options are flags of length 0 (RFC 4039 rapid commit).
   const digits = text.replace(/[:\s]/g, '');
   if (!/^[0-9a-fA-F]*$/.test(digits)) return { ok: false, error: `hex:${text}: only hex digits (and ":" between octets)` };
