@@ -10,6 +10,7 @@ import { ipv4ToNumber, normalizeMac, numberToIpv4, prefixMask } from '../wire/ad
 import { ipv6InPrefix, ipv6PrefixOf, parseIpv6Address } from '../wire/ipv6-address.js';
 import { isValidDomainName } from '../util/domain.js';
 import { parseIpv6Unzoned } from '../util/ipv6.js';
+import { NO_WORDS, YES_WORDS } from '../util/yes-no.js';
 import type { ClasslessRoute } from '../wire/dhcp4-types.js';
 import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES } from '../protocols/reply-limits.js';
 import { parseRouteList } from './routes.js';
@@ -112,10 +113,8 @@ export const parseHostname: Parser<string> = (v) =>
 
 export const parseDomain: Parser<string> = (v) => (isValidDomainName(v) ? v : new Invalid(`"${v}" is not a valid domain name`));
 
-const OFF = ['0', 'no', 'false', 'off'];
-
 /** nfdhcpd treated any non-empty value as set; "0", "no", "false" and "off" are read as unset here. */
-export const parseFlag: Parser<boolean> = (v) => !OFF.includes(v.toLowerCase());
+export const parseFlag: Parser<boolean> = (v) => !NO_WORDS.includes(v.toLowerCase());
 
 /**
  * A key onlinkd added with three states (unset: the configuration decides):
@@ -123,8 +122,8 @@ export const parseFlag: Parser<boolean> = (v) => !OFF.includes(v.toLowerCase());
  */
 export const parseSwitch: Parser<boolean> = (v) => {
   const w = v.toLowerCase();
-  if (['1', 'yes', 'true', 'on'].includes(w)) return true;
-  if (OFF.includes(w)) return false;
+  if (YES_WORDS.includes(w)) return true;
+  if (NO_WORDS.includes(w)) return false;
   return new Invalid(`"${v}" is not yes or no`);
 };
 

@@ -9,6 +9,7 @@ import type { ClasslessRoute } from '../wire/dhcp4-types.js';
 import { parseRouteList } from '../bindings/routes.js';
 import { isValidDomainName } from '../util/domain.js';
 import { parseIpv6Unzoned } from '../util/ipv6.js';
+import { NO_WORDS, YES_WORDS } from '../util/yes-no.js';
 import { isValidInterfaceName } from '../bindings/binding.js';
 import { MAX_DNS4_SERVERS, MAX_DNS6_SERVERS, MAX_ROUTES, MAX_SEARCH_LIST_OCTETS, searchListOctets } from '../protocols/reply-limits.js';
 
@@ -31,8 +32,8 @@ export type ArpForm = 'request' | 'reply';
 
 export function bool(v: string): boolean {
   const s = v.trim().toLowerCase();
-  if (['yes', 'true', 'on', '1'].includes(s)) return true;
-  if (['no', 'false', 'off', '0'].includes(s)) return false;
+  if (YES_WORDS.includes(s)) return true;
+  if (NO_WORDS.includes(s)) return false;
   throw new Error(`expected yes/no, got "${v}"`);
 }
 

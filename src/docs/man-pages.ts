@@ -13,6 +13,7 @@ import { FAMILIES, KEYS, argName } from '../bindings/schema.js';
 import { USAGE as ONLINKCTL_USAGE } from '../cli/onlinkctl-run.js';
 import { USAGE as ONLINKD_USAGE } from '../cli/onlinkd-usage.js';
 import { VERSION } from '../util/version.js';
+import { NO_WORDS, YES_WORDS } from '../util/yes-no.js';
 import { roffDoc, roffTerm, roffText, tp, usageEntries } from './roff.js';
 
 export interface ManPage {
@@ -130,7 +131,7 @@ export function configPage(): ManPage {
     sh('DESCRIPTION'),
     roffText("onlinkd(8) reads an INI file in nfdhcpd's format: [section] headers and key = value lines. " +
       "nfdhcpd's nfdhcpd.conf is accepted as it is (its NFQUEUE keys are reported as unused); any other unknown key stops the " +
-      'daemon with FILE:LINE: KEY: and the reason. Booleans: yes/no, true/false, on/off, 1/0. Lists: comma or space separated. ' +
+      `daemon with FILE:LINE: KEY: and the reason. Booleans: ${YES_WORDS.map((w, i) => `${w}/${NO_WORDS[i]}`).join(', ')}. Lists: comma or space separated. ` +
       "Comments: lines starting with '#' or ';', or ' # ...' after a value. onlinkd --check --config FILE validates a file; " +
       'SIGHUP reloads it.'),
     sh('CONFIGURATION KEYS'),
@@ -140,7 +141,7 @@ export function configPage(): ManPage {
     roffText('One file per tap in the state directory ([general] datapath), named after the tap, in nfdhcpd\'s format: ' +
       'KEY=VALUE lines, as snf-network and Ganeti hooks write them. Values are read as sh(1) reads them: plain, \'...\' or "..."; ' +
       'what sh would expand or split ($, backquotes, ~, blanks next to quotes), unbalanced quotes and control characters are refused. ' +
-      'A key onlinkd does not know is kept and written back. A flag is set by any value but 0, no, false and off. Files are followed ' +
+      `A key onlinkd does not know is kept and written back. A flag is set by any value but ${NO_WORDS.slice(0, -1).join(', ')} and ${NO_WORDS.at(-1)}. Files are followed ` +
       'live; a file that does not parse is logged with its path, line and key, and the last good binding for the tap stays in force.'),
     para(roffText('binding-add on the control socket takes the same keys in lower case, onlinkctl bind as options (onlinkctl(8)).')),
     sh('BINDING KEYS'),
