@@ -342,10 +342,13 @@ case "$1" in
   bound|renew) ip -4 addr replace "$ip/\${mask:-24}" dev "$interface" ;;
 esac`;
 
-/** The udhcpc argv used by udhcpc() (exported for the fixture captures). */
-export function udhcpcArgv(hook: string, opts: UdhcpcOptions = {}): string[] {
+/**
+ * The udhcpc argv used by udhcpc() (exported for the fixture captures);
+ * `stay`: without `-q`, udhcpc keeps the lease and runs on (startUdhcpc).
+ */
+export function udhcpcArgv(hook: string, opts: UdhcpcOptions = {}, stay = false): string[] {
   const tries = Math.max(1, Math.round(opts.timeoutSec ?? 5));
-  const argv = ['udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', String(tries), '-T', '1', '-s', hook];
+  const argv = ['udhcpc', '-i', 'eth0', '-f', ...(stay ? [] : ['-q']), '-n', '-t', String(tries), '-T', '1', '-s', hook];
   if (opts.requestRoutes !== false) argv.push('-O', 'staticroutes');
   for (const o of opts.requestOptions ?? []) argv.push('-O', o);
   if (opts.clientId === null) argv.push('-C');
@@ -358,13 +361,27 @@ export function udhcpcArgv(hook: string, opts: UdhcpcOptions = {}): string[] {
   return argv;
 }
 
+function spawnUdhcpc(lab: Lab, vm: NsRef, opts: UdhcpcOptions, stay: boolean): ClientSession {
+  const dir = runDir(lab, 'udhcpc', vm);
+  const hook = writeHook(dir, '$1', opts.configure ? UDHCPC_CONFIGURE : '');
+  return session(lab.spawn(vm, udhcpcArgv(hook, opts, stay), { env: clientEnv(dir), cwd: dir }), dir);
+}
+
+/**
+ * udhcpc left running after its lease (no `-q`): events `bound`, then
+ * `renew` after `renew()` (SIGUSR1 to udhcpc's pid: busybox renews at once,
+ * a REQUEST with ciaddr unicast to the server identifier from a kernel UDP
+ * socket, so give it `configure: true`).
+ */
+export function startUdhcpc(lab: Lab, vm: NsRef, opts: UdhcpcOptions = {}): ClientSession & { renew(): void } {
+  const s = spawnUdhcpc(lab, vm, opts, true);
+  return { ...s, renew: () => process.kill(s.process.pid, 'SIGUSR1') };
+}
+
 /** One DHCPv4 exchange with udhcpc (`-q -n`): the lease from its `bound` event, or null. */
 export async function udhcpc(lab: Lab, vm: NsRef, opts: UdhcpcOptions = {}): Promise<Dhcp4Lease | null> {
   const tries = Math.max(1, Math.round(opts.timeoutSec ?? 5));
-  const dir = runDir(lab, 'udhcpc', vm);
-  const hook = writeHook(dir, '$1', opts.configure ? UDHCPC_CONFIGURE : '');
-  const proc = lab.spawn(vm, udhcpcArgv(hook, opts), { env: clientEnv(dir), cwd: dir });
-  const s = session(proc, dir);
+  const s = spawnUdhcpc(lab, vm, opts, false);
   try {
     const ev = await s.waitForEvent(['bound'], tries * 1_000 + 3_000);
     return ev ? leaseFromUdhcpc(ev) : null;
@@ -535,4 +552,33 @@ export async function ndisc6(lab: Lab, vm: NsRef, target: string, opts: NdiscToo
   if (opts.waitLinkLocal !== false) await lab.waitLinkLocal(vm, 5_000);
   const r = await lab.exec(vm, ['ndisc6', ...ndiscArgs(opts), target, 'eth0'], { timeoutMs: ndiscBoundMs(opts) });
   return { ...r, answers: parseNdisc6(r.stdout) };
+}
+
+// ---------------------------------------------------------------------------
+// Crafted DHCPv4 (scapy, tools/dhcp-probe.py): only for what no client here sends
+
+const DHCP_PROBE = new URL('./tools/dhcp-probe.py', import.meta.url).pathname;
+
+/** What dhcp-probe.py prints of a reply: addressing, and each option as hex by code. */
+export interface DhcpProbeReply {
+  eth_src: string;
+  eth_dst: string;
+  ip_src: string;
+  ip_dst: string;
+  yiaddr: string;
+  ciaddr: string;
+  siaddr: string;
+  file: string;
+  flags: number;
+  options: Record<string, string>;
+}
+
+/**
+ * One crafted DHCPv4 request from the VM (dhcp-probe.py's JSON request:
+ * src_mac, chaddr, type, options [[code, hex]], ...; 2 s for the reply);
+ * the reply, or null. The suite needs `{ scapy: true }`.
+ */
+export async function dhcpProbe(lab: Lab, vm: NsRef, req: Record<string, unknown>): Promise<DhcpProbeReply | null> {
+  const out = await lab.run(vm, ['/usr/bin/python3', DHCP_PROBE, JSON.stringify({ timeout: 2, ...req })], { timeoutMs: 20_000 });
+  return (JSON.parse(out.trim().split('\n').pop()!) as { reply: DhcpProbeReply | null }).reply;
 }
