@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseSwitch, Invalid } from '../bindings/binding-values.js';
-import { FAMILIES, KEYS, argName, memberKey, type AnyBindingKey } from '../bindings/schema.js';
+import { FAMILIES, KEYS, argName, memberKey, type AnyBindingKey, type BindingKeyFamily } from '../bindings/schema.js';
 import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '../control/client.js';
 import type { ControlResponse } from '../control/protocol.js';
 import { VERSION } from '../util/version.js';
@@ -19,12 +19,15 @@ export const EXIT_NOT_FOUND = 3;
 /** `onlinkctl bind`'s option for a binding key: its binding-add name, dashes for underscores. */
 const optionName = (k: AnyBindingKey): string => argName(k).replaceAll('_', '-');
 
+/** How `bind`'s option for a binding key is written, with its value's name (the usage, the man page). */
+export const bindOptionTerm = (k: AnyBindingKey): string => `--${optionName(k)}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}`;
+
+/** How `bind`'s option for a key family is written (the usage, the man page). */
+export const familyOptionTerm = (f: BindingKeyFamily): string => `--${f.cli} N=VALUE`;
+
 /** The bind options of the usage, from the binding schema, wrapped at 76 columns. */
 function bindOptionsUsage(): string {
-  const words = [
-    ...KEYS.map((k) => `--${optionName(k)}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}${k.required ? ' (required)' : ''}`),
-    ...FAMILIES.map((f) => `--${f.cli} N=VALUE`),
-  ];
+  const words = [...KEYS.map((k) => `${bindOptionTerm(k)}${k.required ? ' (required)' : ''}`), ...FAMILIES.map(familyOptionTerm)];
   const lines: string[] = [];
   let line = ' ';
   for (const w of words) {

@@ -9,8 +9,8 @@
 import { KEY_ENTRIES, KEY_FAMILIES, KEYS as CONFIG, NFDHCPD_UNUSED_KEYS } from '../config/keys.js';
 import type { SectionName } from '../config/settings.js';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { FAMILIES, KEYS, argName } from '../bindings/schema.js';
-import { USAGE as ONLINKCTL_USAGE } from '../cli/onlinkctl-run.js';
+import { FAMILIES, KEYS } from '../bindings/schema.js';
+import { USAGE as ONLINKCTL_USAGE, bindOptionTerm, familyOptionTerm } from '../cli/onlinkctl-run.js';
 import { USAGE as ONLINKD_USAGE } from '../cli/onlinkd-usage.js';
 import { VERSION } from '../util/version.js';
 import { NO_WORDS, YES_WORDS } from '../util/yes-no.js';
@@ -92,8 +92,8 @@ export function onlinkctlPage(): ManPage {
     entries(ONLINKCTL_USAGE, 'Commands:'),
     sh('BIND OPTIONS'),
     roffText('The keys of a binding file (see onlinkd.conf(5)); unset ones stay unset; lists are repeatable.'),
-    ...KEYS.map((k) => tp(roffTerm(`--${argName(k).replaceAll('_', '-')}${k.kind === 'flag' ? '' : ` ${k.meta ?? 'VALUE'}`}`), roffDoc(k.doc))),
-    ...FAMILIES.map((f) => tp(roffTerm(`--${f.cli} N=VALUE`), roffDoc(`${f.doc} (repeatable)`))),
+    ...KEYS.map((k) => tp(roffTerm(bindOptionTerm(k)), roffDoc(k.doc))),
+    ...FAMILIES.map((f) => tp(roffTerm(familyOptionTerm(f)), roffDoc(`${f.doc} (repeatable)`))),
     sh('OPTIONS'),
     entries(ONLINKCTL_USAGE, 'Options:'),
     sh('EXIT STATUS'),
