@@ -74,8 +74,8 @@ export function onlinkdPage(): ManPage {
     tp('\\fBUV_THREADPOOL_SIZE\\fR', roffText('libuv threads for file writes (the systemd unit sets 16)')),
     sh('FILES'),
     tp(`\\fI${roffText(DEFAULT_CONFIG_PATH)}\\fR`, roffText('the configuration file')),
-    tp(`\\fI${roffText(defaults.datapath.default)}\\fR`, roffText('binding files, one per tap ([general] datapath)')),
-    tp(`\\fI${roffText(defaults.controlSocket.default)}\\fR`, roffText('the control socket ([general] control_socket)')),
+    tp(`\\fI${roffText(defaults.datapath.default)}\\fR`, roffText(`binding files, one per tap ([general] ${defaults.datapath.key})`)),
+    tp(`\\fI${roffText(defaults.controlSocket.default)}\\fR`, roffText(`the control socket ([general] ${defaults.controlSocket.key})`)),
     seeAlso('onlinkctl(8)', 'onlinkd.conf(5)', 'systemd-sysusers(8)'),
   ];
   return { file: 'onlinkd.8', text: `${text.join('\n')}\n` };
@@ -138,7 +138,7 @@ export function configPage(): ManPage {
     ...sections.flatMap((s) => configSection(s)),
     ...KEY_FAMILIES.flatMap((f) => [`.SS [${f.section}]`, tp('\\fIcode\\fR = \\fIvalue\\fR', `${roffDoc(f.doc)}.`)]),
     sh('BINDING FILES'),
-    roffText('One file per tap in the state directory ([general] datapath), named after the tap, in nfdhcpd\'s format: ' +
+    roffText(`One file per tap in the state directory ([general] ${defaults.datapath.key}), named after the tap, in nfdhcpd's format: ` +
       'KEY=VALUE lines, as snf-network and Ganeti hooks write them. Values are read as sh(1) reads them: plain, \'...\' or "..."; ' +
       'what sh would expand or split ($, backquotes, ~, blanks next to quotes), unbalanced quotes and control characters are refused. ' +
       `A key onlinkd does not know is kept and written back. A flag is set by any value but ${NO_WORDS.slice(0, -1).join(', ')} and ${NO_WORDS.at(-1)}. Files are followed ` +
