@@ -24,16 +24,7 @@ import type { Binding } from '../bindings/binding.js';
 import { MAX_BOOTFILE_FIELD_LENGTH } from '../bindings/boot-values.js';
 import { ipv4ToNumber } from '../wire/addr.js';
 import { getOption } from '../wire/dhcp4.js';
-import type { Dhcp4Message } from '../wire/dhcp4-types.js';
-
-/** Options of network boot (RFC 2132 §9.4, §9.5; RFC 3004; RFC 4578; iPXE). */
-export const BootOption = {
-  TftpServerName: 66,
-  BootfileName: 67,
-  UserClass: 77,
-  ClientArchitecture: 93,
-  Ipxe: 175,
-} as const;
+import { Dhcp4Option, type Dhcp4Message } from '../wire/dhcp4-types.js';
 
 /**
  * IANA Processor Architecture Types that are UEFI firmware (x86 and x64
@@ -66,8 +57,8 @@ function containsIpxe(bytes: Uint8Array): boolean {
 
 /** iPXE announces itself with option 175 (its feature list) and user class "iPXE". */
 export function isIpxeRequest(request: Pick<Dhcp4Message, 'options'>): boolean {
-  if (getOption(request, BootOption.Ipxe) !== undefined) return true;
-  const uc = getOption(request, BootOption.UserClass);
+  if (getOption(request, Dhcp4Option.Etherboot) !== undefined) return true;
+  const uc = getOption(request, Dhcp4Option.UserClass);
   return uc !== undefined && containsIpxe(uc);
 }
 
@@ -76,7 +67,7 @@ export function isIpxeRequest(request: Pick<Dhcp4Message, 'options'>): boolean {
  * values), or undefined when absent or malformed (odd length, empty).
  */
 export function clientArchitecture(request: Pick<Dhcp4Message, 'options'>): number | undefined {
-  const v = getOption(request, BootOption.ClientArchitecture);
+  const v = getOption(request, Dhcp4Option.ClientSystemArchitecture);
   if (v === undefined || v.length < 2 || v.length % 2 !== 0) return undefined;
   return (v[0]! << 8) | v[1]!;
 }
@@ -134,8 +125,8 @@ export function bootShape(request: Pick<Dhcp4Message, 'options'>, binding: Bindi
   if (!hasBootKeys(binding)) return 0;
   let shape = HAS_BOOT_KEYS | (bootClient(request) << 1);
   if (prl !== undefined) {
-    if (prl.includes(BootOption.TftpServerName)) shape |= ASKED_66;
-    if (prl.includes(BootOption.BootfileName)) shape |= ASKED_67;
+    if (prl.includes(Dhcp4Option.TftpServerName)) shape |= ASKED_66;
+    if (prl.includes(Dhcp4Option.BootfileName)) shape |= ASKED_67;
   }
   return shape;
 }
@@ -146,9 +137,9 @@ const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt
 export function bootOptions(binding: Binding, shape: number): Array<[number, Uint8Array]> {
   if (!(shape & HAS_BOOT_KEYS)) return [];
   const out: Array<[number, Uint8Array]> = [];
-  if (shape & ASKED_66 && binding.nextServer !== undefined) out.push([BootOption.TftpServerName, latin1(binding.nextServer)]);
+  if (shape & ASKED_66 && binding.nextServer !== undefined) out.push([Dhcp4Option.TftpServerName, latin1(binding.nextServer)]);
   const file = bootfileFor(binding, (shape >> 1) & 3);
-  if (sendsBootfileOption(file, (shape & ASKED_67) !== 0)) out.push([BootOption.BootfileName, latin1(file!)]);
+  if (sendsBootfileOption(file, (shape & ASKED_67) !== 0)) out.push([Dhcp4Option.BootfileName, latin1(file!)]);
   return out;
 }
 

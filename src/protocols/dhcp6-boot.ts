@@ -7,8 +7,6 @@
 import type { Binding } from '../bindings/binding.js';
 import { Dhcp6Option, getDhcp6Option, type Dhcp6Message } from '../wire/dhcp6.js';
 
-export const DHCP6_BOOTFILE_URL = 59;
-
 const encoded = new WeakMap<Binding, Uint8Array>();
 
 /** Whether the raw Option Request option lists `code` (16-bit codes, RFC 8415 §21.7); scanned in place, no array. */
@@ -22,9 +20,9 @@ export function oroHas(msg: Pick<Dhcp6Message, 'options'>, code: number): boolea
 /** Option 59 for this request, or undefined (no BOOTFILE6, or not asked for). Encoded once per binding. */
 export function bootfileUrlOption(msg: Pick<Dhcp6Message, 'options'>, binding: Binding): [number, Uint8Array] | undefined {
   const url = binding.bootfile6;
-  if (url === undefined || !oroHas(msg, DHCP6_BOOTFILE_URL)) return undefined;
+  if (url === undefined || !oroHas(msg, Dhcp6Option.BootfileUrl)) return undefined;
   let v = encoded.get(binding);
   // BOOTFILE6 is printable ASCII (bindings/boot-values.ts): one octet per character.
   if (v === undefined) encoded.set(binding, (v = Uint8Array.from(url, (c) => c.charCodeAt(0))));
-  return [DHCP6_BOOTFILE_URL, v];
+  return [Dhcp6Option.BootfileUrl, v];
 }

@@ -14,7 +14,7 @@ import type { Settings } from '../config/settings.js';
 import { statusCodeOption, Dhcp6Status } from '../wire/dhcp6-options.js';
 import { Dhcp6Option } from '../wire/dhcp6.js';
 import {
-  encodeIa, encodeIaAddress, encodeIaPrefix, iaAddresses, iaPrefixes, IA_PREFIX_OPTION, type IdentityAssociation, type RawOptions,
+  encodeIa, encodeIaAddress, encodeIaPrefix, iaAddresses, iaPrefixes, type IdentityAssociation, type RawOptions,
 } from '../wire/dhcp6-ia.js';
 import { ipv6PrefixMatch, parseIpv6Address, sameIpv6 } from '../wire/ipv6-address.js';
 import { statefulAddress } from './ipv6-mode.js';
@@ -72,7 +72,7 @@ function expired(ia: IdentityAssociation, a: Assignment): RawOptions {
   if (ia.code === Dhcp6Option.IaPd) {
     for (const p of iaPrefixes(ia)) {
       const ours = a.prefix !== undefined && p.prefixLength === a.prefixLength && ipv6PrefixMatch(p.prefix, 0, a.prefix, 0, 128);
-      if (!ours) out.push([IA_PREFIX_OPTION, encodeIaPrefix({ ...p, preferredLifetime: 0, validLifetime: 0, options: [] })]);
+      if (!ours) out.push([Dhcp6Option.IaPrefix, encodeIaPrefix({ ...p, preferredLifetime: 0, validLifetime: 0, options: [] })]);
     }
   } else {
     for (const x of iaAddresses(ia)) {
@@ -107,7 +107,7 @@ export function answerIas(ias: readonly IdentityAssociation[], a: Assignment, sh
     }
     if (ia.code === Dhcp6Option.IaPd && !pdDone && a.iaPrefix) {
       pdDone = true;
-      const options: RawOptions = [[IA_PREFIX_OPTION, a.iaPrefix], ...(namedExpire ? expired(ia, a) : [])];
+      const options: RawOptions = [[Dhcp6Option.IaPrefix, a.iaPrefix], ...(namedExpire ? expired(ia, a) : [])];
       out.push([ia.code, encodeIa({ code: ia.code, iaid: ia.iaid, t1, t2, options })]);
       continue;
     }

@@ -24,10 +24,8 @@ import type { Binding } from '../bindings/binding.js';
 import type { Dhcp4Settings } from './dhcp4-config-options.js';
 import type { EncodedOption } from './option-settings.js';
 import { encodeString, encodeU32 } from '../wire/dhcp4-options.js';
-
-export const IPV6_ONLY_PREFERRED = 108;
-export const CAPTIVE_PORTAL_V4 = 114;
-export const CAPTIVE_PORTAL_V6 = 103;
+import { Dhcp4Option } from '../wire/dhcp4-types.js';
+import { Dhcp6Option } from '../wire/dhcp6.js';
 
 /** V6ONLY_WAIT for this binding (its key, else the configuration's), or undefined: option 108 off. */
 export function v6OnlyWaitOf(binding: Binding, settings: Pick<Dhcp4Settings, 'ipv6OnlyPreferred'>): number | undefined {
@@ -39,7 +37,7 @@ export function v6OnlyWaitOf(binding: Binding, settings: Pick<Dhcp4Settings, 'ip
  * §3.3.1): option 108 is on and the parameter request list has it.
  */
 export function offersNoAddress(prl: Uint8Array | undefined, binding: Binding, settings: Pick<Dhcp4Settings, 'ipv6OnlyPreferred'>): boolean {
-  return prl !== undefined && v6OnlyWaitOf(binding, settings) !== undefined && prl.includes(IPV6_ONLY_PREFERRED);
+  return prl !== undefined && v6OnlyWaitOf(binding, settings) !== undefined && prl.includes(Dhcp4Option.Ipv6OnlyPreferred);
 }
 
 const asked = (code: number, bytes: Uint8Array): EncodedOption => Object.freeze({ code, bytes, always: false });
@@ -48,14 +46,14 @@ const asked = (code: number, bytes: Uint8Array): EncodedOption => Object.freeze(
 export function keyedOptions4(binding: Binding, settings: Pick<Dhcp4Settings, 'ipv6OnlyPreferred'>): EncodedOption[] {
   const out: EncodedOption[] = [];
   const wait = v6OnlyWaitOf(binding, settings);
-  if (wait !== undefined) out.push(asked(IPV6_ONLY_PREFERRED, encodeU32(wait)));
-  if (binding.captivePortal !== undefined) out.push(asked(CAPTIVE_PORTAL_V4, encodeString(binding.captivePortal)));
+  if (wait !== undefined) out.push(asked(Dhcp4Option.Ipv6OnlyPreferred, encodeU32(wait)));
+  if (binding.captivePortal !== undefined) out.push(asked(Dhcp4Option.CaptivePortal, encodeString(binding.captivePortal)));
   return out;
 }
 
 /** The DHCPv6 options the binding's keys add (103), asked-for ones. */
 export function keyedOptions6(binding: Binding): EncodedOption[] {
-  return binding.captivePortal === undefined ? [] : [asked(CAPTIVE_PORTAL_V6, encodeString(binding.captivePortal))];
+  return binding.captivePortal === undefined ? [] : [asked(Dhcp6Option.CaptivePortal, encodeString(binding.captivePortal))];
 }
 
 /**

@@ -40,8 +40,15 @@ export const enum Dhcp4Option {
   RebindingTime = 59,
   VendorClassIdentifier = 60,
   ClientIdentifier = 61,
+  TftpServerName = 66,
+  BootfileName = 67,
+  UserClass = 77, // RFC 3004
+  ClientSystemArchitecture = 93, // RFC 4578
+  Ipv6OnlyPreferred = 108, // RFC 8925
+  CaptivePortal = 114, // RFC 8910
   DomainSearch = 119, // RFC 3397
   ClasslessStaticRoute = 121, // RFC 3442
+  Etherboot = 175, // iPXE's encapsulated options
   MsClasslessStaticRoute = 249, // MS-DHCPE 2.2.8
   End = 255,
 }

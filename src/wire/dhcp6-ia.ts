@@ -31,9 +31,6 @@ export const IA_TA_HEADER_LENGTH = 4;
 export const IA_ADDRESS_LENGTH = 24;
 export const IA_PREFIX_LENGTH = 25;
 
-/** Option 26 (RFC 8415 §21.22); the message-level codes are in dhcp6.ts. */
-export const IA_PREFIX_OPTION = 26;
-
 export type RawOptions = Array<[code: number, value: Uint8Array]>;
 
 /** IA_NA (3), IA_TA (4) or IA_PD (25); `t1`/`t2` are 0 for IA_TA, which has none. */
@@ -179,7 +176,7 @@ export function iaAddresses(ia: Pick<IdentityAssociation, 'options'>): IaAddress
 export function iaPrefixes(ia: Pick<IdentityAssociation, 'options'>): IaPrefix[] {
   const out: IaPrefix[] = [];
   for (const [code, v] of ia.options) {
-    if (code !== IA_PREFIX_OPTION) continue;
+    if (code !== Dhcp6Option.IaPrefix) continue;
     const r = decodeIaPrefix(v);
     if (r.ok) out.push(r.value);
   }

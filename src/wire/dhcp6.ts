@@ -58,9 +58,12 @@ export const Dhcp6Option = {
   DnsServers: 23,
   DomainList: 24,
   IaPd: 25,
+  IaPrefix: 26,
   InformationRefreshTime: 32,
+  BootfileUrl: 59, // RFC 5970
   SolMaxRt: 82,
   InfMaxRt: 83,
+  CaptivePortal: 103, // RFC 8910
 } as const;
 
 /** Client and server ports (RFC 8415 §7.2). */
