@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseSwitch, Invalid } from '../bindings/binding-values.js';
 import { FAMILIES, KEYS, argName, memberKey, type AnyBindingKey, type BindingKeyFamily } from '../bindings/schema.js';
 import { ControlClientError, DEFAULT_SOCKET, defaultSocketPath, request } from '../control/client.js';
+import type { CommandName } from '../control/commands.js';
 import type { ControlResponse } from '../control/protocol.js';
 import { VERSION } from '../util/version.js';
 import { watch } from './onlinkctl-watch.js';
@@ -132,7 +133,8 @@ const OPTIONS = {
 } as const;
 
 interface Plan {
-  command: string;
+  /** The control command it sends (a typo is a type error). */
+  command: CommandName;
   args?: Record<string, unknown>;
   format: (args: unknown, r: ControlResponse) => string;
   /** `watch`: a stream of events, not one answer (onlinkctl-watch.ts). */
