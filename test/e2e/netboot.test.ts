@@ -16,13 +16,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { dhclient6Inform } from './clients.js';
+import { dhclient6Inform, dhcpProbe } from './clients.js';
 import { Lab, describeLab, sleep, type Capture, type LabProcess } from './lab.js';
 import { Onlinkd, bindingText } from './onlinkd.js';
 import { peekDhcp4, type Dhcp4Peek } from '../helpers/frame-peek.js';
 import { writePcap } from '../helpers/pcap.js';
 
-const PROBE = new URL('./tools/dhcp-probe.py', import.meta.url).pathname;
 const HTTP_TOOL = new URL('./tools/netboot-http.mjs', import.meta.url).pathname;
 /** The combined BIOS+UEFI ROM QEMU loads for virtio-net-pci by default; SeaBIOS runs its BIOS image. */
 const ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
@@ -62,10 +61,7 @@ describeLab(
     let capture: Capture;
     let qemu: LabProcess | undefined;
 
-    async function probe(req: Record<string, unknown>) {
-      const out = await lab.run(PROBE_TAP, ['/usr/bin/python3', PROBE, JSON.stringify({ timeout: 2, ...req })], { timeoutMs: 20_000 });
-      return (JSON.parse(out.trim().split('\n').pop()!) as { reply: null | { siaddr: string; file: string; options: Record<string, string> } }).reply;
-    }
+    const probe = (req: Record<string, unknown>) => dhcpProbe(lab, PROBE_TAP, req);
 
     /**
      * The proof request's line, polled until it comes, QEMU exits, or the console says iPXE gave up (no
