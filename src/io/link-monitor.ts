@@ -35,8 +35,6 @@ export function openRouteLinkSocket(options: LinkMonitorOptions = {}): NetlinkTr
   return openRouteNetlinkSocket(RTMGRP_LINK, options.receiveBufferBytes ?? 4 * 1024 * 1024);
 }
 
-const ENOBUFS = 105;
-const EBUSY = 16;
 /** Retry delay when a dump request could not be sent. */
 const RETRY_MS = 200;
 
@@ -113,7 +111,7 @@ export class LinkMonitor extends EventEmitter {
     if (this.closed) return;
     if (err !== 0 || data === null) {
       // ENOBUFS: multicast events were lost. Any other error: same remedy.
-      this.emit('resync', err === ENOBUFS ? 'ENOBUFS' : errnoName(err));
+      this.emit('resync', errnoName(err));
       this.requestDump();
       return;
     }
@@ -140,7 +138,7 @@ export class LinkMonitor extends EventEmitter {
           // EBUSY: another dump was running on this socket; anything else: retry too.
           if (ours && m.errno !== 0) {
             this.dumpSeq = undefined;
-            this.emit('resync', `dump refused: ${m.errno === EBUSY ? 'EBUSY' : errnoName(m.errno)}`);
+            this.emit('resync', `dump refused: ${errnoName(m.errno)}`);
             this.retryTimer = safeTimeout('link-monitor dump retry', () => this.requestDump(), RETRY_MS);
           }
           break;

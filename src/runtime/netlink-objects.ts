@@ -18,15 +18,14 @@
  * naming the object; an add of one already there and a delete of one
  * already gone are not errors.
  */
+import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { errnoName } from '../io/native.js';
 import type { NetlinkTransport } from '../io/netlink-socket.js';
 import { NLM_F_MULTI, type FramingMessage } from '../io/rtnl-message.js';
 import { RTPROT_ONLINKD } from '../io/route-netlink.js';
 
-const EPERM = 1;
-const EEXIST = 17;
-const ENOBUFS = 105;
+const { EPERM, EEXIST, ENOBUFS } = constants.errno;
 
 /** A dumped object with its protocol, or the framing around it. */
 export type ObjectMessage<T> = { type: 'object'; seq: number; flags: number; protocol: number; object: T } | FramingMessage;

@@ -12,6 +12,7 @@
  * deleted on detach.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { Binding } from '../bindings/binding.js';
 import type { Settings } from '../config/settings.js';
 import { openRouteNetlinkSocket, type NetlinkTransport } from '../io/netlink-socket.js';
@@ -21,9 +22,7 @@ import { NetlinkObjects, type NetlinkObjectsDeps, type ObjectCodec } from './net
 import type { Tap } from './tap-table.js';
 import { wantedRoutes, wantedRules } from './wanted-routes.js';
 
-const ENOENT = 2;
-const ESRCH = 3;
-const ENODEV = 19;
+const { ENOENT, ESRCH, ENODEV } = constants.errno;
 /**
  * Receive buffer: every request is ACKed, and a start with thousands of
  * bindings sends thousands of requests before the loop reads one ACK (an
