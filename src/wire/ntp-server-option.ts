@@ -6,7 +6,8 @@
  *   - a domain name → NTP_SUBOPTION_SRV_FQDN (3, §4.3), RFC 1035 §3.1 wire
  *     form, never compressed (§4.3: "MUST NOT" use compression).
  * `OPTION6_56=2001:db8::123,ntp.example.com` is two sub-options. Each
- * sub-option is code (16 bits), length (16 bits), value (§4). Pure, never
+ * sub-option is code (16 bits), length (16 bits), value (§4): DHCPv6's
+ * option layout, so dhcp6.ts and dhcp6-ia.ts pack and unpack them. Pure, never
  * throwing; `format` gives back the same text for every value `parse` makes,
  * and undefined for octets that are not such a list (the catalogue then
  * shows `hex:`).
@@ -14,6 +15,8 @@
 import { dnsNameError, decodeUncompressedDnsNames, encodeDnsNames } from './dns-name.js';
 import { formatIpv6Address, isIpv6Multicast, parseIpv6Address } from './ipv6-address.js';
 import type { ParsedValue, ValueType } from './option-value-types.js';
+import { dhcp6OptionsLength, putDhcp6Options } from './dhcp6.js';
+import { decodeOptionList } from './dhcp6-ia.js';
 
 export const NTP_SUBOPTION_SRV_ADDR = 1;
 export const NTP_SUBOPTION_MC_ADDR = 2;
@@ -39,37 +42,24 @@ export const NTP_SERVER_LIST: ValueType = {
   parse(text) {
     const list = text.split(/[,\s]+/).filter((s) => s !== '');
     if (list.length === 0) return bad(`expected ${NTP_SERVER_LIST.example}`);
-    const subs: Array<{ code: number; value: Uint8Array }> = [];
+    const subs: Array<[number, Uint8Array]> = [];
     for (const item of list) {
       const s = suboption(item);
       if (typeof s === 'string') return bad(s);
-      subs.push(s);
+      subs.push([s.code, s.value]);
     }
-    const out = new Uint8Array(subs.reduce((n, s) => n + 4 + s.value.length, 0));
-    let off = 0;
-    for (const s of subs) {
-      out[off] = s.code >> 8;
-      out[off + 1] = s.code & 0xff;
-      out[off + 2] = s.value.length >> 8;
-      out[off + 3] = s.value.length & 0xff;
-      out.set(s.value, off + 4);
-      off += 4 + s.value.length;
-    }
+    const out = new Uint8Array(dhcp6OptionsLength(subs));
+    putDhcp6Options(out, 0, subs);
     return { ok: true, bytes: out };
   },
   format(b) {
+    const subs = decodeOptionList(b, 0, 'NTP server');
+    if (!subs.ok) return undefined;
     const items: string[] = [];
-    let off = 0;
-    while (off < b.length) {
-      if (off + 4 > b.length) return undefined;
-      const code = (b[off]! << 8) | b[off + 1]!;
-      const len = (b[off + 2]! << 8) | b[off + 3]!;
-      const value = b.subarray(off + 4, off + 4 + len);
-      if (value.length !== len) return undefined;
-      off += 4 + len;
+    for (const [code, value] of subs.value) {
       if (code === NTP_SUBOPTION_SRV_ADDR || code === NTP_SUBOPTION_MC_ADDR) {
         // The address must read back as the same sub-option: multicast only under code 2.
-        if (len !== 16 || isIpv6Multicast(value) !== (code === NTP_SUBOPTION_MC_ADDR)) return undefined;
+        if (value.length !== 16 || isIpv6Multicast(value) !== (code === NTP_SUBOPTION_MC_ADDR)) return undefined;
         items.push(formatIpv6Address(value));
       } else if (code === NTP_SUBOPTION_SRV_FQDN) {
         const r = decodeUncompressedDnsNames(value);
