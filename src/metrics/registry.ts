@@ -11,6 +11,7 @@
  * and one per reply sent, and none at all when metrics are off.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AnnouncementKind } from '../protocols/announce.js';
 import type { Stats, TapCounters } from '../runtime/stats.js';
 
 export interface MetricsSources {
@@ -21,8 +22,8 @@ export interface MetricsSources {
   refresh?: () => void;
 }
 
-/** Reply kinds that are announcements (runtime/announcer.ts counts them as replies of these kinds). */
-const ANNOUNCEMENT_KINDS = new Set(['garp', 'una']);
+/** Reply kinds that are announcements (runtime/announcer.ts counts them as replies of their AnnouncementKind): typed by it, so a kind added there fails to compile here until listed. */
+const ANNOUNCEMENT_KINDS: Readonly<Record<AnnouncementKind, true>> = { garp: true, una: true };
 
 /** Seconds from frame receipt to reply sent: a reply takes tens of microseconds, a stalled loop milliseconds. */
 export const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5];
@@ -53,7 +54,7 @@ export class Metrics {
     statsCounter(r, 'onlinkd_requests_total', 'Requests received from guests, per tap and kind', 'kind', sources, (c) => c.requests);
     statsCounter(r, 'onlinkd_replies_total', 'Replies sent, per tap and kind', 'kind', sources, (c) => c.replies);
     statsCounter(r, 'onlinkd_drops_total', 'Frames dropped, per tap and reason', 'reason', sources, (c) => c.drops);
-    statsCounter(r, 'onlinkd_announcements_total', 'Gratuitous ARPs and unsolicited NAs sent, per tap', 'kind', sources, (c) => c.replies, (k) => ANNOUNCEMENT_KINDS.has(k));
+    statsCounter(r, 'onlinkd_announcements_total', 'Gratuitous ARPs and unsolicited NAs sent, per tap', 'kind', sources, (c) => c.replies, (k) => Object.hasOwn(ANNOUNCEMENT_KINDS, k));
     const { stats } = sources;
     new Counter({
       name: 'onlinkd_unbound_drops_total', help: 'Frames dropped before a bound tap was known, per reason', labelNames: ['reason'], registers: [r],

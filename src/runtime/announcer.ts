@@ -78,7 +78,7 @@ export class Announcer {
 
   #send(tap: string, a: Announcement): void {
     const uplink = this.#d.links.byName(a.interface);
-    const kind = a.kind === 'garp' ? 'garp' : 'una';
+    const { kind } = a;
     if (!uplink?.mac || !uplink.up) {
       this.#d.stats.drop(tap, `${kind}-uplink-unavailable`);
       this.#warnOnce(`${tap}:${a.interface}`, () =>
