@@ -7,16 +7,9 @@ import { BindingDirectory } from '../../../src/bindings/directory.js';
 import { BindingStore } from '../../../src/bindings/store.js';
 import { parseBindingFile } from '../../../src/bindings/binding-file.js';
 import { OwnWrites, nodeFs, writeBindingFile, type PersistFs } from '../../../src/bindings/persist.js';
+import { until } from '../../helpers/until.js';
 
 const GOOD = (ip: string) => `MAC=aa:00:00:00:00:10\nIP=${ip}\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n`;
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('binding directory', () => {
   let dir: string;

@@ -20,6 +20,7 @@ import { dispatch } from '../../../src/control/dispatch.js';
 import { Stats } from '../../../src/runtime/stats.js';
 import { TapTable, type LinkInfo, type LinkSource, type Tap } from '../../../src/runtime/tap-table.js';
 import { ROOT, TAP10, binding } from './fake-context.js';
+import { until } from '../../helpers/until.js';
 
 class FakeLinks extends EventEmitter implements LinkSource {
   readonly byIdx = new Map<number, LinkInfo>();
@@ -36,14 +37,6 @@ class FakeLinks extends EventEmitter implements LinkSource {
   add(l: LinkInfo): void {
     this.byIdx.set(l.ifindex, l);
     this.emit('link', l);
-  }
-}
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -166,7 +159,7 @@ describe('daemon context', () => {
     expect(removes).toBe(1);
 
     writeFileSync(join(dir, 'tap11'), 'IP=nonsense\n');
-    await until(() => store.entry('tap11')?.error !== undefined);
+    await until(() => store.entry('tap11')?.error !== undefined, 3000, 5);
     expect(await ctx.delBinding('tap11')).toEqual({ removed: true, binding: undefined });
     expect(store.entry('tap11')).toBeUndefined();
     expect(readdirSync(dir)).toEqual([]);

@@ -20,6 +20,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from '../../../src/control/client.js';
 import { ControlServer, type ControlServerOptions } from '../../../src/control/server.js';
 import { FakeContext, TAP10, binding } from './fake-context.js';
+import { until } from '../../helpers/until.js';
 
 const isRoot = process.getuid?.() === 0;
 /** Unprivileged test identities (not in /etc/passwd on purpose: nothing else runs as them). */
@@ -95,14 +96,6 @@ function kill(child: ChildProcess): Promise<void> {
   const gone = new Promise<void>((r) => child.once('close', () => r()));
   child.kill('SIGKILL'); // by its pid (ChildProcess.kill)
   return gone;
-}
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe.runIf(isRoot)('control server access, as real other users', () => {

@@ -14,14 +14,7 @@ import { ControlServer } from '../../../src/control/server.js';
 import { EventBus, MAX_QUEUED_EVENTS } from '../../../src/runtime/events.js';
 import { FakeContext, TAP10, binding } from './fake-context.js';
 import { run } from '../../../src/cli/onlinkctl-run.js';
-
-const waitFor = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+import { until } from '../../helpers/until.js';
 
 describe('subscribe', () => {
   let dir: string;
@@ -46,11 +39,11 @@ describe('subscribe', () => {
     let buf = '';
     s.on('data', (d) => (buf += d.toString()));
     s.write('{"command":"subscribe"}\n{"command":"version-get"}\n');
-    await waitFor(() => ctx.bus.subscribers === 1 && buf.includes('\n'));
+    await until(() => ctx.bus.subscribers === 1 && buf.includes('\n'));
     await new Promise((r) => setTimeout(r, 400)); // past idleMs: a subscriber is not idle-closed
     ctx.bus.emit('lease-acked', 'tap10', 'aa:00:00:00:00:10', '203.0.113.10');
     ctx.bus.emit('binding-removed', 'tap10');
-    await waitFor(() => buf.split('\n').length >= 4);
+    await until(() => buf.split('\n').length >= 4);
     const lines = buf.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ result: 0, arguments: { events: ['binding-applied', 'binding-removed', 'lease-acked', 'announce-sent'] } });
     expect(lines.slice(1)).toEqual([
@@ -59,7 +52,7 @@ describe('subscribe', () => {
     ]);
     expect(s.destroyed).toBe(false);
     s.end();
-    await waitFor(() => ctx.bus.subscribers === 0);
+    await until(() => ctx.bus.subscribers === 0);
     s.destroy();
   });
 
@@ -73,7 +66,7 @@ describe('subscribe', () => {
       first = false;
     });
     s.write('{"command":"subscribe"}\n');
-    await waitFor(() => ctx.bus.subscribers === 1 && !first);
+    await until(() => ctx.bus.subscribers === 1 && !first);
     const big = 'x'.repeat(200);
     const started = performance.now();
     for (let round = 0; round < 200 && ctx.bus.subscribers > 0; round++) {
@@ -84,7 +77,7 @@ describe('subscribe', () => {
     expect(performance.now() - started).toBeLessThan(5000);
     s.resume();
     s.on('data', (d) => (tail = (tail + d.toString()).slice(-500)));
-    await waitFor(() => s.readableEnded || s.destroyed);
+    await until(() => s.readableEnded || s.destroyed);
     expect(JSON.parse(tail.trim().split('\n').pop()!)).toMatchObject({ event: 'dropped' });
     s.destroy();
   });
@@ -125,10 +118,10 @@ describe('onlinkctl watch', () => {
     let err = '';
     const ac = new AbortController();
     const exit = run(['--socket', path, 'watch', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {}, signal: ac.signal });
-    await waitFor(() => ctx.bus.subscribers === 1);
+    await until(() => ctx.bus.subscribers === 1);
     ctx.bus.emit('lease-acked', 'tap10', 'aa:00:00:00:00:10', '203.0.113.10');
     ctx.bus.emit('binding-applied', 'tap11', 'aa:00:00:00:00:11');
-    await waitFor(() => out.split('\n').length >= 3);
+    await until(() => out.split('\n').length >= 3);
     return { out: () => out, err: () => err, ac, exit };
   }
 
