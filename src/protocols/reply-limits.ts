@@ -26,7 +26,7 @@
  */
 import { DHCP4_DEFAULT_MAX_LENGTH, DHCP4_FILE_LENGTH, DHCP4_OPTIONS_OFFSET, IPV4_UDP_HEADERS_LENGTH } from '../wire/dhcp4.js';
 import { DHCP6_HEADER_LENGTH } from '../wire/dhcp6.js';
-import { DNS_MAX_NAME_LENGTH, dnsNameLength } from '../wire/dns-name.js';
+import { DNS_MAX_NAME_LENGTH, dnsNamesLength } from '../wire/dns-name.js';
 import { DUID_MAX_LENGTH } from '../wire/duid.js';
 import { IPV6_HEADER_LENGTH } from '../wire/ipv6.js';
 import { captivePortalOptionLength, routeOptionLength } from '../wire/ndp.js';
@@ -49,11 +49,7 @@ export const MAX_SEARCH_LIST_OCTETS = 256;
 const SENT_SEARCH_LIST_OCTETS = MAX_SEARCH_LIST_OCTETS + DNS_MAX_NAME_LENGTH;
 
 /** Encoded length of a search list (names must be valid: the callers validate them first). */
-export function searchListOctets(names: readonly string[]): number {
-  let n = 0;
-  for (const d of names) n += dnsNameLength(d);
-  return n;
-}
+export const searchListOctets: (names: readonly string[]) => number = dnsNamesLength;
 
 // ---- IPv6 DNS servers -----------------------------------------------------------
 

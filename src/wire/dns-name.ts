@@ -91,11 +91,16 @@ export function encodeDnsName(name: string, out: Uint8Array, offset = 0): number
   return len;
 }
 
-/** A list of names back to back, uncompressed (RFC 3397 §2 / RFC 8106 §5.2 payload before padding). */
-export function encodeDnsNames(names: readonly string[]): Uint8Array {
+/** Wire length of names back to back (no compression). Throws EncodeError when one is invalid. */
+export function dnsNamesLength(names: readonly string[]): number {
   let total = 0;
   for (const n of names) total += dnsNameLength(n);
-  const out = new Uint8Array(total);
+  return total;
+}
+
+/** A list of names back to back, uncompressed (RFC 3397 §2 / RFC 8106 §5.2 payload before padding). */
+export function encodeDnsNames(names: readonly string[]): Uint8Array {
+  const out = new Uint8Array(dnsNamesLength(names));
   let off = 0;
   for (const n of names) off += encodeDnsName(n, out, off);
   return out;

@@ -6,7 +6,7 @@
  * one is kept 'raw' (see ndp.ts for why). The messages are in ndp.ts.
  */
 import { formatMac } from './addr.js';
-import { decodeUncompressedDnsNames, dnsNameLength, encodeDnsName } from './dns-name.js';
+import { decodeUncompressedDnsNames, dnsNamesLength, encodeDnsName } from './dns-name.js';
 import { formatIpv6Address, maskIpv6Prefix, putIpv6 } from './ipv6-address.js';
 import { u16, u32 } from './reader.js';
 import { EncodeError, fail, ok, type Decoded } from './result.js';
@@ -220,12 +220,6 @@ export function ndpOptionType(o: NdpOption): number {
 
 const MAX_OPTION_LENGTH = 255 * 8;
 
-function dnsslNamesLength(domains: readonly string[]): number {
-  let n = 0;
-  for (const d of domains) n += dnsNameLength(d);
-  return n;
-}
-
 /** Encoded length of one option (a multiple of 8). Throws EncodeError on a value that cannot be encoded. */
 export function ndpOptionLength(o: NdpOption): number {
   let len: number;
@@ -251,7 +245,7 @@ export function ndpOptionLength(o: NdpOption): number {
       break;
     case 'dnssl':
       if (o.domains.length === 0) throw new EncodeError(LAYER, 'empty', 'DNSSL without a domain');
-      len = Math.ceil((8 + dnsslNamesLength(o.domains)) / 8) * 8;
+      len = Math.ceil((8 + dnsNamesLength(o.domains)) / 8) * 8;
       break;
     case 'raw':
       len = 2 + o.data.length;
