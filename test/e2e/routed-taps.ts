@@ -14,10 +14,15 @@
  *    203.0.113.0/24 and 198.51.100.0/24, RFC 3849 2001:db8::/32), and their
  *    two /24s hold 508 hosts. Without GATEWAY: every host address is a VM's;
  *  - the routes of onlinkd's protocol (183) as the kernel lists them.
+ *
+ * Below, the two routed VMs of routing.test.ts and routing-rule.test.ts and
+ * their restart under `ip monitor`.
  */
-import { writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchBindingAdd } from '../bench/control.js';
-import { sleep, type Lab } from './lab.js';
+import { Lab, sleep, waitFor } from './lab.js';
+import { Onlinkd, bindingText } from './onlinkd.js';
 
 export interface RoutedVm {
   tap: string;
@@ -125,4 +130,72 @@ export async function controlEach(socketPath: string, command: string, argSets: 
   const r = await benchBindingAdd({ socketPath, count: argSets.length, connections: 4, pipeline: 16, request: (k) => ({ command, arguments: argSets[k]! }), timeoutMs: 10_000 });
   if (r.status !== 'ok') throw new Error(`${command}: ${r.message}`);
   if (r.ok !== argSets.length) throw new Error(`${command}: ${r.ok} of ${argSets.length} succeeded; first error ${r.firstError}`);
+}
+
+// ---------------------------------------------------------------------------
+// Two routed VMs (routing.test.ts, routing-rule.test.ts)
+
+/** VM `n`'s binding: IP 203.0.113.n, SUBNET6 2001:db8:n::/64, EUI64 of MAC aa:00:00:00:00:n. */
+export function routedPairBinding(n: number): string {
+  return bindingText({ mac: `aa:00:00:00:00:${n}`, ip: `203.0.113.${n}`, extra: `SUBNET6=2001:db8:${n}::/64\nEUI64=2001:db8:${n}::a800:ff:fe00:${n}` });
+}
+
+/**
+ * A lab with an uplink namespace (the router, set up by the test) and VMs
+ * on tap40 and tap41; tap40's VM has 203.0.113.40/24 and a default route
+ * via 203.0.113.1; the hypervisor forwards IPv4. `before` runs first (what
+ * an earlier run left behind).
+ */
+export async function routedPairLab(before: (lab: Lab) => Promise<void> = async () => undefined): Promise<Lab> {
+  const lab = await Lab.create({ vms: [{ tap: 'tap40', mac: 'aa:00:00:00:00:40' }, { tap: 'tap41', mac: 'aa:00:00:00:00:41' }], uplink: true });
+  await before(lab);
+  await lab.sysctl('hv', { 'net.ipv4.ip_forward': 1 });
+  await lab.run('tap40', ['ip', 'addr', 'add', '203.0.113.40/24', 'dev', 'eth0']);
+  await lab.run('tap40', ['ip', 'route', 'add', 'default', 'via', '203.0.113.1']);
+  return lab;
+}
+
+/** onlinkd with tap40's and tap41's bindings as files, started with `config`. */
+export async function startRoutedPair(lab: Lab, config: string): Promise<Onlinkd> {
+  const d = new Onlinkd(lab);
+  for (const n of [40, 41]) d.writeBinding(`tap${n}`, routedPairBinding(n));
+  await d.start(config);
+  return d;
+}
+
+export interface RestartWatched {
+  /** The monitor's lines matching `about` printed across the restart: what it changed. */
+  changed: string[];
+  /** `ours()` right after the restart. */
+  kept: string[];
+}
+
+/**
+ * Restarts `d` with `config` under `ip monitor OBJECT` in the hypervisor
+ * namespace; then, the monitor's positive control, deletes `unbind`'s
+ * binding file and waits (3 s) until `ours()` names that tap no more and
+ * (2 s) until the monitor printed a line matching `deleted`. The monitor is
+ * killed in every case.
+ */
+export async function restartWatched(lab: Lab, d: Onlinkd, config: string, o: {
+  object: 'route' | 'rule';
+  about: RegExp;
+  ours: () => Promise<string[]>;
+  unbind: string;
+  deleted: RegExp;
+}): Promise<RestartWatched> {
+  const monitor = lab.spawn('hv', ['ip', 'monitor', o.object]);
+  try {
+    await sleep(300);
+    await d.stop();
+    await d.start(config);
+    await sleep(500);
+    const watched = { changed: monitor.stdoutLines.filter((l) => o.about.test(l)), kept: await o.ours() };
+    unlinkSync(join(d.datapath, o.unbind));
+    await waitFor(`${o.unbind} ${o.object}s removed`, async () => ((await o.ours()).some((l) => l.includes(o.unbind)) ? undefined : true), 3_000);
+    await waitFor('the monitor saw the deletion', async () => (monitor.stdoutLines.some((l) => o.deleted.test(l)) ? true : undefined), 2_000);
+    return watched;
+  } finally {
+    await monitor.kill();
+  }
 }

@@ -10,11 +10,10 @@
  * kept, unbinding and deleting a tap remove its rules (a rule naming a
  * deleted interface would otherwise stay, `[detached]`).
  */
-import { unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Lab, describeLab, sleep, waitFor, type LabProcess } from './lab.js';
-import { Onlinkd, bindingText } from './onlinkd.js';
+import { Lab, describeLab, waitFor } from './lab.js';
+import type { Onlinkd } from './onlinkd.js';
+import { restartWatched, routedPairLab, startRoutedPair } from './routed-taps.js';
 
 const CONFIG = `[arp]
 responder = yes
@@ -27,9 +26,6 @@ rule = yes
 /** Only table 100 routes it: an address on the router's loopback, outside the hypervisor's uplink /25. */
 const FAR = '198.51.100.200';
 const FAR6 = '2001:db8:ee::1';
-
-const binding = (n: number): string =>
-  bindingText({ mac: `aa:00:00:00:00:${n}`, ip: `203.0.113.${n}`, extra: `SUBNET6=2001:db8:${n}::/64\nEUI64=2001:db8:${n}::a800:ff:fe00:${n}` });
 
 describeLab('routed hypervisor: [routing] rule = yes', () => {
   let lab: Lab;
@@ -45,10 +41,11 @@ describeLab('routed hypervisor: [routing] rule = yes', () => {
   const rulesOf = (n: number): string[] => [`-4 32700: from all iif tap${n} lookup 100 proto 183`, `-6 32700: from all iif tap${n} lookup 100 proto 183`];
 
   beforeAll(async () => {
-    lab = await Lab.create({ vms: [{ tap: 'tap40', mac: 'aa:00:00:00:00:40' }, { tap: 'tap41', mac: 'aa:00:00:00:00:41' }], uplink: true });
-    // Left from an earlier run: one of onlinkd's own rules no binding wants (its tap is gone), and a static one of the administrator's.
-    await lab.run('hv', ['ip', 'rule', 'add', 'iif', 'tap42', 'lookup', '100', 'pref', '32700', 'proto', '183']);
-    await lab.run('hv', ['ip', 'rule', 'add', 'iif', 'tap43', 'lookup', '100', 'pref', '32700', 'proto', 'static']);
+    lab = await routedPairLab(async (l) => {
+      // Left from an earlier run: one of onlinkd's own rules no binding wants (its tap is gone), and a static one of the administrator's.
+      await l.run('hv', ['ip', 'rule', 'add', 'iif', 'tap42', 'lookup', '100', 'pref', '32700', 'proto', '183']);
+      await l.run('hv', ['ip', 'rule', 'add', 'iif', 'tap43', 'lookup', '100', 'pref', '32700', 'proto', 'static']);
+    });
     // The upstream router: a /25 towards the hypervisor, FAR on its loopback, the VMs' subnet via the hypervisor.
     await lab.run('uplink', ['ip', 'addr', 'add', '198.51.100.1/25', 'dev', 'eth0']);
     await lab.run('uplink', ['ip', 'addr', 'add', `${FAR}/32`, 'dev', 'lo']);
@@ -57,12 +54,7 @@ describeLab('routed hypervisor: [routing] rule = yes', () => {
     await lab.run('hv', ['ip', 'addr', 'add', '198.51.100.2/25', 'dev', 'uplink0']);
     await lab.run('hv', ['ip', 'route', 'add', 'default', 'via', '198.51.100.1', 'dev', 'uplink0', 'table', '100']);
     await lab.run('hv', ['ip', 'rule', 'add', 'iif', 'uplink0', 'lookup', '100', 'pref', '1000']);
-    await lab.sysctl('hv', { 'net.ipv4.ip_forward': 1 });
-    await lab.run('tap40', ['ip', 'addr', 'add', '203.0.113.40/24', 'dev', 'eth0']);
-    await lab.run('tap40', ['ip', 'route', 'add', 'default', 'via', '203.0.113.1']);
-    d = new Onlinkd(lab);
-    for (const n of [40, 41]) d.writeBinding(`tap${n}`, binding(n));
-    await d.start(CONFIG);
+    d = await startRoutedPair(lab, CONFIG);
   });
 
   afterAll(async () => {
@@ -100,22 +92,10 @@ describeLab('routed hypervisor: [routing] rule = yes', () => {
   });
 
   it('a restart changes no wanted rule (netlink monitor); unbinding removes the tap\'s rules', async () => {
-    let monitor: LabProcess | undefined;
-    try {
-      monitor = lab.spawn('hv', ['ip', 'monitor', 'rule']);
-      await sleep(300);
-      await d.stop();
-      await d.start(CONFIG);
-      await sleep(500);
-      expect(monitor.stdoutLines.filter((l) => /tap4[01]/.test(l))).toEqual([]);
-      expect(await ourRules()).toHaveLength(4);
-      // Positive control for the monitor: an unbind is seen there.
-      unlinkSync(join(d.datapath, 'tap41'));
-      await waitFor('tap41 rules removed', async () => ((await ourRules()).some((l) => l.includes('tap41')) ? undefined : true), 3_000);
-      await waitFor('the monitor saw the deletion', async () => (monitor!.stdoutLines.some((l) => /^Deleted .*iif tap41/.test(l)) ? true : undefined), 2_000);
-    } finally {
-      await monitor?.kill();
-    }
+    // Positive control for the monitor: an unbind (tap41) is seen there.
+    const r = await restartWatched(lab, d, CONFIG, { object: 'rule', about: /tap4[01]/, ours: ourRules, unbind: 'tap41', deleted: /^Deleted .*iif tap41/ });
+    expect(r.changed).toEqual([]);
+    expect(r.kept).toHaveLength(4);
     expect(await ourRules()).toEqual(rulesOf(40));
   });
 

@@ -7,20 +7,16 @@
  * own stale route and leaves another protocol's; unbinding and deleting the
  * tap take the routes away; `onlinkctl routes` lists what it keeps.
  */
-import { unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Lab, describeLab, sleep, waitFor, type LabProcess } from './lab.js';
-import { Onlinkd, bindingText } from './onlinkd.js';
+import { Lab, describeLab, waitFor } from './lab.js';
+import type { Onlinkd } from './onlinkd.js';
+import { restartWatched, routedPairLab, startRoutedPair } from './routed-taps.js';
 
 const CONFIG = `[arp]
 responder = yes
 [routing]
 manage = yes
 `;
-
-const binding = (n: number): string =>
-  bindingText({ mac: `aa:00:00:00:00:${n}`, ip: `203.0.113.${n}`, extra: `SUBNET6=2001:db8:${n}::/64\nEUI64=2001:db8:${n}::a800:ff:fe00:${n}` });
 
 describeLab('routed hypervisor: host routes over netlink', () => {
   let lab: Lab;
@@ -43,20 +39,16 @@ describeLab('routed hypervisor: host routes over netlink', () => {
   };
 
   beforeAll(async () => {
-    lab = await Lab.create({ vms: [{ tap: 'tap40', mac: 'aa:00:00:00:00:40' }, { tap: 'tap41', mac: 'aa:00:00:00:00:41' }], uplink: true });
-    // Left from an earlier run: one of onlinkd's own routes no binding wants, and the administrator's.
-    await lab.run('hv', ['ip', 'route', 'add', '203.0.113.99/32', 'dev', 'tap41', 'proto', '183']);
-    await lab.run('hv', ['ip', 'route', 'add', '203.0.113.98/32', 'dev', 'tap41', 'proto', 'static']);
+    lab = await routedPairLab(async (l) => {
+      // Left from an earlier run: one of onlinkd's own routes no binding wants, and the administrator's.
+      await l.run('hv', ['ip', 'route', 'add', '203.0.113.99/32', 'dev', 'tap41', 'proto', '183']);
+      await l.run('hv', ['ip', 'route', 'add', '203.0.113.98/32', 'dev', 'tap41', 'proto', 'static']);
+    });
     // The upstream router and the hypervisor's own uplink address: nothing about the VMs.
     await lab.run('uplink', ['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'eth0']);
     await lab.run('uplink', ['ip', 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.2']);
     await lab.run('hv', ['ip', 'addr', 'add', '198.51.100.2/24', 'dev', 'uplink0']);
-    await lab.sysctl('hv', { 'net.ipv4.ip_forward': 1 });
-    await lab.run('tap40', ['ip', 'addr', 'add', '203.0.113.40/24', 'dev', 'eth0']);
-    await lab.run('tap40', ['ip', 'route', 'add', 'default', 'via', '203.0.113.1']);
-    d = new Onlinkd(lab);
-    for (const n of [40, 41]) d.writeBinding(`tap${n}`, binding(n));
-    await d.start(CONFIG);
+    d = await startRoutedPair(lab, CONFIG);
   });
 
   afterAll(async () => {
@@ -87,22 +79,10 @@ describeLab('routed hypervisor: host routes over netlink', () => {
   });
 
   it('a restart changes no wanted route (netlink monitor), and unbinding removes the routes', async () => {
-    let monitor: LabProcess | undefined;
-    try {
-      monitor = lab.spawn('hv', ['ip', 'monitor', 'route']);
-      await sleep(300);
-      await d.stop();
-      await d.start(CONFIG);
-      await sleep(500);
-      expect(monitor.stdoutLines.filter((l) => /203\.0\.113\.4|2001:db8:4/.test(l))).toEqual([]);
-      expect(await ours()).toHaveLength(4);
-      // Positive control for the monitor: an unbind is seen there.
-      unlinkSync(join(d.datapath, 'tap41'));
-      await waitFor('tap41 routes removed', async () => ((await ours()).some((l) => l.includes('tap41')) ? undefined : true), 3_000);
-      await waitFor('the monitor saw the deletion', async () => (monitor!.stdoutLines.some((l) => l.startsWith('Deleted 203.0.113.41')) ? true : undefined), 2_000);
-    } finally {
-      await monitor?.kill();
-    }
+    // Positive control for the monitor: an unbind (tap41) is seen there.
+    const r = await restartWatched(lab, d, CONFIG, { object: 'route', about: /203\.0\.113\.4|2001:db8:4/, ours, unbind: 'tap41', deleted: /^Deleted 203\.0\.113\.41/ });
+    expect(r.changed).toEqual([]);
+    expect(r.kept).toHaveLength(4);
     expect(await ours()).toEqual(['2001:db8:40:0:a800:ff:fe00:40 dev tap40 metric 1024 pref medium', '203.0.113.40 dev tap40 scope link']);
     expect(await listed()).toEqual(['tap40 ipv4 203.0.113.40/32 tap40 254', 'tap40 ipv6 2001:db8:40:0:a800:ff:fe00:40/128 tap40 254']);
   });
