@@ -14,7 +14,7 @@
  */
 import { dnsNameError, decodeUncompressedDnsNames, encodeDnsNames } from './dns-name.js';
 import { formatIpv6Address, isIpv6Multicast, parseIpv6Address } from './ipv6-address.js';
-import type { ParsedValue, ValueType } from './option-value-types.js';
+import { items, type ParsedValue, type ValueType } from './option-value-types.js';
 import { dhcp6OptionsLength, putDhcp6Options } from './dhcp6.js';
 import { decodeOptionList } from './dhcp6-ia.js';
 
@@ -40,7 +40,7 @@ export const NTP_SERVER_LIST: ValueType = {
   name: 'ntp-servers (RFC 5908)',
   example: 'NTP servers as IPv6 addresses or names, 2001:db8::123,ntp.example.com',
   parse(text) {
-    const list = text.split(/[,\s]+/).filter((s) => s !== '');
+    const list = items(text);
     if (list.length === 0) return bad(`expected ${NTP_SERVER_LIST.example}`);
     const subs: Array<[number, Uint8Array]> = [];
     for (const item of list) {
@@ -55,23 +55,23 @@ export const NTP_SERVER_LIST: ValueType = {
   format(b) {
     const subs = decodeOptionList(b, 0, 'NTP server');
     if (!subs.ok) return undefined;
-    const items: string[] = [];
+    const sources: string[] = [];
     for (const [code, value] of subs.value) {
       if (code === NTP_SUBOPTION_SRV_ADDR || code === NTP_SUBOPTION_MC_ADDR) {
         // The address must read back as the same sub-option: multicast only under code 2.
         if (value.length !== 16 || isIpv6Multicast(value) !== (code === NTP_SUBOPTION_MC_ADDR)) return undefined;
-        items.push(formatIpv6Address(value));
+        sources.push(formatIpv6Address(value));
       } else if (code === NTP_SUBOPTION_SRV_FQDN) {
         const r = decodeUncompressedDnsNames(value);
         if (!r.ok || r.value.length !== 1) return undefined;
         const name = r.value[0]!;
         // A name that would read back as something else (empty root, or text the parser refuses) stays hex.
         if (dnsNameError(name) !== undefined || name.includes(':')) return undefined;
-        items.push(name);
+        sources.push(name);
       } else {
         return undefined;
       }
     }
-    return items.length > 0 ? items.join(',') : undefined;
+    return sources.length > 0 ? sources.join(',') : undefined;
   },
 };

@@ -33,7 +33,7 @@ const okBytes = (bytes: Uint8Array): ParsedValue => ({ ok: true, bytes });
 const bad = (error: string): ParsedValue => ({ ok: false, error });
 
 /** Items of a list written with commas and/or blanks; empty items are skipped. */
-function items(text: string): string[] {
+export function items(text: string): string[] {
   return text.split(/[,\s]+/).filter((s) => s !== '');
 }
 
