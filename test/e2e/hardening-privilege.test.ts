@@ -19,9 +19,8 @@ import { request } from '../../src/control/client.js';
 import { dhclient6Inform, rdisc6, udhcpc } from './clients.js';
 import { Lab, describeLab } from './lab.js';
 import { ONLINKCTL, Onlinkd } from './onlinkd.js';
-import { dualStackBinding, procStatus } from './hardening-util.js';
+import { NOBODY, dualStackBinding, procStatus } from './hardening-util.js';
 
-const NOBODY = 65534;
 /** control_group, as a numeric gid (no /etc/group entry needed); the daemon is a supplementary member. */
 const CONTROL_GID = 4242;
 const OTHER_UID = 65533;

@@ -108,9 +108,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / clockTicks();
 }
 
-/** A field of /proc/PID/status (the text after the colon, trimmed). */
-export function procStatus(pid: number, key: string): string | undefined {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+/** uid and gid of `nobody` (Debian), the user the unprivileged suites run onlinkd as. */
+export const NOBODY = 65534;
+
+/** A field of /proc/PID/status, or of /proc/PID/task/TID/status (the text after the colon, trimmed). */
+export function procStatus(pid: number, key: string, tid?: number | string): string | undefined {
+  const status = readFileSync(tid === undefined ? `/proc/${pid}/status` : `/proc/${pid}/task/${tid}/status`, 'utf8');
   return new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim();
 }
 

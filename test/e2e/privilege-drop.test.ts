@@ -14,16 +14,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { udhcpc } from './clients.js';
 import { Lab, describeLab, sleep } from './lab.js';
+import { NOBODY, procStatus } from './hardening-util.js';
 import { ONLINKD, Onlinkd, bindingText } from './onlinkd.js';
 
-const NOBODY = 65534;
 const NET_RAW = '0000000000002000';
 const NONE = '0000000000000000';
 const KEYS = ['Uid', 'Gid', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'] as const;
 
-function status(path: string): Record<(typeof KEYS)[number], string> {
-  const text = readFileSync(path, 'utf8');
-  return Object.fromEntries(KEYS.map((k) => [k, new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? ''])) as Record<(typeof KEYS)[number], string>;
+/** KEYS of /proc/PID/status, or of a thread's (TID). */
+function status(pid: number, tid?: string): Record<(typeof KEYS)[number], string> {
+  return Object.fromEntries(KEYS.map((k) => [k, procStatus(pid, k, tid) ?? ''])) as Record<(typeof KEYS)[number], string>;
 }
 
 describeLab('privilege drop: [general] user = nobody, started as root', () => {
@@ -52,12 +52,12 @@ describeLab('privilege drop: [general] user = nobody, started as root', () => {
 
   it('runs as nobody with CAP_NET_RAW only, in the process and in every thread', () => {
     const pid = d.process.pid;
-    const main = status(`/proc/${pid}/status`);
+    const main = status(pid);
     console.log(`PRIVILEGE_DROP ${JSON.stringify({ pid, ...main })}`);
     expect(main.Uid.split(/\s+/)).toEqual(Array(4).fill(String(NOBODY)));
     expect(main.Gid.split(/\s+/)).toEqual(Array(4).fill(String(NOBODY)));
     expect(main).toMatchObject({ CapInh: NONE, CapPrm: NET_RAW, CapEff: NET_RAW, CapBnd: NET_RAW, CapAmb: NONE, NoNewPrivs: '1' });
-    const tasks = readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid, ...status(`/proc/${pid}/task/${tid}/status`) }));
+    const tasks = readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid, ...status(pid, tid) }));
     expect(tasks.length).toBeGreaterThan(4); // V8 platform and libuv pool threads besides the main one
     const capless = tasks.filter((t) => t.CapPrm === NONE);
     for (const t of tasks) {
@@ -107,7 +107,7 @@ describeLab('privilege drop: [general] user = nobody, started as root', () => {
 });
 
 function procGid(pid: number): string | undefined {
-  return status(`/proc/${pid}/status`).Gid.split(/\s+/)[0];
+  return status(pid).Gid.split(/\s+/)[0];
 }
 
 describeLab('privilege drop: an unknown [general] user', () => {

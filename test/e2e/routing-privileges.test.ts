@@ -5,12 +5,11 @@
  * and answers ARP for it on the uplink (its packet socket and multicast
  * membership opened after the drop, with CAP_NET_RAW).
  */
-import { chownSync, readFileSync } from 'node:fs';
+import { chownSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Lab, describeLab, waitFor } from './lab.js';
+import { NOBODY, procStatus } from './hardening-util.js';
 import { Onlinkd, bindingText } from './onlinkd.js';
-
-const NOBODY = 65534;
 
 describeLab('routing as an unprivileged user: CAP_NET_ADMIN kept for routes', () => {
   let lab: Lab;
@@ -33,8 +32,7 @@ describeLab('routing as an unprivileged user: CAP_NET_ADMIN kept for routes', ()
   it('drops to nobody keeping CAP_NET_RAW and CAP_NET_ADMIN, and says so', async () => {
     const line = await d.waitLog({ msg: 'privileges dropped: running as the configured user with CAP_NET_RAW and CAP_NET_ADMIN only' });
     expect(line).toMatchObject({ user: 'nobody', caps: ['CAP_NET_RAW', 'CAP_NET_ADMIN'] });
-    const status = readFileSync(`/proc/${d.process.pid}/status`, 'utf8');
-    expect(/^CapEff:\s*(\S+)$/m.exec(status)?.[1]).toBe('0000000000003000');
+    expect(procStatus(d.process.pid, 'CapEff')).toBe('0000000000003000');
     expect(d.logs().filter((l) => String(l.msg).includes('lacks CAP_NET_ADMIN'))).toEqual([]);
   });
 
