@@ -4,10 +4,7 @@
  * and translation, onlinkctl's --option and `show`, and the README row are
  * derived; file ↔ binding ↔ binding-add ↔ CLI agree.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindingArgs, bindingFromArgs, type BindingAddArgs } from '../../../src/bindings/binding-args.js';
 import { parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
@@ -18,8 +15,7 @@ import { generatedBlock } from '../../../src/util/generated-block.js';
 import { formatBindingShow } from '../../../src/cli/onlinkctl-format.js';
 import { run } from '../../../src/cli/onlinkctl-run.js';
 import { bindingAddArgsSchema, formatIssues } from '../../../src/control/protocol.js';
-import { ControlServer } from '../../../src/control/server.js';
-import { FakeContext } from '../control/fake-context.js';
+import { FakeContext, startTestServer, type TestServer } from '../control/fake-context.js';
 
 const BASE = 'MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n';
 
@@ -106,20 +102,15 @@ describe('option_<n> in binding-add', () => {
 });
 
 describe('onlinkctl --option / --option6 and show', () => {
-  let dir: string;
   let sock: string;
   let ctx: FakeContext;
-  let server: ControlServer;
+  let server: TestServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onlinkctl-opt-'));
-    sock = join(dir, 'control.sock');
     ctx = new FakeContext();
-    server = await ControlServer.start({ path: sock, context: ctx, log: pino({ level: 'silent' }) });
+    server = await startTestServer(ctx, 'onlinkctl-opt-');
+    sock = server.path;
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
   const ctl = async (argv: string[]) => {
     let out = '';
     let err = '';

@@ -9,6 +9,11 @@ import type {
 } from '../../../src/control/dispatch.js';
 import type { TapCounters } from '../../../src/runtime/stats.js';
 import { EventBus, type EventSink } from '../../../src/runtime/events.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { ControlServer } from '../../../src/control/server.js';
 
 export const ROOT: Peer = { uid: 0, gid: 0, groups: [], pid: 1, mayMutate: true };
 export const READER: Peer = { uid: 1000, gid: 1000, groups: [4242], pid: 2, mayMutate: false };
@@ -100,4 +105,26 @@ export class FakeContext implements ControlContext {
     this.calls.push('reload');
     return this.reloadResult;
   }
+}
+
+/** A control server with a silent log, its socket `control.sock` in a fresh temporary directory. */
+export interface TestServer {
+  readonly dir: string;
+  readonly path: string;
+  readonly server: ControlServer;
+  /** Closes the server and removes the directory. */
+  close(): Promise<void>;
+}
+
+export async function startTestServer(context: ControlContext, prefix: string): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const path = join(dir, 'control.sock');
+  const server = await ControlServer.start({ path, context, log: pino({ level: 'silent' }) });
+  return {
+    dir, path, server,
+    close: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,16 +3,12 @@
  * status / stdout / stderr of the real CLI spawned against a test server.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBindingList, formatBindingShow, formatDuration, formatStats, formatStatus, table } from '../../../src/cli/onlinkctl-format.js';
 import { run } from '../../../src/cli/onlinkctl-run.js';
-import { ControlServer } from '../../../src/control/server.js';
-import { FakeContext, TAP10, binding } from './fake-context.js';
+import { FakeContext, TAP10, binding, startTestServer, type TestServer } from './fake-context.js';
 
 const LOADER = fileURLToPath(new URL('../io/ts-loader.mjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../src/cli/onlinkctl.ts', import.meta.url));
@@ -117,18 +113,14 @@ describe('onlinkctl against a test server', () => {
   let dir: string;
   let sock: string;
   let ctx: FakeContext;
-  let server: ControlServer;
+  let server: TestServer;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onlinkctl-'));
-    sock = join(dir, 'control.sock');
     ctx = new FakeContext([binding('tap10', TAP10)]);
-    server = await ControlServer.start({ path: sock, context: ctx, log: pino({ level: 'silent' }) });
+    server = await startTestServer(ctx, 'onlinkctl-');
+    ({ dir, path: sock } = server);
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
 
   it('list (table) and list --json; ONLINKD_SOCKET selects the socket', async () => {
     const t = await cli(['list'], { ONLINKD_SOCKET: sock });

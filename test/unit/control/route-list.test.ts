@@ -4,17 +4,12 @@
  * answering() through the daemon context, the command, and `onlinkctl
  * routes` (tables and --json) against a control server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingStore } from '../../../src/bindings/store.js';
 import { formatRouteList } from '../../../src/cli/onlinkctl-format.js';
 import { run } from '../../../src/cli/onlinkctl-run.js';
 import { createDaemonContext, type DaemonContextDeps } from '../../../src/control/daemon-context.js';
 import { dispatch } from '../../../src/control/dispatch.js';
-import { ControlServer } from '../../../src/control/server.js';
 import type { Route } from '../../../src/io/route-netlink.js';
 import { Stats } from '../../../src/runtime/stats.js';
 import type { LinkInfo } from '../../../src/runtime/tap-table.js';
@@ -22,7 +17,7 @@ import type { Rule } from '../../../src/io/rule-netlink.js';
 import { wantedRoutes, wantedRules } from '../../../src/runtime/wanted-routes.js';
 import { testBinding } from '../../helpers/binding.js';
 import { settingsWith } from '../../helpers/settings.js';
-import { READER, ROOT } from './fake-context.js';
+import { READER, ROOT, startTestServer, type TestServer } from './fake-context.js';
 
 const ROUTING = { manage: true, table: 254, rule: true };
 const link = (ifindex: number, name: string): LinkInfo =>
@@ -177,23 +172,18 @@ describe('onlinkctl routes', () => {
   });
 
   describe('against a control server', () => {
-    let dir: string;
-    let server: ControlServer;
+    let server: TestServer;
     const ctl = async (args: string[]) => {
       let out = '';
       let err = '';
-      const code = await run(['-s', join(dir, 'control.sock'), ...args], { stdout: (x) => void (out += x), stderr: (x) => void (err += x), env: {} });
+      const code = await run(['-s', server.path, ...args], { stdout: (x) => void (out += x), stderr: (x) => void (err += x), env: {} });
       return { code, out, err };
     };
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'onlinkctl-routes-'));
-      server = await ControlServer.start({ path: join(dir, 'control.sock'), context: context(), log: pino({ level: 'silent' }) });
+      server = await startTestServer(context(), 'onlinkctl-routes-');
     });
-    afterAll(async () => {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => server.close());
 
     it('prints the table, --json the raw answer; an argument is a usage error', async () => {
       const t = await ctl(['routes']);
