@@ -13,12 +13,11 @@
  * One override is deliberate: 119 (domain search) replaces
  * `[dhcp] domain_search`, since no binding key gives a per-VM search list.
  */
-import { bindingKey as key, makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
+import { bindingKey as key, makeCatalog, option as o, type OptionInfo, type ValueType } from './option-catalog.js';
 import {
   BOOL, DOMAIN_LIST_COMPRESSED, IPV4, IPV4_LIST, IPV4_PAIRS, OPAQUE, S32, TEXT, U16, U16_LIST, U32, U8,
 } from './option-value-types.js';
 
-const o = (code: number, name: string, type: ValueType, more: Partial<OptionInfo> = {}): OptionInfo => ({ code, name, type, ...more });
 const set = (code: number, name: string, type: ValueType, refused: string): OptionInfo => o(code, name, type, { refused });
 
 const ENTRIES: OptionInfo[] = [

@@ -13,11 +13,10 @@
  * (domain search list) replaces `[ipv6] domains` in DHCPv6 replies, since no
  * binding key gives a per-VM search list.
  */
-import { bindingKey as key, makeCatalog, type OptionInfo, type ValueType } from './option-catalog.js';
+import { bindingKey as key, makeCatalog, option as o, type OptionInfo } from './option-catalog.js';
 import { DOMAIN, DOMAIN_LIST, IPV6_LIST, OPAQUE, TEXT, U32, U8 } from './option-value-types.js';
 import { NTP_SERVER_LIST } from './ntp-server-option.js';
 
-const o = (code: number, name: string, type: ValueType, more: Partial<OptionInfo> = {}): OptionInfo => ({ code, name, type, ...more });
 const set = (code: number, name: string, refused: string): OptionInfo => o(code, name, OPAQUE, { refused });
 const PROTOCOL = "the protocol's";
 

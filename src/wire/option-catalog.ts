@@ -47,6 +47,9 @@ export interface OptionCatalog {
   formatOptionValue(code: number, bytes: Uint8Array): string;
 }
 
+/** One catalogue entry (the tables' shorthand). */
+export const option = (code: number, name: string, type: ValueType, more: Partial<OptionInfo> = {}): OptionInfo => ({ code, name, type, ...more });
+
 /**
  * A binding key named in a message (`refused`): the name itself, checked
  * against the binding schema (src/bindings/schema.ts) when compiled, so a
