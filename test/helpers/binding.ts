@@ -3,6 +3,7 @@
  * .1, no IPv6, every flag off. Tests override what they are about.
  */
 import type { Binding } from '../../src/bindings/binding.js';
+import { parseBindingFile } from '../../src/bindings/binding-file.js';
 import { NO_OPTIONS } from '../../src/protocols/option-settings.js';
 
 export const TEST_VM_MAC = 'aa:00:00:00:00:10';
@@ -18,4 +19,11 @@ export function testBinding(over: Partial<Binding> = {}): Binding {
     mode6: undefined, ip6: undefined, prefix6: undefined,
     dns: undefined, dns6: undefined, domain: undefined, dhcp4Options: NO_OPTIONS, dhcp6Options: NO_OPTIONS, extra: {}, ...over,
   };
+}
+
+/** Why parseBindingFile refuses `text` as tap10's binding file (throws when it accepts it). */
+export function bindingFileError(text: string): string {
+  const r = parseBindingFile('tap10', text);
+  if (r.ok) throw new Error('accepted');
+  return r.error.message;
 }

@@ -7,14 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { parseBindingFile, serializeBinding } from '../../../src/bindings/binding-file.js';
 import { Invalid } from '../../../src/bindings/binding-values.js';
 import { parseIp6, parseMode6, parsePrefix6 } from '../../../src/bindings/ipv6-values.js';
+import { bindingFileError } from '../../helpers/binding.js';
 
 const BASE = 'MAC=aa:00:00:00:00:10\nSUBNET6=2001:db8:10::/64\nEUI64=2001:db8:10:0:a800:ff:fe00:10\n';
 
-function fileError(text: string): string {
-  const r = parseBindingFile('tap10', BASE + text);
-  if (r.ok) throw new Error('accepted');
-  return r.error.message;
-}
+const fileError = (text: string): string => bindingFileError(BASE + text);
 
 describe('stateful IPv6 binding keys', () => {
   it('parse into typed fields and are written back unchanged', () => {

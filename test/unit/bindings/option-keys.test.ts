@@ -16,6 +16,7 @@ import { formatBindingShow } from '../../../src/cli/onlinkctl-format.js';
 import { run } from '../../../src/cli/onlinkctl-run.js';
 import { bindingAddArgsSchema, formatIssues } from '../../../src/control/protocol.js';
 import { FakeContext, startTestServer, type TestServer } from '../control/fake-context.js';
+import { bindingFileError } from '../../helpers/binding.js';
 
 const BASE = 'MAC=aa:00:00:00:00:10\nIP=203.0.113.10\nSUBNET=203.0.113.0/24\nGATEWAY=203.0.113.1\n';
 
@@ -25,11 +26,7 @@ function parsed(text: string) {
   return r.binding;
 }
 
-function fileError(text: string): string {
-  const r = parseBindingFile('tap10', BASE + text);
-  if (r.ok) throw new Error('accepted');
-  return r.error.message;
-}
+const fileError = (text: string): string => bindingFileError(BASE + text);
 
 describe('OPTION_<n> in binding files', () => {
   it('parses members into settings in code order, canonical, always: kept', () => {
