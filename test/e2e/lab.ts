@@ -801,9 +801,12 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 
 export type LabAvailability = { ok: true } | { ok: false; reason: string };
 
-/** Binaries the client runners need (a test can ask for fewer or more). */
+/**
+ * Binaries the client runners need (a test can ask for fewer or more);
+ * busybox (ping, arping: the routed and ARP suites) comes with udhcpc.
+ */
 export const LAB_BINARIES: readonly string[] = [
-  'ip', 'sysctl', 'tcpdump', 'unshare', 'env', 'sh', 'dhclient', 'udhcpc', 'dhcpcd', 'rdisc6', 'ndisc6',
+  'ip', 'sysctl', 'tcpdump', 'unshare', 'env', 'sh', 'dhclient', 'udhcpc', 'busybox', 'dhcpcd', 'rdisc6', 'ndisc6',
 ];
 
 export interface LabAvailabilityOptions {
