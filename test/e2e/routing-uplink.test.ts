@@ -50,7 +50,6 @@ describeLab('routed hypervisor: ARP/NS answered on the uplink for bound VMs only
   const ok = async (ns: string, argv: string[], timeoutMs = 4_000): Promise<boolean> => (await lab.exec(ns, argv, { timeoutMs })).code === 0;
   /** One echo within 1 s (the 2 s budget is polled in waitFor). */
   const ping = (ns: string, to: string): Promise<boolean> => ok(ns, ['busybox', 'ping', '-c', '1', '-W', '1', to]);
-  /** ARP replies the router gets for `ip`: the MACs they came from. */
   /**
    * Pings until an echo comes back; returns when that ping was sent, in ms
    * after `t0`, which must be under 2 s (each ping waits 1 s at most).
@@ -63,6 +62,7 @@ describeLab('routed hypervisor: ARP/NS answered on the uplink for bound VMs only
       await sleep(100);
     }
   };
+  /** ARP replies the router gets for `ip`: the MACs they came from. */
   const arpAnswers = async (ip: string): Promise<string[]> => {
     const r = await lab.exec('uplink', ['busybox', 'arping', '-c', '2', '-w', '2', '-I', 'br0', '-s', '203.0.113.1', ip], { timeoutMs: 5_000 });
     return [...new Set([...r.stdout.matchAll(/reply from \S+ \[([0-9a-f:]+)\]/gi)].map((m) => m[1]!.toLowerCase()))];
