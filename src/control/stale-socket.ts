@@ -41,14 +41,14 @@ export async function probeSocket(path: string, timeoutMs = 1000): Promise<'abse
       s.destroy();
       resolve('live');
     }), timeoutMs);
-    s.once('connect', () => (settled = true));
-    s.once('error', () => (settled = true));
     s.once('connect', () => {
+      settled = true;
       clearTimeout(timer);
       s.destroy();
       resolve('live');
     });
     s.once('error', (e: NodeJS.ErrnoException) => {
+      settled = true;
       clearTimeout(timer);
       if (e.code === 'ECONNREFUSED') resolve('stale');
       else if (e.code === 'ENOENT') resolve('absent');
