@@ -28,12 +28,18 @@ export function parseId(text: string): number | undefined {
   return n <= MAX_ID ? n : undefined;
 }
 
+/** The `:`-separated fields of each line with at least `min` of them and a name; comments are skipped. */
+function* records(text: string, min: number): Generator<string[]> {
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= min && f[0] !== '' && !line.startsWith('#')) yield f;
+  }
+}
+
 /** name:password:UID:GID:GECOS:directory:shell lines; malformed lines and comments are skipped. */
 export function parsePasswd(text: string): PasswdEntry[] {
   const out: PasswdEntry[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 4 || f[0] === '' || line.startsWith('#')) continue;
+  for (const f of records(text, 4)) {
     const uid = parseId(f[2]!);
     const gid = parseId(f[3]!);
     if (uid !== undefined && gid !== undefined) out.push({ name: f[0]!, uid, gid });
@@ -44,9 +50,7 @@ export function parsePasswd(text: string): PasswdEntry[] {
 /** group_name:password:GID:user_list lines; malformed lines and comments are skipped. */
 export function parseGroupFile(text: string): GroupEntry[] {
   const out: GroupEntry[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 3 || f[0] === '' || line.startsWith('#')) continue;
+  for (const f of records(text, 3)) {
     const gid = parseId(f[2]!);
     const members = (f[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean);
     if (gid !== undefined) out.push({ name: f[0]!, gid, members });
