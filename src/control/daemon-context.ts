@@ -167,10 +167,11 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
 
     delBinding(tap: string): Promise<{ removed: boolean; binding: Binding | undefined }> {
       return serial(tap, async () => {
+        // Read first: while the unlink is fsynced, the directory watcher may see it and remove the entry itself.
+        const before = deps.store.entry(tap);
         const hadFile = await removeBindingFile(deps.datapath(), tap, persist);
-        const hadEntry = deps.store.entry(tap) !== undefined;
-        const binding = deps.store.remove(tap);
-        return { removed: hadFile || hadEntry, binding };
+        const binding = deps.store.remove(tap) ?? before?.binding;
+        return { removed: hadFile || before !== undefined, binding };
       });
     },
 
