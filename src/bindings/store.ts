@@ -52,6 +52,13 @@ export class BindingStore extends EventEmitter<BindingStoreEvents> {
     return this.#entries.size;
   }
 
+  /** Entries whose last load failed (a bad file; its last good binding, if any, stays): status-get's `rejected`, the metrics' errors. */
+  get rejectedCount(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.error) n++;
+    return n;
+  }
+
   set(binding: Binding): void {
     const entry = this.#entries.get(binding.tap);
     const previous = entry?.binding;

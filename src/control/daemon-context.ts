@@ -121,8 +121,6 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
     version: deps.version,
 
     status(): StatusSnapshot {
-      let rejected = 0;
-      for (const e of deps.store.entries()) if (e.error) rejected++;
       const s = deps.settings();
       const control = deps.control?.() ?? { controlSocket: s.general.controlSocket, controlGroup: s.general.controlGroup ?? null, notApplied: {} };
       return {
@@ -132,7 +130,7 @@ export function createDaemonContext(deps: DaemonContextDeps): ControlContext {
         uptimeSeconds: Math.max(0, Math.floor((now().getTime() - deps.startedAt.getTime()) / 1000)),
         bindings: deps.store.size,
         attached: deps.taps()?.attachedCount ?? 0,
-        rejected,
+        rejected: deps.store.rejectedCount,
         datapath: deps.datapath(),
         ...control,
       };

@@ -12,10 +12,8 @@ import { MetricsServer } from './server.js';
 export type { Metrics };
 
 /** Bindings known, attached, rejected: what status-get counts too. */
-export function bindingCounts(store: Pick<BindingStore, 'entries' | 'size'>, taps: { attachedCount: number } | undefined): ReturnType<MetricsSources['bindings']> {
-  let errors = 0;
-  for (const e of store.entries()) if (e.error) errors++;
-  return { total: store.size, attached: taps?.attachedCount ?? 0, errors };
+export function bindingCounts(store: Pick<BindingStore, 'rejectedCount' | 'size'>, taps: { attachedCount: number } | undefined): ReturnType<MetricsSources['bindings']> {
+  return { total: store.size, attached: taps?.attachedCount ?? 0, errors: store.rejectedCount };
 }
 
 export async function startMetrics(
