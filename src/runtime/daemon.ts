@@ -21,6 +21,7 @@ import { PacketSocket } from '../io/packet-socket.js';
 import { TapSockets } from '../io/tap-sockets.js';
 import { SdNotify } from '../io/sd-notify.js';
 import { createLogger } from '../util/log.js';
+import { withTimeout } from '../util/timer.js';
 import { PacketPath } from '../packet/path.js';
 import { RaScheduler } from './ra-scheduler.js';
 import { RaSender } from './ra-sender.js';
@@ -360,11 +361,3 @@ export class Daemon {
 
 /** An uplink socket queues only ARP requests and NSs (its filter): 1 MiB holds thousands. */
 const UPLINK_RECEIVE_BUFFER = 1024 * 1024;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}

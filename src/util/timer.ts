@@ -75,3 +75,12 @@ export function safeTimeout(what: string, fn: () => void, ms: number, log?: Time
 export function safeInterval(what: string, fn: () => void, ms: number, log?: TimerErrorLog): NodeJS.Timeout {
   return setInterval(() => runGuarded(what, fn, log), ms);
 }
+
+/** `p`, or a rejection naming `what` once `ms` have passed (the timer is cleared either way). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

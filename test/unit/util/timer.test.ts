@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TIMER_ERROR_LOG_INTERVAL_MS, runGuarded, safeInterval, safeTimeout } from '../../../src/util/timer.js';
+import { TIMER_ERROR_LOG_INTERVAL_MS, runGuarded, safeInterval, safeTimeout, withTimeout } from '../../../src/util/timer.js';
 
 describe('safe timers (issue 11: a throw in a timer is logged and survived)', () => {
   beforeEach(() => void vi.useFakeTimers());
@@ -27,5 +27,15 @@ describe('safe timers (issue 11: a throw in a timer is logged and survived)', ()
     const errors: Array<Record<string, unknown>> = [];
     runGuarded('t-value', () => { throw 'plain string'; }, { error: (o) => void errors.push(o) });
     expect(errors[0]).toMatchObject({ timer: 't-value', err: 'plain string' });
+  });
+});
+
+describe('withTimeout', () => {
+  it('passes the promise through when it settles in time', async () => {
+    await expect(withTimeout(Promise.resolve(7), 1_000, 'x')).resolves.toBe(7);
+  });
+
+  it('rejects naming what timed out, once the time has passed', async () => {
+    await expect(withTimeout(new Promise(() => undefined), 20, 'initial route dump')).rejects.toThrow('initial route dump timed out after 20 ms');
   });
 });
