@@ -4,6 +4,7 @@
  * The limits are what the replies can carry to the clients that boot from
  * them, so a value that parses is one the responders can always send.
  */
+import { DHCP4_FILE_LENGTH } from '../wire/dhcp4-layout.js';
 import { Invalid, type Parser } from './binding-values.js';
 
 /**
@@ -15,7 +16,7 @@ import { Invalid, type Parser } from './binding-values.js';
  */
 export const MAX_BOOTFILE_LENGTH = 255;
 /** The longest boot file name the `file` field holds with its terminating NUL. */
-export const MAX_BOOTFILE_FIELD_LENGTH = 127;
+export const MAX_BOOTFILE_FIELD_LENGTH = DHCP4_FILE_LENGTH - 1;
 /**
  * A DHCPv6 boot file URL (RFC 5970 §3.1) may be longer; 1024 octets keep
  * an Information-Request reply well inside the IPv6 minimum MTU with the
